@@ -1,0 +1,24 @@
+// Command-line, environment (KILN_*) and config-file settings for every `kiln` subcommand.
+// The only place that reads the environment (style guide, rule 10).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "http/server.h"
+
+namespace kiln::app {
+
+struct ServeConfig {
+  http::ServerOptions http;
+  std::string data_dir = "kiln-data";
+  std::string log_level = "info";
+};
+
+struct ImportConfig {
+  std::string data_dir = "kiln-data";
+  std::vector<std::string> files;
+  int threads = 16;
+};
+
+}  // namespace kiln::app

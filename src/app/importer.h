@@ -1,0 +1,21 @@
+// `kiln import FILE...`: loads FHIR Bundles (.json) and ndjson files through the same REST API
+// code path a client would use (PUT when a resource has an id, POST otherwise).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rest/rest.h"
+
+namespace kiln::app {
+
+struct ImportStats {
+  int64_t stored = 0;
+  int64_t failed = 0;
+};
+
+// Imports every file; failures are logged per resource and counted, never abort the rest.
+ImportStats ImportFiles(const rest::Api& api, const std::vector<std::string>& files, int threads);
+
+}  // namespace kiln::app

@@ -1,0 +1,159 @@
+// The composition root: the only file that names concrete implementations and wires them
+// together (style guide, rule 10). Subcommands: serve, import, version, bench-http.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "app/config.h"
+#include "app/importer.h"
+#include "core/log.h"
+#include "core/model.h"
+#include "http/server.h"
+#include "rest/rest.h"
+#include "store/store.h"
+
+#ifndef KILN_VERSION
+#define KILN_VERSION "0.0.0"
+#endif
+
+namespace kiln::app {
+
+namespace {
+
+template <class T>
+T OrDie(Result<T> r, std::string_view what) {
+  if (!r) {
+    log::Err(what, {{"error", r.error().diagnostics}});
+    std::exit(1);
+  }
+  return std::move(r).value();
+}
+
+void AddHttpOptions(CLI::App& cmd, ServeConfig& cfg) {
+  cmd.add_option("--port", cfg.http.port, "TCP port")->envname("KILN_PORT")->capture_default_str();
+  cmd.add_option("--bind", cfg.http.bind, "Address to listen on")
+      ->envname("KILN_BIND")
+      ->capture_default_str();
+  cmd.add_option("--base-url", cfg.http.public_base_url,
+                 "Public base URL of the FHIR API (default: from the Host header)")
+      ->envname("KILN_BASE_URL");
+  cmd.add_option("--max-body", cfg.http.max_body_bytes, "Largest request body in bytes (413 above)")
+      ->envname("KILN_MAX_BODY")
+      ->capture_default_str();
+  cmd.add_option("--threads", cfg.http.worker_threads, "Worker threads for writes")
+      ->envname("KILN_THREADS")
+      ->capture_default_str();
+  cmd.add_option("--io-threads", cfg.http.io_threads, "I/O threads")
+      ->envname("KILN_IO_THREADS")
+      ->capture_default_str();
+  cmd.add_option("--log-level", cfg.log_level, "debug, info, warn or error")
+      ->envname("KILN_LOG_LEVEL")
+      ->capture_default_str();
+}
+
+void ApplyLogLevel(const std::string& name) {
+  log::Level level;
+  if (!log::ParseLevel(name, &level)) {
+    std::cerr << "Unknown log level '" << name << "'\n";
+    std::exit(2);
+  }
+  log::SetLevel(level);
+}
+
+int Serve(const ServeConfig& cfg) {
+  ApplyLogLevel(cfg.log_level);
+  auto model = OrDie(core::Model::LoadEmbedded(), "cannot load the FHIR model");
+  auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
+  SystemClock clock;
+  rest::Api api(*model, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
+  http::Server server(cfg.http, [&api](const rest::Request& req) { return api.Handle(req); });
+  uint16_t port = OrDie(server.Start(), "cannot start the HTTP server");
+  server.StopOnSignals();
+  log::Info("kiln serving",
+            {{"url", "http://" + cfg.http.bind + ":" + std::to_string(port) + cfg.http.base_path},
+             {"data_dir", cfg.data_dir},
+             {"resource_types", model->ResourceTypeNames().size()},
+             {"version", KILN_VERSION}});
+  server.Wait();
+  log::Info("kiln stopped");
+  return 0;
+}
+
+int Import(const ImportConfig& cfg) {
+  auto model = OrDie(core::Model::LoadEmbedded(), "cannot load the FHIR model");
+  auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
+  SystemClock clock;
+  rest::Api api(*model, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
+  auto started = clock.Now();
+  ImportStats stats = ImportFiles(api, cfg.files, cfg.threads);
+  double seconds = static_cast<double>(clock.Now() - started) / 1e6;
+  std::cout << "imported " << stats.stored << " resources, " << stats.failed << " failed, in " << seconds
+            << " s\n";
+  return stats.failed == 0 ? 0 : 1;
+}
+
+// The same HTTP stack with a fixed response: the ceiling the FHIR API is measured against.
+int BenchHttp(const ServeConfig& cfg) {
+  ApplyLogLevel(cfg.log_level);
+  std::string body =
+      R"({"resourceType":"Patient","id":"bench","meta":{"versionId":"1","lastUpdated":"2026-01-01T00:00:00.000Z"},)"
+      R"("name":[{"family":"Fixed","given":["Response"]}],"gender":"unknown","birthDate":"1970-01-01"})";
+  http::Server server(cfg.http, [&body](const rest::Request&) {
+    rest::Response res;
+    res.content_type = "application/fhir+json; charset=utf-8";
+    res.SetHeader("ETag", "W/\"1\"");
+    res.body = body;
+    return res;
+  });
+  uint16_t port = OrDie(server.Start(), "cannot start the HTTP server");
+  server.StopOnSignals();
+  log::Info("kiln bench-http serving a fixed response", {{"port", static_cast<int>(port)}});
+  server.Wait();
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"Kiln: a FHIR R4 health-data platform"};
+  app.set_config("--config", "", "Read options from a TOML/INI file");
+  app.require_subcommand(1);
+
+  ServeConfig serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Serve the FHIR API on embedded storage");
+  AddHttpOptions(*serve_cmd, serve);
+  serve_cmd->add_option("--data-dir", serve.data_dir, "Where the database lives")
+      ->envname("KILN_DATA_DIR")
+      ->capture_default_str();
+
+  ServeConfig bench;
+  bench.log_level = "warn";
+  auto* bench_cmd =
+      app.add_subcommand("bench-http", "Serve a fixed response on the same HTTP stack (benchmarks)");
+  AddHttpOptions(*bench_cmd, bench);
+
+  ImportConfig import;
+  auto* import_cmd = app.add_subcommand("import", "Import FHIR Bundles (.json) and .ndjson files");
+  import_cmd->add_option("files", import.files, "Files to import")->required()->check(CLI::ExistingFile);
+  import_cmd->add_option("--data-dir", import.data_dir, "Where the database lives")
+      ->envname("KILN_DATA_DIR")
+      ->capture_default_str();
+  import_cmd->add_option("--threads", import.threads, "Concurrent requests")->capture_default_str();
+
+  app.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(app, argc, argv);
+  if (app.got_subcommand("version")) {
+    std::cout << "kiln " << KILN_VERSION << "\n";
+    return 0;
+  }
+  if (app.got_subcommand(serve_cmd)) return Serve(serve);
+  if (app.got_subcommand(bench_cmd)) return BenchHttp(bench);
+  if (app.got_subcommand(import_cmd)) return Import(import);
+  return 2;
+}
+
+}  // namespace kiln::app
+
+int main(int argc, char** argv) { return kiln::app::Main(argc, argv); }

@@ -1,0 +1,226 @@
+#include "core/json.h"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace kiln::json {
+
+Result<Document> Parse(std::string_view text) {
+  Document doc;
+  doc.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
+                                                                                        text.size());
+  if (doc.HasParseError()) {
+    return Error::Make(Issue::kInvalid, "The body is not valid JSON: " +
+                                            std::string(rapidjson::GetParseError_En(doc.GetParseError())) +
+                                            " (at byte " + std::to_string(doc.GetErrorOffset()) + ")");
+  }
+  return doc;
+}
+
+std::string Write(const Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+namespace {
+
+bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// Returns the index just past the string literal that starts at text[i] == '"'.
+size_t SkipString(std::string_view text, size_t i) {
+  for (++i; i < text.size(); ++i) {
+    if (text[i] == '\\') {
+      ++i;
+    } else if (text[i] == '"') {
+      return i + 1;
+    }
+  }
+  return text.size();
+}
+
+// Returns the index just past the value that starts at text[i] (no leading whitespace).
+size_t SkipValue(std::string_view text, size_t i) {
+  if (text[i] == '"') return SkipString(text, i);
+  if (text[i] == '{' || text[i] == '[') {
+    int depth = 0;
+    while (i < text.size()) {
+      char c = text[i];
+      if (c == '"') {
+        i = SkipString(text, i);
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') {
+        if (--depth == 0) return i + 1;
+      }
+      ++i;
+    }
+    return i;
+  }
+  while (i < text.size() && text[i] != ',' && text[i] != '}' && text[i] != ']' && !IsSpace(text[i])) ++i;
+  return i;
+}
+
+size_t SkipSpace(std::string_view text, size_t i) {
+  while (i < text.size() && IsSpace(text[i])) ++i;
+  return i;
+}
+
+std::string DecodeKey(std::string_view literal) {
+  if (literal.find('\\') == std::string_view::npos) return std::string(literal.substr(1, literal.size() - 2));
+  Document d;
+  d.Parse(literal.data(), literal.size());
+  return d.IsString() ? std::string(d.GetString(), d.GetStringLength()) : std::string();
+}
+
+}  // namespace
+
+std::string Minify(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == '"') {
+      size_t end = SkipString(text, i);
+      out.append(text.substr(i, end - i));
+      i = end;
+    } else {
+      if (!IsSpace(text[i])) out.push_back(text[i]);
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string Pretty(std::string_view text) {
+  std::string compact = Minify(text);
+  std::string out;
+  out.reserve(compact.size() * 2);
+  int depth = 0;
+  auto newline = [&] {
+    out.push_back('\n');
+    out.append(static_cast<size_t>(depth) * 2, ' ');
+  };
+  for (size_t i = 0; i < compact.size();) {
+    char c = compact[i];
+    if (c == '"') {
+      size_t end = SkipString(compact, i);
+      out.append(compact, i, end - i);
+      i = end;
+      continue;
+    }
+    if ((c == '{' || c == '[') && i + 1 < compact.size() &&
+        (compact[i + 1] == '}' || compact[i + 1] == ']')) {
+      out.push_back(c);
+      out.push_back(compact[i + 1]);
+      i += 2;
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      out.push_back(c);
+      ++depth;
+      newline();
+    } else if (c == '}' || c == ']') {
+      --depth;
+      newline();
+      out.push_back(c);
+    } else if (c == ',') {
+      out.push_back(c);
+      newline();
+    } else if (c == ':') {
+      out.append(": ");
+    } else {
+      out.push_back(c);
+    }
+    ++i;
+  }
+  return out;
+}
+
+std::vector<RawMember> TopLevelMembers(std::string_view text) {
+  std::vector<RawMember> members;
+  size_t i = SkipSpace(text, 0);
+  if (i >= text.size() || text[i] != '{') return members;
+  i = SkipSpace(text, i + 1);
+  while (i < text.size() && text[i] == '"') {
+    size_t key_end = SkipString(text, i);
+    std::string key = DecodeKey(text.substr(i, key_end - i));
+    i = SkipSpace(text, key_end);
+    i = SkipSpace(text, i + 1);  // the ':'
+    size_t value_end = SkipValue(text, i);
+    members.push_back({std::move(key), text.substr(i, value_end - i)});
+    i = SkipSpace(text, value_end);
+    if (i < text.size() && text[i] == ',') i = SkipSpace(text, i + 1);
+  }
+  return members;
+}
+
+std::vector<std::string_view> ArrayElements(std::string_view text) {
+  std::vector<std::string_view> elements;
+  size_t i = SkipSpace(text, 0);
+  if (i >= text.size() || text[i] != '[') return elements;
+  i = SkipSpace(text, i + 1);
+  while (i < text.size() && text[i] != ']') {
+    size_t end = SkipValue(text, i);
+    elements.push_back(text.substr(i, end - i));
+    i = SkipSpace(text, end);
+    if (i < text.size() && text[i] == ',') i = SkipSpace(text, i + 1);
+  }
+  return elements;
+}
+
+void AppendQuoted(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        if (c < 0x20) {
+          out.append("\\u00");
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0xf]);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+std::string Quote(std::string_view s) {
+  std::string out;
+  AppendQuoted(out, s);
+  return out;
+}
+
+const Value* Find(const Value& object, std::string_view key) {
+  if (!object.IsObject()) return nullptr;
+  auto it = object.FindMember(Value(rapidjson::StringRef(key.data(), key.size())));
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+std::string_view GetString(const Value& object, std::string_view key) {
+  const Value* v = Find(object, key);
+  if (v == nullptr || !v->IsString()) return {};
+  return {v->GetString(), v->GetStringLength()};
+}
+
+}  // namespace kiln::json

@@ -1,0 +1,257 @@
+#include "http/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/log.h"
+#include "http/translate.h"
+
+namespace kiln::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+struct Server::Impl {
+  ServerOptions options;
+  Handler handler;
+  asio::io_context ioc;
+  asio::thread_pool workers;
+  tcp::acceptor acceptor{ioc};
+  asio::signal_set signals{ioc};
+  std::vector<std::thread> threads;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> draining{false};
+  std::atomic<uint64_t> next_request{0};
+  std::mutex stop_mu;
+  std::condition_variable stopped_cv;
+  bool stopping = false;  // GUARDED_BY(stop_mu)
+  bool stopped = false;   // GUARDED_BY(stop_mu)
+  bool started = false;
+
+  Impl(ServerOptions o, Handler h)
+      : options(std::move(o)),
+        handler(std::move(h)),
+        workers(static_cast<size_t>(std::max(1, options.worker_threads))) {}
+
+  void Accept();
+  void StopNow();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
+
+  void Start() { ReadRequest(); }
+
+ private:
+  void ReadRequest() {
+    parser_.emplace();
+    parser_->body_limit(server_.options.max_body_bytes);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(std::chrono::seconds(60));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec == bhttp::error::body_limit) {
+      keep_alive_ = false;
+      Send(rest::ErrorResponseFor(Error::Make(Issue::kTooLong,
+                                              "The request body is larger than the limit of " +
+                                                  std::to_string(server_.options.max_body_bytes) + " bytes",
+                                              413)),
+           11, false, "-", std::chrono::steady_clock::now());
+      return;
+    }
+    if (ec) {
+      Close();
+      return;
+    }
+    auto started = std::chrono::steady_clock::now();
+    bhttp::request<bhttp::string_body> raw = parser_->release();
+    keep_alive_ = raw.keep_alive() && !server_.draining.load();
+    unsigned version = raw.version();
+    bool head = raw.method() == bhttp::verb::head;
+    std::optional<rest::Request> translated = ToRestRequest(raw, server_.options, server_.next_request++);
+    if (!translated) {
+      Send(rest::ErrorResponseFor(
+               Error::Make(Issue::kNotFound, "Nothing is served at " + std::string(raw.target()) +
+                                                 "; the FHIR API is at " + server_.options.base_path)),
+           version, head, "-", started);
+      return;
+    }
+    rest::Request req = std::move(*translated);
+    ++server_.in_flight;
+    if (raw.method() == bhttp::verb::get || head) {
+      rest::Response res = Dispatch(req);
+      Send(std::move(res), version, head, req.request_id, started, &req);
+      return;
+    }
+    // Writes may wait on a durable commit: run them off the I/O threads.
+    asio::post(server_.workers,
+               [self = shared_from_this(), req = std::move(req), version, started]() mutable {
+                 rest::Response res = self->Dispatch(req);
+                 asio::post(self->stream_.get_executor(),
+                            [self, res = std::move(res), req = std::move(req), version, started]() mutable {
+                              self->Send(std::move(res), version, false, req.request_id, started, &req);
+                            });
+               });
+  }
+
+  rest::Response Dispatch(const rest::Request& req) {
+    try {
+      return server_.handler(req);
+    } catch (const std::exception& e) {
+      log::Err("handler threw", {{"rid", req.request_id}, {"what", e.what()}});
+      return rest::ErrorResponseFor(Error::Make(Issue::kException, "Internal error"));
+    }
+  }
+
+  void Send(rest::Response res, unsigned version, bool head, const std::string& rid,
+            std::chrono::steady_clock::time_point started, const rest::Request* req = nullptr) {
+    if (req != nullptr) {
+      double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      if (log::Enabled(log::Level::kInfo)) {
+        log::Info(
+            "request",
+            {{"rid", rid}, {"method", req->method}, {"path", req->path}, {"status", res.status}, {"ms", ms}});
+      }
+      --server_.in_flight;
+    }
+    response_ = std::make_shared<bhttp::response<bhttp::string_body>>(
+        ToBeastResponse(std::move(res), version, keep_alive_, head, rid));
+    bhttp::async_write(stream_, *response_, beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, size_t) {
+    response_.reset();
+    if (ec || !keep_alive_) {
+      Close();
+      return;
+    }
+    ReadRequest();
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  Server::Impl& server_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
+  bool keep_alive_ = true;
+};
+
+}  // namespace
+
+void Server::Impl::Accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      log::Warn("accept failed", {{"error", ec.message()}});
+    } else {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), *this)->Start();
+    }
+    Accept();
+  });
+}
+
+void Server::Impl::StopNow() {
+  draining = true;
+  asio::post(ioc, [this] {
+    beast::error_code ec;
+    acceptor.close(ec);
+  });
+  // Let in-flight requests finish and their responses go out.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.drain_seconds);
+  while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the last writes
+  ioc.stop();
+  workers.join();
+}
+
+Server::Server(ServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() {
+  if (impl_->started) {
+    Stop();
+    Wait();
+  }
+}
+
+Result<uint16_t> Server::Start() {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.bind, ec);
+  if (ec) return Error::Make(Issue::kInvalid, "Invalid bind address '" + impl_->options.bind + "'");
+  tcp::endpoint endpoint(address, impl_->options.port);
+  impl_->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(endpoint, ec);
+  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Error::Make(Issue::kTransient, "Cannot listen on " + impl_->options.bind + ":" +
+                                              std::to_string(impl_->options.port) + ": " + ec.message());
+  }
+  uint16_t port = impl_->acceptor.local_endpoint().port();
+  impl_->Accept();
+  impl_->started = true;
+  for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i) {
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  return port;
+}
+
+void Server::StopOnSignals() {
+  impl_->signals.add(SIGTERM);
+  impl_->signals.add(SIGINT);
+  impl_->signals.async_wait([this](beast::error_code ec, int signal) {
+    if (ec) return;
+    log::Info("stopping: draining in-flight requests", {{"signal", signal}});
+    std::thread([this] { Stop(); }).detach();
+  });
+}
+
+void Server::Stop() {
+  {
+    std::lock_guard lock(impl_->stop_mu);
+    if (impl_->stopping) return;
+    impl_->stopping = true;
+  }
+  impl_->StopNow();
+  {
+    std::lock_guard lock(impl_->stop_mu);
+    impl_->stopped = true;
+  }
+  impl_->stopped_cv.notify_all();
+}
+
+void Server::Wait() {
+  {
+    std::unique_lock lock(impl_->stop_mu);
+    impl_->stopped_cv.wait(lock, [this] { return impl_->stopped; });
+  }
+  for (auto& t : impl_->threads) {
+    if (t.joinable()) t.join();
+  }
+}
+
+}  // namespace kiln::http

@@ -1,0 +1,128 @@
+// The router: picks an interaction from the method and the shape of the path below the base
+// (hl7.org/fhir/R4/http.html#summary). Unknown paths are 404 and methods a path does not take
+// are 405 with an Allow header, each with an OperationOutcome.
+#include <vector>
+
+#include "rest/interaction/interactions.h"
+#include "rest/outcome.h"
+#include "rest/rest.h"
+
+namespace kiln::rest {
+
+namespace {
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    size_t slash = path.find('/');
+    std::string_view seg = path.substr(0, slash);
+    if (!seg.empty()) out.push_back(seg);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+Response NotAllowed(const Call& call, std::string_view allow) {
+  Response res =
+      ErrorResponse(Error::Make(Issue::kNotSupported,
+                                "Method " + call.req.method + " is not allowed on " +
+                                    (call.req.path.empty() ? std::string("the base URL") : call.req.path),
+                                405),
+                    call.format);
+  res.SetHeader("Allow", std::string(allow));
+  return res;
+}
+
+Response NotFound(const Call& call, std::string message) {
+  return ErrorResponse(Error::Make(Issue::kNotFound, std::move(message)), call.format);
+}
+
+bool Is(const Call& call, std::string_view method) {
+  return call.req.method == method || (method == "GET" && call.req.method == "HEAD");
+}
+
+Response RouteBase(const Call& call, const std::vector<std::string_view>& seg) {
+  if (seg.empty()) {
+    if (Is(call, "POST") || Is(call, "GET")) {
+      return ErrorResponse(
+          Error::Make(Issue::kNotSupported,
+                      "Batch/transaction and system-level search are not implemented yet", 501),
+          call.format);
+    }
+    return NotAllowed(call, "GET, POST");
+  }
+  if (seg[0] == "metadata" && seg.size() == 1) {
+    return Is(call, "GET") ? interaction::Capabilities(call) : NotAllowed(call, "GET");
+  }
+  if (seg[0] == "_history" && seg.size() == 1) {
+    return Is(call, "GET") ? interaction::History(call) : NotAllowed(call, "GET");
+  }
+  if (seg[0].starts_with("$")) return NotFound(call, "Unknown operation " + std::string(seg[0]));
+  return NotFound(call, "Unknown resource type or path '" + std::string(seg[0]) + "'");
+}
+
+Response RouteType(const Call& call, const std::vector<std::string_view>& seg) {
+  if (seg.size() == 1) {
+    if (Is(call, "GET")) return interaction::SearchType(call);
+    if (Is(call, "POST")) return interaction::Create(call);
+    if (Is(call, "PUT")) {
+      if (call.req.query.empty()) {
+        return ErrorResponse(Error::Make(Issue::kInvalid,
+                                         "PUT on a type needs search criteria (conditional update)"
+                                         " or an id in the URL"),
+                             call.format);
+      }
+      return interaction::ConditionalUpdate(call);
+    }
+    if (Is(call, "DELETE")) return interaction::ConditionalDelete(call);
+    return NotAllowed(call, "GET, POST, PUT, DELETE");
+  }
+  if (seg[1] == "_search" && seg.size() == 2) {
+    return Is(call, "POST") || Is(call, "GET") ? interaction::SearchType(call)
+                                               : NotAllowed(call, "GET, POST");
+  }
+  if (seg[1] == "_history" && seg.size() == 2) {
+    return Is(call, "GET") ? interaction::History(call) : NotAllowed(call, "GET");
+  }
+  if (seg[1].starts_with("$") || (seg.size() > 2 && seg[2].starts_with("$"))) {
+    return NotFound(call, "Unknown operation " + std::string(seg.size() > 2 ? seg[2] : seg[1]));
+  }
+  if (seg.size() == 2) {
+    if (Is(call, "GET")) return interaction::Read(call);
+    if (Is(call, "PUT")) return interaction::Update(call);
+    if (Is(call, "DELETE")) return interaction::Delete(call);
+    return NotAllowed(call, "GET, PUT, DELETE");
+  }
+  if (seg[2] == "_history" && seg.size() == 3) {
+    return Is(call, "GET") ? interaction::History(call) : NotAllowed(call, "GET");
+  }
+  if (seg[2] == "_history" && seg.size() == 4) {
+    return Is(call, "GET") ? interaction::VRead(call) : NotAllowed(call, "GET");
+  }
+  return NotFound(call, "Unknown path '" + call.req.path + "'");
+}
+
+}  // namespace
+
+Api::Api(const core::Model& model, store::Store& store, const Clock& clock, ApiOptions options)
+    : model_(model), store_(store), clock_(clock), options_(std::move(options)), started_(clock.Now()) {}
+
+Response Api::Handle(const Request& req) const {
+  Context ctx{model_, store_, clock_, options_, started_};
+  auto format = Negotiate(req);
+  if (!format) return ErrorResponse(format.error());
+  Call call{ctx, req, Route{}, *format};
+
+  std::vector<std::string_view> seg = Segments(req.path);
+  if (seg.empty() || !std::isupper(static_cast<unsigned char>(seg[0][0]))) return RouteBase(call, seg);
+  auto type = model_.FindResourceType(seg[0]);
+  if (!type) return NotFound(call, "Unknown resource type '" + std::string(seg[0]) + "'");
+  call.route.type = *type;
+  if (seg.size() >= 2 && !seg[1].starts_with("_") && !seg[1].starts_with("$"))
+    call.route.id = std::string(seg[1]);
+  if (seg.size() == 4) call.route.version = std::string(seg[3]);
+  return RouteType(call, seg);
+}
+
+}  // namespace kiln::rest

@@ -1,0 +1,38 @@
+// What every interaction handler receives: the server's parts and the parsed request route.
+// Private to src/rest/.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/model.h"
+#include "rest/format.h"
+#include "rest/rest.h"
+#include "store/store.h"
+
+namespace kiln::rest {
+
+struct Context {
+  const core::Model& model;
+  store::Store& store;
+  const Clock& clock;
+  const ApiOptions& options;
+  Micros started;
+};
+
+// The parts of the URL below the base, checked: `type` is a known concrete resource type.
+struct Route {
+  std::optional<core::ResourceType> type;
+  std::string id;
+  std::string version;
+};
+
+// Everything an interaction needs to know about the request.
+struct Call {
+  const Context& ctx;
+  const Request& req;
+  Route route;
+  Negotiated format;  // output format, _pretty, Prefer: return=
+};
+
+}  // namespace kiln::rest

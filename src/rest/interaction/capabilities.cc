@@ -1,0 +1,56 @@
+// capabilities: hl7.org/fhir/R4/http.html#capabilities. The CapabilityStatement is generated
+// from the model and from what this build's router really serves.
+#include "core/json.h"
+#include "rest/interaction/interactions.h"
+#include "rest/respond.h"
+
+namespace kiln::rest::interaction {
+
+namespace {
+
+constexpr const char* kTypeInteractions[] = {
+    "read", "vread", "update", "delete", "create", "history-instance", "history-type", "search-type"};
+
+void AppendResource(std::string& out, std::string_view type) {
+  out += R"({"type":)";
+  json::AppendQuoted(out, type);
+  out += R"(,"interaction":[)";
+  bool first = true;
+  for (const char* code : kTypeInteractions) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += R"({"code":")";
+    out += code;
+    out += "\"}";
+  }
+  out +=
+      R"(],"versioning":"versioned","readHistory":true,"updateCreate":true,"conditionalCreate":true,)"
+      R"("conditionalRead":"full-support","conditionalUpdate":true,"conditionalDelete":"single",)"
+      R"("searchParam":[{"name":"_id","type":"token","definition":"http://hl7.org/fhir/SearchParameter/Resource-id"},)"
+      R"({"name":"_lastUpdated","type":"date","definition":"http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"}]})";
+}
+
+}  // namespace
+
+Response Capabilities(const Call& call) {
+  std::string out = R"({"resourceType":"CapabilityStatement","status":"active","date":)";
+  json::AppendQuoted(out, FormatInstant(call.ctx.started).substr(0, 10));
+  out += R"(,"publisher":"Kiln","kind":"instance","software":{"name":"Kiln","version":)";
+  json::AppendQuoted(out, call.ctx.options.software_version);
+  out += R"(},"implementation":{"description":"Kiln FHIR R4 server","url":)";
+  json::AppendQuoted(out, call.req.base_url);
+  out += R"(},"fhirVersion":"4.0.1","format":["application/fhir+json","json"],)"
+         R"("rest":[{"mode":"server","resource":[)";
+  bool first = true;
+  for (const std::string& type : call.ctx.model.ResourceTypeNames()) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendResource(out, type);
+  }
+  out += R"(],"interaction":[{"code":"history-system"}]}]})";
+  Response res;
+  SetJsonBody(res, call.format, std::move(out));
+  return res;
+}
+
+}  // namespace kiln::rest::interaction

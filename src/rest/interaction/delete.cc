@@ -1,0 +1,32 @@
+// delete: hl7.org/fhir/R4/http.html#delete (logical: later reads are 410 Gone) and conditional
+// delete (hl7.org/fhir/R4/http.html#3.1.0.7.1): one match at most, several is 412.
+#include "rest/basic_search.h"
+#include "rest/interaction/interactions.h"
+#include "rest/outcome.h"
+#include "rest/write.h"
+
+namespace kiln::rest::interaction {
+
+Response Delete(const Call& call) {
+  return DeleteResource(call, std::string(call.route.type->name()), call.route.id);
+}
+
+Response ConditionalDelete(const Call& call) {
+  std::string type(call.route.type->name());
+  auto matches = MatchIds(call, type, call.req.query, 2);
+  if (!matches) return ErrorResponse(matches.error(), call.format);
+  if (matches->size() > 1) {
+    return ErrorResponse(
+        Error::Make(Issue::kDuplicate, "The criteria matched more than one " + type +
+                                           "; a conditional delete removes one resource at most"),
+        call.format);
+  }
+  if (matches->empty()) {
+    Response res;
+    res.status = 204;
+    return res;
+  }
+  return DeleteResource(call, type, matches->front());
+}
+
+}  // namespace kiln::rest::interaction

@@ -1,0 +1,125 @@
+#include "rest/resource_body.h"
+
+#include <openssl/rand.h>
+
+#include <rapidjson/document.h>
+
+#include "core/base64.h"
+
+namespace kiln::rest {
+
+namespace {
+
+Errors One(Error e) { return Errors{{std::move(e)}}; }
+
+}  // namespace
+
+bool IsValidId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string NewResourceId(Micros now) {
+  unsigned char b[16];
+  RAND_bytes(b, sizeof b);
+  uint64_t ms = static_cast<uint64_t>(now / 1000);
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x70);  // version 7
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 9562 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  id.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) id.push_back('-');
+    id.push_back(kHex[b[i] >> 4]);
+    id.push_back(kHex[b[i] & 0xf]);
+  }
+  return id;
+}
+
+Expected<IncomingResource, Errors> ParseResource(const Context& ctx, const Request& req,
+                                                 const core::ResourceType& url_type,
+                                                 std::string_view url_id) {
+  std::string text;
+  std::string_view content_type = req.Header("Content-Type");
+  if (url_type.name() == "Binary" && !IsFhirJsonContentType(content_type)) {
+    // A raw body: the Binary is its content type plus its bytes.
+    std::string ct = content_type.empty() ? "application/octet-stream" : std::string(content_type);
+    text = R"({"resourceType":"Binary",)";
+    if (!url_id.empty()) text += "\"id\":" + json::Quote(url_id) + ",";
+    text += "\"contentType\":" + json::Quote(ct);
+    if (!req.body.empty()) text += ",\"data\":\"" + Base64Encode(req.body) + "\"";
+    text += "}";
+  } else {
+    if (auto ok = RequireFhirJson(req); !ok) return One(ok.error());
+    text = req.body;
+  }
+  if (text.empty())
+    return One(Error::Make(Issue::kInvalid, "The request body is empty; a resource is required"));
+
+  auto parsed = json::Parse(text);
+  if (!parsed) return One(parsed.error());
+  json::Document doc = std::move(parsed).value();
+  if (!doc.IsObject())
+    return One(Error::Make(Issue::kStructure, "The body must be a JSON object (a FHIR resource)"));
+  const json::Value* rt = json::Find(doc, "resourceType");
+  if (rt == nullptr || !rt->IsString()) {
+    return One(Error::At(Issue::kRequired, "resourceType", "The resource has no resourceType"));
+  }
+  std::string_view rt_name(rt->GetString(), rt->GetStringLength());
+  auto type = ctx.model.FindResourceType(rt_name);
+  if (!type) {
+    return One(
+        Error::At(Issue::kInvalid, "resourceType", "Unknown resource type '" + std::string(rt_name) + "'"));
+  }
+  if (!(*type == url_type)) {
+    return One(Error::At(
+        Issue::kInvalid, "resourceType",
+        "The resource is a " + std::string(rt_name) + " but the URL is for " + std::string(url_type.name())));
+  }
+  Errors problems = core::Validate(ctx.model, *type, doc);
+  if (!problems.items.empty()) return problems;
+  return IncomingResource{*type, std::move(doc), std::move(text)};
+}
+
+std::string StoredJson(const IncomingResource& r, std::string_view id, int64_t version, Micros last_updated) {
+  json::Document meta_doc;
+  json::Value& meta = meta_doc.SetObject();
+  auto& alloc = meta_doc.GetAllocator();
+  std::string version_text = std::to_string(version);
+  std::string instant = FormatInstant(last_updated);
+  meta.AddMember("versionId", json::Value(version_text.c_str(), alloc), alloc);
+  meta.AddMember("lastUpdated", json::Value(instant.c_str(), alloc), alloc);
+  if (const json::Value* client_meta = json::Find(r.doc, "meta"); client_meta && client_meta->IsObject()) {
+    for (auto it = client_meta->MemberBegin(); it != client_meta->MemberEnd(); ++it) {
+      std::string_view name(it->name.GetString(), it->name.GetStringLength());
+      if (name == "versionId" || name == "lastUpdated") continue;
+      meta.AddMember(json::Value(it->name, alloc), json::Value(it->value, alloc), alloc);
+    }
+  }
+
+  std::string out;
+  out.reserve(r.text.size() + 128);
+  out += R"({"resourceType":)";
+  json::AppendQuoted(out, r.type.name());
+  out += R"(,"id":)";
+  json::AppendQuoted(out, id);
+  out += R"(,"meta":)";
+  out += json::Write(meta);
+  for (const json::RawMember& m : json::TopLevelMembers(r.text)) {
+    if (m.key == "resourceType" || m.key == "id" || m.key == "meta") continue;
+    out.push_back(',');
+    json::AppendQuoted(out, m.key);
+    out.push_back(':');
+    out += json::Minify(m.raw);
+  }
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace kiln::rest

@@ -1,0 +1,54 @@
+#include "rest/respond.h"
+
+#include "rest/outcome.h"
+
+namespace kiln::rest {
+
+std::string ResourceUrl(const Request& req, std::string_view type, std::string_view id) {
+  std::string url = req.base_url;
+  url.push_back('/');
+  url += type;
+  url.push_back('/');
+  url += id;
+  return url;
+}
+
+std::string VersionUrl(const Request& req, const store::Version& v) {
+  return ResourceUrl(req, v.type, v.id) + "/_history/" + std::to_string(v.version);
+}
+
+namespace {
+void SetVersionHeaders(Response& res, const store::Version& v) {
+  res.SetHeader("ETag", ETag(v.version));
+  res.SetHeader("Last-Modified", FormatHttpDate(v.last_updated));
+}
+}  // namespace
+
+Response ReadResponse(const Call& call, const store::Version& v) {
+  Response res;
+  SetVersionHeaders(res, v);
+  SetJsonBody(res, call.format, v.json);
+  return res;
+}
+
+Response WriteResponse(const Call& call, int status, const store::Version& v, std::string_view what) {
+  Response res;
+  res.status = status;
+  SetVersionHeaders(res, v);
+  if (status == 201) res.SetHeader("Location", VersionUrl(call.req, v));
+  switch (call.format.prefer_return) {
+    case ReturnPref::kMinimal:
+      break;
+    case ReturnPref::kOperationOutcome:
+      SetJsonBody(res, call.format,
+                  InformationOutcomeJson(std::string(what) + " " + v.type + "/" + v.id + " version " +
+                                         std::to_string(v.version)));
+      break;
+    case ReturnPref::kRepresentation:
+      SetJsonBody(res, call.format, v.json);
+      break;
+  }
+  return res;
+}
+
+}  // namespace kiln::rest

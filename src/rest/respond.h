@@ -1,0 +1,21 @@
+// Responses that carry one resource version: status, ETag, Last-Modified, Location and the body
+// chosen by `Prefer: return=` (hl7.org/fhir/R4/http.html#ops).
+#pragma once
+
+#include <string>
+
+#include "rest/context.h"
+#include "store/types.h"
+
+namespace kiln::rest {
+
+// "{base}/{type}/{id}" and "{base}/{type}/{id}/_history/{version}".
+std::string ResourceUrl(const Request& req, std::string_view type, std::string_view id);
+std::string VersionUrl(const Request& req, const store::Version& v);
+
+// A read: the stored bytes, ETag and Last-Modified.
+Response ReadResponse(const Call& call, const store::Version& v);
+// After a write: `status` (200/201), Location for 201, and the body per Prefer.
+Response WriteResponse(const Call& call, int status, const store::Version& v, std::string_view what);
+
+}  // namespace kiln::rest

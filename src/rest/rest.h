@@ -1,0 +1,75 @@
+// The FHIR RESTful API (hl7.org/fhir/R4/http.html) as a function from Request to Response.
+// It knows nothing about sockets: http/ turns bytes into a Request and writes the Response.
+//
+// Thread-safety: Api::Handle may be called from many threads at once. Api borrows the model,
+// store and clock, which must outlive it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/model.h"
+#include "core/time.h"
+#include "store/store.h"
+
+namespace kiln::rest {
+
+struct HeaderField {
+  std::string name;
+  std::string value;
+};
+
+struct Request {
+  std::string method;                                      // "GET", "POST", ...
+  std::string path;                                        // below the FHIR base, e.g. "Patient/1"
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  std::vector<HeaderField> headers;
+  std::string body;
+  std::string base_url;  // e.g. "http://localhost:8080/fhir", for fullUrl and Location
+  store::TenantId tenant = store::DefaultTenant();
+  std::string request_id;
+
+  // First header of that name (case-insensitive), or "" if absent.
+  std::string_view Header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<HeaderField> headers;
+  std::string content_type;  // empty when there is no body
+  std::string body;
+
+  void SetHeader(std::string name, std::string value) {
+    headers.push_back({std::move(name), std::move(value)});
+  }
+};
+
+struct ApiOptions {
+  std::string software_version = "0.1.0";
+  int default_page_size = 50;
+  int max_page_size = 1000;
+};
+
+// An error as an HTTP response with an OperationOutcome body, for errors that arise outside the
+// API itself (request too large, path outside the FHIR base, a failure in the HTTP layer).
+Response ErrorResponseFor(const Error& error);
+
+class Api {
+ public:
+  Api(const core::Model& model, store::Store& store, const Clock& clock, ApiOptions options);
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  Response Handle(const Request& request) const;
+
+ private:
+  const core::Model& model_;
+  store::Store& store_;
+  const Clock& clock_;
+  const ApiOptions options_;
+  const Micros started_;
+};
+
+}  // namespace kiln::rest

@@ -1,0 +1,332 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <variant>
+
+#include "store/sqlite/schema.h"
+
+namespace kiln::store::sqlite {
+
+namespace {
+
+// Commits that arrive while one is in flight share the next transaction, up to this many.
+constexpr size_t kMaxGroup = 512;
+
+using Param = std::variant<int64_t, std::string>;
+
+// A SELECT assembled from optional filters, with its parameters in order.
+struct QueryText {
+  std::string sql;
+  std::vector<Param> params;
+  void Add(std::string_view clause, Param p) {
+    sql += clause;
+    params.push_back(std::move(p));
+  }
+};
+
+Result<std::unique_ptr<Statement>> PrepareWith(Connection& conn, const QueryText& q) {
+  KILN_TRY_ASSIGN(auto stmt, conn.Prepare(q.sql));
+  for (size_t i = 0; i < q.params.size(); ++i) {
+    int idx = static_cast<int>(i) + 1;
+    if (auto* n = std::get_if<int64_t>(&q.params[i])) {
+      stmt->Bind(idx, *n);
+    } else {
+      stmt->BindStatic(idx, std::get<std::string>(q.params[i]));
+    }
+  }
+  return stmt;
+}
+
+void AddTimeIntervals(QueryText& q, std::string_view column, const std::vector<TimeInterval>& intervals) {
+  for (const TimeInterval& t : intervals) {
+    q.sql += t.negate ? " AND NOT (" : " AND (";
+    q.Add(std::string(column) + " >= ?", t.start);
+    q.Add(" AND " + std::string(column) + " < ?", t.end);
+    q.sql += ")";
+  }
+}
+
+Version VersionFromRow(Statement& s, int first) {
+  Version v;
+  v.type = s.Text(first);
+  v.id = s.Text(first + 1);
+  v.version = s.Int(first + 2);
+  v.last_updated = s.Int(first + 3);
+  v.change = static_cast<Change>(s.Int(first + 4));
+  v.json = s.Text(first + 5);
+  return v;
+}
+
+constexpr const char* kVersionColumns = "v.type, v.id, v.version, v.last_updated, v.change, v.json";
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, int read_connections) {
+  KILN_TRY_ASSIGN(auto writer, Connection::Open(path));
+  KILN_TRY(Migrate(*writer));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(path, read_connections, std::move(writer)));
+}
+
+SqliteStore::SqliteStore(std::string path, int read_connections, std::unique_ptr<Connection> writer)
+    : path_(std::move(path)), max_readers_(std::max(1, read_connections)), writer_(std::move(writer)) {
+  writer_thread_ = std::thread([this] { WriterLoop(); });
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  writer_thread_.join();
+}
+
+Result<SqliteStore::Lease> SqliteStore::Borrow() {
+  std::unique_lock lock(pool_mu_);
+  for (;;) {
+    if (!idle_readers_.empty()) {
+      auto conn = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return Lease(*this, std::move(conn));
+    }
+    if (open_readers_ < max_readers_) {
+      ++open_readers_;
+      lock.unlock();
+      auto conn = Connection::Open(path_);
+      if (!conn) {
+        std::lock_guard relock(pool_mu_);
+        --open_readers_;
+        return conn.error();
+      }
+      return Lease(*this, std::move(conn).value());
+    }
+    pool_cv_.wait(lock);
+  }
+}
+
+void SqliteStore::Return(std::unique_ptr<Connection> conn) {
+  if (!conn) return;
+  {
+    std::lock_guard lock(pool_mu_);
+    idle_readers_.push_back(std::move(conn));
+  }
+  pool_cv_.notify_one();
+}
+
+Result<CommitInfo> SqliteStore::Commit(const TenantId& tenant, std::vector<WriteOp> writes) {
+  PendingCommit pending{&tenant, &writes, {}};
+  auto future = pending.done.get_future();
+  {
+    std::lock_guard lock(queue_mu_);
+    queue_.push_back(&pending);
+  }
+  queue_cv_.notify_one();
+  return future.get();
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<PendingCommit*> group;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to write
+      while (!queue_.empty() && group.size() < kMaxGroup) {
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    CommitGroup(group);
+    group.clear();
+  }
+}
+
+void SqliteStore::CommitGroup(std::vector<PendingCommit*>& group) {
+  std::vector<Result<CommitInfo>> results;
+  results.reserve(group.size());
+  auto begun = writer_->Exec("BEGIN IMMEDIATE");
+  if (!begun) {
+    for (PendingCommit* p : group) p->done.set_value(begun.error());
+    return;
+  }
+  for (PendingCommit* p : group) {
+    (void)writer_->Exec("SAVEPOINT kiln_commit");
+    results.push_back(Apply(*p->tenant, *p->writes));
+    if (!results.back()) (void)writer_->Exec("ROLLBACK TO kiln_commit");
+    (void)writer_->Exec("RELEASE kiln_commit");
+  }
+  auto committed = writer_->Exec("COMMIT");
+  if (!committed) {
+    (void)writer_->Exec("ROLLBACK");
+    for (PendingCommit* p : group) p->done.set_value(committed.error());
+    return;
+  }
+  for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move(results[i]));
+}
+
+Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<WriteOp>& writes) {
+  CommitInfo info;
+  for (const WriteOp& w : writes) {
+    int64_t current = 0;
+    {
+      KILN_TRY_ASSIGN(
+          auto s,
+          writer_->Prepare("SELECT version FROM resource_current WHERE tenant = ? AND type = ? AND id = ?"));
+      s->BindStatic(1, tenant.value);
+      s->BindStatic(2, w.type);
+      s->BindStatic(3, w.id);
+      KILN_TRY_ASSIGN(bool row, s->Step());
+      if (row) current = s->Int(0);
+    }
+    if (current != w.base_version) {
+      return Error::Make(Issue::kConflict, "Resource " + w.type + "/" + w.id +
+                                               " was changed concurrently (now at version " +
+                                               std::to_string(current) + ")");
+    }
+    {
+      KILN_TRY_ASSIGN(
+          auto s, writer_->Prepare(
+                      "INSERT INTO resource_version (tenant, type, id, version, last_updated, change, json) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      s->BindStatic(1, tenant.value);
+      s->BindStatic(2, w.type);
+      s->BindStatic(3, w.id);
+      s->Bind(4, w.new_version);
+      s->Bind(5, w.last_updated);
+      s->Bind(6, static_cast<int64_t>(w.change));
+      s->BindBlobStatic(7, w.json);
+      KILN_TRY(s->Run());
+    }
+    info.sequence = writer_->LastInsertRowid();
+    KILN_TRY_ASSIGN(
+        auto s, writer_->Prepare(
+                    "INSERT OR REPLACE INTO resource_current "
+                    "(tenant, type, id, version, seq, last_updated, deleted) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    s->BindStatic(1, tenant.value);
+    s->BindStatic(2, w.type);
+    s->BindStatic(3, w.id);
+    s->Bind(4, w.new_version);
+    s->Bind(5, info.sequence);
+    s->Bind(6, w.last_updated);
+    s->Bind(7, int64_t{w.change == Change::kDelete});
+    KILN_TRY(s->Run());
+  }
+  return info;
+}
+
+Result<Version> SqliteStore::ReadCurrent(const TenantId& tenant, const std::string& type,
+                                         const std::string& id) {
+  KILN_TRY_ASSIGN(auto conn, Borrow());
+  KILN_TRY_ASSIGN(auto s, conn->Prepare(std::string("SELECT ") + kVersionColumns +
+                                        " FROM resource_current c JOIN resource_version v ON v.seq = c.seq "
+                                        "WHERE c.tenant = ? AND c.type = ? AND c.id = ?"));
+  s->BindStatic(1, tenant.value);
+  s->BindStatic(2, type);
+  s->BindStatic(3, id);
+  KILN_TRY_ASSIGN(bool row, s->Step());
+  if (!row) return Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " is not known");
+  return VersionFromRow(*s, 0);
+}
+
+Result<Version> SqliteStore::ReadVersion(const TenantId& tenant, const std::string& type,
+                                         const std::string& id, int64_t version) {
+  KILN_TRY_ASSIGN(auto conn, Borrow());
+  KILN_TRY_ASSIGN(auto s, conn->Prepare(std::string("SELECT ") + kVersionColumns +
+                                        " FROM resource_version v "
+                                        "WHERE v.tenant = ? AND v.type = ? AND v.id = ? AND v.version = ?"));
+  s->BindStatic(1, tenant.value);
+  s->BindStatic(2, type);
+  s->BindStatic(3, id);
+  s->Bind(4, version);
+  KILN_TRY_ASSIGN(bool row, s->Step());
+  if (!row) {
+    return Error::Make(Issue::kNotFound,
+                       "Version " + std::to_string(version) + " of " + type + "/" + id + " is not known");
+  }
+  return VersionFromRow(*s, 0);
+}
+
+Result<ListPage> SqliteStore::List(const TenantId& tenant, const ListQuery& query) {
+  QueryText filter;
+  filter.Add(" WHERE c.tenant = ?", tenant.value);
+  filter.Add(" AND c.type = ?", query.type);
+  filter.sql += " AND c.deleted = 0";
+  if (!query.ids.empty()) {
+    filter.sql += " AND c.id IN (";
+    for (size_t i = 0; i < query.ids.size(); ++i) filter.Add(i == 0 ? "?" : ", ?", query.ids[i]);
+    filter.sql += ")";
+  }
+  AddTimeIntervals(filter, "c.last_updated", query.last_updated);
+
+  KILN_TRY_ASSIGN(auto conn, Borrow());
+  ListPage page;
+  if (query.with_total) {
+    QueryText count = filter;
+    count.sql = "SELECT count(*) FROM resource_current c" + count.sql;
+    KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, count));
+    KILN_TRY_ASSIGN(bool row, s->Step());
+    page.total = row ? s->Int(0) : 0;
+  }
+  if (query.count <= 0) return page;
+
+  QueryText select = filter;
+  select.sql = std::string("SELECT ") + kVersionColumns +
+               " FROM resource_current c JOIN resource_version v ON v.seq = c.seq" + select.sql;
+  if (query.after_id) select.Add(" AND c.id > ?", *query.after_id);
+  select.Add(" ORDER BY c.id LIMIT ?", int64_t{query.count} + 1);
+  KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, select));
+  for (;;) {
+    KILN_TRY_ASSIGN(bool row, s->Step());
+    if (!row) break;
+    if (static_cast<int>(page.items.size()) == query.count) {
+      page.next_after_id = page.items.back().id;
+      break;
+    }
+    page.items.push_back(VersionFromRow(*s, 0));
+  }
+  return page;
+}
+
+Result<HistoryPage> SqliteStore::History(const TenantId& tenant, const HistoryQuery& query) {
+  QueryText filter;
+  filter.Add(" WHERE v.tenant = ?", tenant.value);
+  if (query.type) filter.Add(" AND v.type = ?", *query.type);
+  if (query.id) filter.Add(" AND v.id = ?", *query.id);
+  if (query.since) filter.Add(" AND v.last_updated >= ?", *query.since);
+  if (query.at) {
+    // Current at some point in [start, end): began before the end, and not replaced by the start.
+    filter.Add(" AND v.last_updated < ?", query.at->end);
+    filter.Add(
+        " AND NOT EXISTS (SELECT 1 FROM resource_version n WHERE n.tenant = v.tenant AND n.type = v.type"
+        " AND n.id = v.id AND n.version = v.version + 1 AND n.last_updated <= ?)",
+        query.at->start);
+  }
+
+  KILN_TRY_ASSIGN(auto conn, Borrow());
+  HistoryPage page;
+  {
+    QueryText count = filter;
+    count.sql = "SELECT count(*) FROM resource_version v" + count.sql;
+    KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, count));
+    KILN_TRY_ASSIGN(bool row, s->Step());
+    page.total = row ? s->Int(0) : 0;
+  }
+  QueryText select = filter;
+  select.sql = std::string("SELECT v.seq, ") + kVersionColumns + " FROM resource_version v" + select.sql;
+  if (query.before_sequence) select.Add(" AND v.seq < ?", *query.before_sequence);
+  select.Add(" ORDER BY v.seq DESC LIMIT ?", int64_t{std::max(query.count, 0)} + 1);
+  KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, select));
+  int64_t last_seq = 0;
+  for (;;) {
+    KILN_TRY_ASSIGN(bool row, s->Step());
+    if (!row) break;
+    if (static_cast<int>(page.items.size()) == query.count) {
+      page.next_before_sequence = last_seq;
+      break;
+    }
+    last_seq = s->Int(0);
+    page.items.push_back(VersionFromRow(*s, 1));
+  }
+  return page;
+}
+
+}  // namespace kiln::store::sqlite

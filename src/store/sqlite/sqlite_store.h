@@ -1,0 +1,79 @@
+// The embedded SQLite backend: one database file in WAL mode, a pool of read connections, and
+// one writer thread that group-commits: writes that arrive while a commit is being fsynced are
+// applied together in the next transaction, each in its own savepoint so that one conflict
+// fails only its own commit. This is what makes durable commits cheap under concurrency.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite/connection.h"
+#include "store/store.h"
+
+namespace kiln::store::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the database at `path` and brings its schema up to date.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, int read_connections);
+  ~SqliteStore() override;
+
+  Result<CommitInfo> Commit(const TenantId& tenant, std::vector<WriteOp> writes) override;
+  Result<Version> ReadCurrent(const TenantId& tenant, const std::string& type,
+                              const std::string& id) override;
+  Result<Version> ReadVersion(const TenantId& tenant, const std::string& type, const std::string& id,
+                              int64_t version) override;
+  Result<ListPage> List(const TenantId& tenant, const ListQuery& query) override;
+  Result<HistoryPage> History(const TenantId& tenant, const HistoryQuery& query) override;
+
+ private:
+  struct PendingCommit {
+    const TenantId* tenant;
+    std::vector<WriteOp>* writes;
+    std::promise<Result<CommitInfo>> done;
+  };
+
+  // Borrows a read connection for the lifetime of the lease.
+  class Lease {
+   public:
+    Lease(SqliteStore& store, std::unique_ptr<Connection> conn) : store_(store), conn_(std::move(conn)) {}
+    Lease(Lease&&) = default;
+    ~Lease() { store_.Return(std::move(conn_)); }
+    Connection& operator*() { return *conn_; }
+    Connection* operator->() { return conn_.get(); }
+
+   private:
+    SqliteStore& store_;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  SqliteStore(std::string path, int read_connections, std::unique_ptr<Connection> writer);
+  Result<Lease> Borrow();
+  void Return(std::unique_ptr<Connection> conn);
+
+  void WriterLoop();
+  void CommitGroup(std::vector<PendingCommit*>& group);
+  Result<CommitInfo> Apply(const TenantId& tenant, const std::vector<WriteOp>& writes);
+
+  const std::string path_;
+  const int max_readers_;
+
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;  // GUARDED_BY(pool_mu_)
+  int open_readers_ = 0;                                   // GUARDED_BY(pool_mu_)
+
+  std::unique_ptr<Connection> writer_;  // used only by writer_thread_
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<PendingCommit*> queue_;  // GUARDED_BY(queue_mu_)
+  bool stopping_ = false;             // GUARDED_BY(queue_mu_)
+  std::thread writer_thread_;
+};
+
+}  // namespace kiln::store::sqlite

@@ -1,0 +1,48 @@
+// The storage interface: the only store header included outside src/store/. Backends (SQLite
+// now, PostgreSQL later) implement it; OpenStore picks one from a URL.
+//
+// Thread-safety: a Store is shared by all request threads; every method may be called
+// concurrently. Durability: when Commit returns success the writes survive a crash of the process.
+// Errors: kNotFound for a missing resource or version, kConflict when a WriteOp's base_version
+// no longer matches, kTransient when the database is unavailable, kException otherwise.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "store/types.h"
+
+namespace kiln::store {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Applies all writes atomically: all are stored, or none.
+  virtual Result<CommitInfo> Commit(const TenantId& tenant, std::vector<WriteOp> writes) = 0;
+
+  // The current version of a resource (which may be a deletion); kNotFound if it never existed.
+  virtual Result<Version> ReadCurrent(const TenantId& tenant, const std::string& type,
+                                      const std::string& id) = 0;
+  // A specific version; kNotFound if that version does not exist.
+  virtual Result<Version> ReadVersion(const TenantId& tenant, const std::string& type, const std::string& id,
+                                      int64_t version) = 0;
+
+  virtual Result<ListPage> List(const TenantId& tenant, const ListQuery& query) = 0;
+  virtual Result<HistoryPage> History(const TenantId& tenant, const HistoryQuery& query) = 0;
+
+ protected:
+  Store() = default;
+};
+
+struct StoreOptions {
+  // "sqlite:/path/to/kiln.db", "sqlite::memory:" (tests), or a directory for SQLite.
+  std::string url;
+  int read_connections = 8;
+};
+Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
+
+}  // namespace kiln::store

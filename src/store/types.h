@@ -1,0 +1,94 @@
+// Plain values that cross the storage interface. The store knows resource types and ids only
+// as strings that rest/ has already checked against the model; it knows nothing of FHIR rules.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+
+namespace kiln::store {
+
+// The tenant every row belongs to. Multi-tenancy arrives later; until then everything lives in
+// the default tenant, but no query can run without naming one.
+struct TenantId {
+  std::string value;
+  friend auto operator<=>(const TenantId&, const TenantId&) = default;
+};
+inline TenantId DefaultTenant() { return TenantId{"default"}; }
+
+// How a version came to be, for history's Bundle.entry.request: kCreate is a POST with a
+// server-assigned id, kUpdate a PUT (which may have created the resource), kDelete a DELETE.
+enum class Change { kCreate = 0, kUpdate = 1, kDelete = 2 };
+
+// One version of one resource as stored. `json` holds the exact bytes served to clients (empty
+// for a deletion).
+struct Version {
+  std::string type;
+  std::string id;
+  int64_t version = 0;
+  Micros last_updated = 0;
+  Change change = Change::kCreate;
+  std::string json;
+  bool deleted() const { return change == Change::kDelete; }
+};
+
+// One write in a commit. The rest layer assigns the version number and builds the JSON (which
+// carries meta.versionId), so the store only checks that nobody else wrote in between:
+// `base_version` is the current version the write was built on, 0 when the resource must not
+// exist yet. A mismatch fails the whole commit with kConflict.
+struct WriteOp {
+  Change change = Change::kCreate;
+  std::string type;
+  std::string id;
+  int64_t base_version = 0;
+  int64_t new_version = 1;
+  Micros last_updated = 0;
+  std::string json;
+};
+
+struct CommitInfo {
+  int64_t sequence = 0;  // the store's position after the commit (monotonic per store)
+};
+
+// An interval [start, end) on the time axis; `negate` selects everything outside it.
+struct TimeInterval {
+  Micros start = INT64_MIN;
+  Micros end = INT64_MAX;
+  bool negate = false;
+};
+
+// Current, not deleted resources of one type, ordered by id; a keyset page.
+struct ListQuery {
+  std::string type;
+  std::vector<std::string> ids;            // empty: any id; else one of them
+  std::vector<TimeInterval> last_updated;  // all must hold
+  int count = 50;                          // page size; 0 asks only for the total
+  std::optional<std::string> after_id;     // continue after this id
+  bool with_total = true;
+};
+struct ListPage {
+  std::vector<Version> items;
+  std::optional<std::string> next_after_id;  // set when more items follow
+  std::optional<int64_t> total;
+};
+
+// History of one resource, one type or the whole tenant, newest first.
+struct HistoryQuery {
+  std::optional<std::string> type;
+  std::optional<std::string> id;   // requires type
+  std::optional<Micros> since;     // last_updated >= since
+  std::optional<TimeInterval> at;  // versions current at some point within the interval
+  int count = 50;
+  std::optional<int64_t> before_sequence;  // continue with entries older than this
+};
+struct HistoryPage {
+  std::vector<Version> items;
+  std::optional<int64_t> next_before_sequence;
+  int64_t total = 0;
+};
+
+}  // namespace kiln::store

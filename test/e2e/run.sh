@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# End-to-end test: starts a throwaway `kiln serve` on a free loopback port with an empty
+# data dir, runs the fhir-kit-client test suite (crud.test.mjs) against it, stops the server
+# with SIGTERM and exits with the test runner's exit code.
+#
+# Usage: test/e2e/run.sh path/to/kiln
+# Needs: node >= 20 and npm (for `npm ci` on first use), python3 (to pick a free port), curl.
+set -euo pipefail
+
+if [[ $# -ne 1 ]]; then
+  echo "usage: $0 path/to/kiln" >&2
+  exit 2
+fi
+KILN_BIN=$(realpath "$1")
+if [[ ! -x "$KILN_BIN" ]]; then
+  echo "not an executable: $1" >&2
+  exit 2
+fi
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+WORK=$(mktemp -d -t kiln-e2e.XXXXXX)
+SERVER_PID=""
+
+# Always stop the server we started (by its pid) and remove the temp dir, however we exit.
+cleanup() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    # Give the graceful shutdown 10 s, then insist, so the script never hangs.
+    for _ in $(seq 100); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "kiln did not stop on SIGTERM within 10 s; killing it" >&2
+      kill -KILL "$SERVER_PID" 2>/dev/null || true
+    fi
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The kernel hands out an unused port for port 0; another process could take it before the
+# server binds, so starting is retried with a new port below.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts the server and waits (at most 15 s) for /fhir/metadata to answer 200.
+# Returns non-zero if the server died first (e.g. the port was taken meanwhile).
+start_server() {
+  local port=$1
+  # KILN_BASE_URL is the test's setting, not the server's --base-url: keep it out of its env.
+  env -u KILN_BASE_URL "$KILN_BIN" serve --bind 127.0.0.1 --port "$port" \
+    --data-dir "$WORK/data" --log-level warn >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 150); do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      wait "$SERVER_PID" 2>/dev/null || true
+      SERVER_PID=""
+      return 1
+    fi
+    if curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/fhir/metadata" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "kiln did not answer /fhir/metadata within 15 s" >&2
+  return 1
+}
+
+PORT=""
+for _ in 1 2 3 4 5; do
+  candidate=$(free_port)
+  if start_server "$candidate"; then
+    PORT=$candidate
+    break
+  fi
+  if [[ -n "$SERVER_PID" ]]; then
+    break # alive but not answering: a new port will not help
+  fi
+done
+if [[ -z "$PORT" ]]; then
+  echo "could not start kiln; its log:" >&2
+  cat "$WORK/server.log" >&2 || true
+  exit 1
+fi
+echo "kiln serving on http://127.0.0.1:$PORT/fhir (data dir $WORK/data)"
+
+# Install the pinned client from package-lock.json once; later runs reuse node_modules.
+if [[ ! -d "$HERE/node_modules" ]]; then
+  (cd "$HERE" && npm ci --no-audit --no-fund)
+fi
+
+rc=0
+(cd "$HERE" && KILN_BASE_URL="http://127.0.0.1:$PORT/fhir" node --test crud.test.mjs) || rc=$?
+
+if [[ $rc -ne 0 ]]; then
+  echo "--- kiln log (last 50 lines) ---" >&2
+  tail -n 50 "$WORK/server.log" >&2 || true
+fi
+exit "$rc"

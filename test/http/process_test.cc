@@ -1,0 +1,182 @@
+// The `kiln` binary as a process: acknowledged writes survive kill -9, SIGTERM stops cleanly,
+// and `kiln import` goes through the API. Uses the binary named by KILN_BINARY (set by ctest).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "support/test_server.h"
+
+extern char** environ;
+
+namespace kiln::testing {
+namespace {
+
+int FreePort() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+std::string Binary() {
+  const char* b = std::getenv("KILN_BINARY");
+  return b != nullptr && *b != '\0' ? b : KILN_DEFAULT_BINARY;
+}
+
+pid_t Spawn(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  EXPECT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+class ServerProcess {
+ public:
+  ServerProcess(const std::string& data_dir) : port_(FreePort()) {
+    pid_ = Spawn({Binary(), "serve", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--data-dir",
+                  data_dir, "--log-level", "warn"});
+    for (int i = 0; i < 200; ++i) {
+      try {
+        if (Send(port_, "GET", "/fhir/metadata").status == 200) return;
+      } catch (const std::exception&) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ADD_FAILURE() << "server did not start";
+  }
+  ~ServerProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  int port() const { return port_; }
+  void Kill(int sig) { kill(pid_, sig); }
+  // Waits for exit; returns the exit status, or -1 on timeout or a signal death.
+  int WaitExit(std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+ private:
+  int port_;
+  pid_t pid_ = -1;
+};
+
+class ProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (Binary().empty()) GTEST_SKIP() << "KILN_BINARY is not set (run through ctest)";
+  }
+  TempDir dir;
+};
+
+TEST_F(ProcessTest, AcknowledgedWritesSurviveKill9) {
+  std::vector<std::string> acknowledged;
+  std::mutex mu;
+  {
+    ServerProcess server(dir.path());
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 8; ++t) {
+      clients.emplace_back([&] {
+        while (!stop) {
+          try {
+            HttpResponse res = Send(server.port(), "POST", "/fhir/Observation",
+                                    R"({"resourceType":"Observation","status":"final","code":{"text":"k9"}})",
+                                    {{"Prefer", "return=representation"}});
+            if (res.status == 201) {
+              std::lock_guard lock(mu);
+              acknowledged.emplace_back(json::GetString(res.Json(), "id"));
+            }
+          } catch (const std::exception&) {
+            return;  // the server is gone
+          }
+        }
+      });
+    }
+    while (true) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::lock_guard lock(mu);
+      if (acknowledged.size() >= 300) break;
+    }
+    server.Kill(SIGKILL);  // mid-stream: requests are in flight
+    stop = true;
+    for (auto& c : clients) c.join();
+  }
+  ASSERT_GE(acknowledged.size(), 300u);
+  ServerProcess restarted(dir.path());
+  for (const std::string& id : acknowledged) {
+    EXPECT_EQ(Send(restarted.port(), "GET", "/fhir/Observation/" + id).status, 200) << "lost write " << id;
+  }
+}
+
+TEST_F(ProcessTest, SigtermStopsCleanly) {
+  ServerProcess server(dir.path());
+  EXPECT_EQ(Send(server.port(), "POST", "/fhir/Patient", R"({"resourceType":"Patient"})").status, 201);
+  server.Kill(SIGTERM);
+  EXPECT_EQ(server.WaitExit(std::chrono::seconds(20)), 0);
+}
+
+TEST_F(ProcessTest, ImportLoadsBundleAndNdjsonThroughTheApi) {
+  std::string bundle = dir.path() + "/bundle.json";
+  std::ofstream(bundle) << R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"fullUrl":"urn:uuid:6f1c1a8e-0000-4000-8000-000000000001",
+     "resource":{"resourceType":"Patient","name":[{"family":"Import"}]},
+     "request":{"method":"POST","url":"Patient"}},
+    {"fullUrl":"urn:uuid:6f1c1a8e-0000-4000-8000-000000000002",
+     "resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},
+                 "subject":{"reference":"urn:uuid:6f1c1a8e-0000-4000-8000-000000000001"}},
+     "request":{"method":"POST","url":"Observation"}}]})";
+  std::string ndjson = dir.path() + "/data.ndjson";
+  std::ofstream(ndjson) << R"({"resourceType":"Patient","id":"nd1"})"
+                        << "\n"
+                        << R"({"resourceType":"Patient","id":"nd2","birthDate":"1980"})"
+                        << "\n";
+  std::string data = dir.path() + "/db";
+  pid_t pid = Spawn({Binary(), "import", "--data-dir", data, bundle, ndjson});
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+
+  ServerProcess server(data);
+  HttpResponse obs = Send(server.port(), "GET", "/fhir/Observation/6f1c1a8e-0000-4000-8000-000000000002");
+  ASSERT_EQ(obs.status, 200) << obs.body;
+  EXPECT_NE(obs.body.find(R"("reference":"Patient/6f1c1a8e-0000-4000-8000-000000000001")"),
+            std::string::npos);
+  EXPECT_EQ(Send(server.port(), "GET", "/fhir/Patient/6f1c1a8e-0000-4000-8000-000000000001").status, 200);
+  EXPECT_EQ(Send(server.port(), "GET", "/fhir/Patient/nd2").status, 200);
+
+  std::string bad = dir.path() + "/bad.ndjson";
+  std::ofstream(bad) << R"({"resourceType":"Patient","birthDate":"never"})"
+                     << "\n";
+  pid = Spawn({Binary(), "import", "--data-dir", data, bad});
+  waitpid(pid, &status, 0);
+  EXPECT_NE(WEXITSTATUS(status), 0) << "a failed import must say so in its exit code";
+}
+
+}  // namespace
+}  // namespace kiln::testing

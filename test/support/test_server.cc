@@ -1,0 +1,179 @@
+#include "support/test_server.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <filesystem>
+
+#include "core/log.h"
+#include "core/model.h"
+#include "http/server.h"
+#include "rest/rest.h"
+#include "store/store.h"
+
+namespace kiln::testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+
+std::string HttpResponse::Header(const std::string& name) const {
+  std::string lower;
+  for (char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  auto it = headers.find(lower);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+json::Document HttpResponse::Json() const {
+  auto doc = json::Parse(body);
+  EXPECT_TRUE(doc.has_value()) << "response body is not JSON: " << body;
+  if (!doc) return json::Document();
+  return std::move(doc).value();
+}
+
+HttpResponse Send(int port, const std::string& method, const std::string& target, const std::string& body,
+                  const Headers& headers) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)));
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
+  req.set(bhttp::field::host, "localhost:" + std::to_string(port));
+  bool has_type = false;
+  for (const auto& [k, v] : headers) {
+    req.set(k, v);
+    if (beast::iequals(k, "Content-Type")) has_type = true;
+  }
+  if (!body.empty() && !has_type) req.set(bhttp::field::content_type, "application/fhir+json");
+  req.body() = body;
+  req.prepare_payload();
+  bhttp::write(stream, req);
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 << 20);
+  if (method == "HEAD") parser.skip(true);
+  bhttp::read(stream, buffer, parser);
+  auto res = parser.release();
+  HttpResponse out;
+  out.status = static_cast<int>(res.result_int());
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(f.value());
+  }
+  out.body = res.body();
+  beast::error_code ec;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  return out;
+}
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "kiln-test-XXXXXX").string();
+  char* made = mkdtemp(tmpl.data());
+  EXPECT_NE(made, nullptr);
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+namespace {
+// Loaded once per test process: the model is immutable and costly to parse.
+const core::Model& SharedModel() {
+  static const core::Model* model = [] {
+    auto m = core::Model::LoadEmbedded();
+    if (!m) {
+      ADD_FAILURE() << m.error().diagnostics;
+      std::abort();
+    }
+    return std::move(m).value().release();
+  }();
+  return *model;
+}
+}  // namespace
+
+struct TestServer::Parts {
+  std::unique_ptr<store::Store> store;
+  SystemClock clock;
+  std::unique_ptr<rest::Api> api;
+  std::unique_ptr<http::Server> server;
+};
+
+TestServer::TestServer(ServerOptionsForTest options) : parts_(std::make_unique<Parts>()) {
+  log::SetLevel(log::Level::kWarn);
+  auto store = store::OpenStore({dir_.path(), 4});
+  if (!store) ADD_FAILURE() << store.error().diagnostics;
+  parts_->store = std::move(store).value();
+  parts_->api = std::make_unique<rest::Api>(SharedModel(), *parts_->store, parts_->clock, rest::ApiOptions{});
+  http::ServerOptions o;
+  o.bind = "127.0.0.1";
+  o.port = 0;
+  o.io_threads = 2;
+  o.worker_threads = 8;
+  o.max_body_bytes = options.max_body_bytes;
+  o.drain_seconds = 5;
+  parts_->server = std::make_unique<http::Server>(
+      o, [api = parts_->api.get()](const rest::Request& r) { return api->Handle(r); });
+  auto port = parts_->server->Start();
+  if (!port) ADD_FAILURE() << port.error().diagnostics;
+  port_ = port ? *port : 0;
+}
+
+TestServer::~TestServer() {
+  parts_->server->Stop();
+  parts_->server->Wait();
+  parts_->server.reset();
+  parts_->api.reset();
+  parts_->store.reset();
+}
+
+HttpResponse TestServer::Request(const std::string& method, const std::string& path, const std::string& body,
+                                 const Headers& headers) const {
+  return Send(port_, method, "/fhir" + (path.empty() ? std::string() : "/" + path), body, headers);
+}
+HttpResponse TestServer::Get(const std::string& path, const Headers& headers) const {
+  return Request("GET", path, "", headers);
+}
+HttpResponse TestServer::Post(const std::string& path, const std::string& body,
+                              const Headers& headers) const {
+  return Request("POST", path, body, headers);
+}
+HttpResponse TestServer::Put(const std::string& path, const std::string& body, const Headers& headers) const {
+  return Request("PUT", path, body, headers);
+}
+HttpResponse TestServer::Delete(const std::string& path, const Headers& headers) const {
+  return Request("DELETE", path, "", headers);
+}
+
+std::string TestServer::Create(const std::string& type, const std::string& json) const {
+  HttpResponse res = Post(type, json);
+  EXPECT_EQ(res.status, 201) << res.body;
+  auto doc = res.Json();
+  return std::string(json::GetString(doc, "id"));
+}
+
+std::vector<std::string> IssueExpressions(const json::Document& outcome) {
+  std::vector<std::string> out;
+  const json::Value* issues = json::Find(outcome, "issue");
+  if (issues == nullptr || !issues->IsArray()) return out;
+  for (const auto& issue : issues->GetArray()) {
+    const json::Value* expr = json::Find(issue, "expression");
+    if (expr == nullptr || !expr->IsArray()) continue;
+    for (const auto& e : expr->GetArray()) out.emplace_back(e.GetString(), e.GetStringLength());
+  }
+  return out;
+}
+
+std::vector<std::string> IssueCodes(const json::Document& outcome) {
+  std::vector<std::string> out;
+  const json::Value* issues = json::Find(outcome, "issue");
+  if (issues == nullptr || !issues->IsArray()) return out;
+  for (const auto& issue : issues->GetArray()) out.emplace_back(json::GetString(issue, "code"));
+  return out;
+}
+
+}  // namespace kiln::testing

@@ -1,0 +1,76 @@
+// Test fixtures for HTTP-level tests: a Kiln server started in-process on a free port over a
+// fresh SQLite database in a temporary directory, and a small HTTP client (Boost.Beast) that
+// talks to it exactly as an outside client would.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+
+namespace kiln::testing {
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+
+  std::string Header(const std::string& name) const;
+  // The body parsed as JSON (fails the test if it is not JSON).
+  json::Document Json() const;
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Sends one request over a new connection. `target` is the full path, e.g. "/fhir/Patient/1".
+HttpResponse Send(int port, const std::string& method, const std::string& target,
+                  const std::string& body = "", const Headers& headers = {});
+
+// A temporary directory removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct ServerOptionsForTest {
+  size_t max_body_bytes = 1 << 20;
+};
+
+class TestServer {
+ public:
+  explicit TestServer(ServerOptionsForTest options = {});
+  ~TestServer();
+
+  int port() const { return port_; }
+  std::string base_url() const { return "http://localhost:" + std::to_string(port_) + "/fhir"; }
+
+  // Requests relative to the FHIR base: Get("Patient/1") is GET /fhir/Patient/1.
+  HttpResponse Get(const std::string& path, const Headers& headers = {}) const;
+  HttpResponse Post(const std::string& path, const std::string& body, const Headers& headers = {}) const;
+  HttpResponse Put(const std::string& path, const std::string& body, const Headers& headers = {}) const;
+  HttpResponse Delete(const std::string& path, const Headers& headers = {}) const;
+  HttpResponse Request(const std::string& method, const std::string& path, const std::string& body = "",
+                       const Headers& headers = {}) const;
+
+  // POSTs a resource and returns its server-assigned id (fails the test unless 201).
+  std::string Create(const std::string& type, const std::string& json) const;
+
+ private:
+  struct Parts;
+  TempDir dir_;
+  std::unique_ptr<Parts> parts_;
+  int port_ = 0;
+};
+
+// Every OperationOutcome issue's expression values, flattened, for assertions.
+std::vector<std::string> IssueExpressions(const json::Document& outcome);
+std::vector<std::string> IssueCodes(const json::Document& outcome);
+
+}  // namespace kiln::testing
