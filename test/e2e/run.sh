@@ -22,6 +22,7 @@ WORK=$(mktemp -d -t kiln-e2e.XXXXXX)
 SERVER_PID=""
 
 # Always stop the server we started (by its pid) and remove the temp dir, however we exit.
+# shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
