@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 declare -A allowed=(
   [core]="core"
   [store]="core store"
-  [rest]="core store rest"
+  [search]="core store search"
+  [rest]="core store search rest"
   [http]="core rest http"
-  [app]="core store rest http app"
+  [app]="core store search rest http app"
 )
 status=0
 for module in "${!allowed[@]}"; do

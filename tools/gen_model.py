@@ -74,7 +74,10 @@ def convert(sd):
         reference = e.get("contentReference", "")
         if reference.startswith("#"):
             reference = reference[1:]
-        elements.append([path, int(e["min"]), maximum, element_types(e), reference])
+        row = [path, int(e["min"]), maximum, element_types(e), reference]
+        if e.get("isSummary"):
+            row.append(1)  # part of the _summary=true view (hl7.org/fhir/R4/search.html#summary)
+        elements.append(row)
     base = sd.get("baseDefinition", "")
     return {
         "kind": kind,
@@ -87,7 +90,7 @@ def convert(sd):
 def check_references(types):
     # Every type code must name a type in the table, so that the loader can resolve it.
     for name, t in types.items():
-        for path, _, _, codes, reference in t["elements"]:
+        for path, _, _, codes, reference, *_ in t["elements"]:
             for code in codes:
                 if code not in types:
                     raise SystemExit("%s: %s has unknown type %s" % (name, path, code))

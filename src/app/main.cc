@@ -11,6 +11,7 @@
 #include "core/model.h"
 #include "http/server.h"
 #include "rest/rest.h"
+#include "search/search.h"
 #include "store/store.h"
 
 #ifndef KILN_VERSION
@@ -64,9 +65,10 @@ void ApplyLogLevel(const std::string& name) {
 int Serve(const ServeConfig& cfg) {
   ApplyLogLevel(cfg.log_level);
   auto model = OrDie(core::Model::LoadEmbedded(), "cannot load the FHIR model");
+  auto registry = OrDie(search::Registry::LoadEmbedded(*model), "cannot load the search parameters");
   auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
   SystemClock clock;
-  rest::Api api(*model, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
+  rest::Api api(*model, *registry, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
   http::Server server(cfg.http, [&api](const rest::Request& req) { return api.Handle(req); });
   uint16_t port = OrDie(server.Start(), "cannot start the HTTP server");
   server.StopOnSignals();
@@ -82,9 +84,10 @@ int Serve(const ServeConfig& cfg) {
 
 int Import(const ImportConfig& cfg) {
   auto model = OrDie(core::Model::LoadEmbedded(), "cannot load the FHIR model");
+  auto registry = OrDie(search::Registry::LoadEmbedded(*model), "cannot load the search parameters");
   auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
   SystemClock clock;
-  rest::Api api(*model, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
+  rest::Api api(*model, *registry, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
   auto started = clock.Now();
   ImportStats stats = ImportFiles(api, cfg.files, cfg.threads);
   double seconds = static_cast<double>(clock.Now() - started) / 1e6;

@@ -20,10 +20,10 @@ Result<TypeKind> ParseKind(std::string_view kind) {
 
 std::string_view AsView(const json::Value& v) { return {v.GetString(), v.GetStringLength()}; }
 
-// One row of "elements": [path, min, max, [type codes], contentReference].
+// One row of "elements": [path, min, max, [type codes], contentReference(, 1 if isSummary)].
 Result<ElementDef> ParseElement(const json::Value& row) {
-  if (!row.IsArray() || row.Size() != 5 || !row[0].IsString() || !row[1].IsInt() || !row[2].IsInt() ||
-      !row[3].IsArray() || !row[4].IsString()) {
+  if (!row.IsArray() || (row.Size() != 5 && row.Size() != 6) || !row[0].IsString() || !row[1].IsInt() ||
+      !row[2].IsInt() || !row[3].IsArray() || !row[4].IsString()) {
     return TableError("malformed element row");
   }
   ElementDef e;
@@ -35,6 +35,7 @@ Result<ElementDef> ParseElement(const json::Value& row) {
     e.types.emplace_back(AsView(t));
   }
   e.content_reference = AsView(row[4]);
+  e.summary = row.Size() == 6 && row[5].IsInt() && row[5].GetInt() == 1;
   size_t dot = e.path.rfind('.');
   if (dot == std::string::npos) return TableError(e.path + ": an element path needs a parent");
   e.name = e.path.substr(dot + 1);

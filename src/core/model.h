@@ -30,6 +30,7 @@ struct ElementDef {
   int min = 0;
   int max = 1;                    // -1 for "*"
   std::string content_reference;  // e.g. "Questionnaire.item" for "#Questionnaire.item", else empty
+  bool summary = false;           // isSummary: part of the _summary=true view
   bool is_array() const { return max != 1; }
 
   // Resolved when the model loads, so that validation does no lookups by name on its hot path.

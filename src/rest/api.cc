@@ -94,6 +94,13 @@ Response RouteType(const Call& call, const std::vector<std::string_view>& seg) {
     if (Is(call, "DELETE")) return interaction::Delete(call);
     return NotAllowed(call, "GET, PUT, DELETE");
   }
+  if (seg.size() == 3 && std::isupper(static_cast<unsigned char>(seg[2][0]))) {
+    auto member = call.ctx.model.FindResourceType(seg[2]);
+    if (!member) return NotFound(call, "Unknown resource type '" + std::string(seg[2]) + "'");
+    Call compartment = call;
+    compartment.route.compartment_member = *member;
+    return Is(call, "GET") ? interaction::SearchCompartment(compartment) : NotAllowed(call, "GET");
+  }
   if (seg[2] == "_history" && seg.size() == 3) {
     return Is(call, "GET") ? interaction::History(call) : NotAllowed(call, "GET");
   }
@@ -105,11 +112,17 @@ Response RouteType(const Call& call, const std::vector<std::string_view>& seg) {
 
 }  // namespace
 
-Api::Api(const core::Model& model, store::Store& store, const Clock& clock, ApiOptions options)
-    : model_(model), store_(store), clock_(clock), options_(std::move(options)), started_(clock.Now()) {}
+Api::Api(const core::Model& model, const search::Registry& registry, store::Store& store, const Clock& clock,
+         ApiOptions options)
+    : model_(model),
+      registry_(registry),
+      store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      started_(clock.Now()) {}
 
 Response Api::Handle(const Request& req) const {
-  Context ctx{model_, store_, clock_, options_, started_};
+  Context ctx{model_, registry_, store_, clock_, options_, started_};
   auto format = Negotiate(req);
   if (!format) return ErrorResponse(format.error());
   Call call{ctx, req, Route{}, *format};

@@ -8,12 +8,14 @@
 #include "core/model.h"
 #include "rest/format.h"
 #include "rest/rest.h"
+#include "search/search.h"
 #include "store/store.h"
 
 namespace kiln::rest {
 
 struct Context {
   const core::Model& model;
+  const search::Registry& registry;
   store::Store& store;
   const Clock& clock;
   const ApiOptions& options;
@@ -25,6 +27,7 @@ struct Route {
   std::optional<core::ResourceType> type;
   std::string id;
   std::string version;
+  std::optional<core::ResourceType> compartment_member;  // [type]/[id]/[member type] searches
 };
 
 // Everything an interaction needs to know about the request.

@@ -12,6 +12,7 @@
 
 #include "core/model.h"
 #include "core/time.h"
+#include "search/search.h"
 #include "store/store.h"
 
 namespace kiln::rest {
@@ -58,7 +59,8 @@ Response ErrorResponseFor(const Error& error);
 
 class Api {
  public:
-  Api(const core::Model& model, store::Store& store, const Clock& clock, ApiOptions options);
+  Api(const core::Model& model, const search::Registry& registry, store::Store& store, const Clock& clock,
+      ApiOptions options);
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
@@ -66,6 +68,7 @@ class Api {
 
  private:
   const core::Model& model_;
+  const search::Registry& registry_;
   store::Store& store_;
   const Clock& clock_;
   const ApiOptions options_;

@@ -30,6 +30,11 @@ Result<store::Version> CurrentOrNone(const Call& call, const std::string& type, 
   return cur;
 }
 
+// The search index rows of the version being written.
+std::vector<store::IndexEntry> IndexRows(const Call& call, const IncomingResource& in) {
+  return search::Extract(call.ctx.registry, call.ctx.model, in.type, in.doc, call.req.base_url);
+}
+
 }  // namespace
 
 Response CreateResource(const Call& call, const IncomingResource& in) {
@@ -40,7 +45,7 @@ Response CreateResource(const Call& call, const IncomingResource& in) {
   v.version = 1;
   v.change = store::Change::kCreate;
   v.json = StoredJson(in, v.id, v.version, v.last_updated);
-  store::WriteOp op{store::Change::kCreate, v.type, v.id, 0, 1, v.last_updated, v.json};
+  store::WriteOp op{store::Change::kCreate, v.type, v.id, 0, 1, v.last_updated, v.json, IndexRows(call, in)};
   auto done = call.ctx.store.Commit(call.req.tenant, {std::move(op)});
   if (!done) return ErrorResponse(done.error(), call.format);
   return WriteResponse(call, 201, v, "Created");
@@ -67,7 +72,8 @@ Response UpdateResource(const Call& call, const IncomingResource& in, const std:
     v.change = store::Change::kUpdate;  // recorded as the PUT it was, even when it creates
     bool created = cur->version == 0 || cur->deleted();
     v.json = StoredJson(in, id, v.version, v.last_updated);
-    store::WriteOp op{v.change, type, id, cur->version, v.version, v.last_updated, v.json};
+    store::WriteOp op{v.change,  type,           id,     cur->version,
+                      v.version, v.last_updated, v.json, IndexRows(call, in)};
     auto done = call.ctx.store.Commit(call.req.tenant, {std::move(op)});
     if (done) {
       return WriteResponse(call, created ? 201 : 200, v, created ? "Created" : "Updated");
@@ -97,7 +103,7 @@ Response DeleteResource(const Call& call, const std::string& type, const std::st
       return res;  // nothing to delete: the spec's "or if the resource does not exist at all"
     }
     Micros now = std::max(call.ctx.clock.Now(), cur->last_updated + 1);
-    store::WriteOp op{store::Change::kDelete, type, id, cur->version, cur->version + 1, now, ""};
+    store::WriteOp op{store::Change::kDelete, type, id, cur->version, cur->version + 1, now, "", {}};
     auto done = call.ctx.store.Commit(call.req.tenant, {std::move(op)});
     if (done) {
       res.SetHeader("ETag", ETag(cur->version + 1));

@@ -32,6 +32,15 @@ class Store {
                                       int64_t version) = 0;
 
   virtual Result<ListPage> List(const TenantId& tenant, const ListQuery& query) = 0;
+
+  // The local references held by the current versions of `ids` (all of `type`) in the reference
+  // parameters `params` (any parameter when empty), without duplicates.
+  virtual Result<std::vector<ResourceRef>> References(const TenantId& tenant, const std::string& type,
+                                                      const std::vector<std::string>& ids,
+                                                      const std::vector<std::string>& params) = 0;
+  // The current, not deleted versions of `refs` that exist, in the order given.
+  virtual Result<std::vector<Version>> ReadMany(const TenantId& tenant,
+                                                const std::vector<ResourceRef>& refs) = 0;
   virtual Result<HistoryPage> History(const TenantId& tenant, const HistoryQuery& query) = 0;
 
  protected:

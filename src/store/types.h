@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "store/index_types.h"
 
 namespace kiln::store {
 
@@ -36,6 +37,13 @@ struct Version {
   bool deleted() const { return change == Change::kDelete; }
 };
 
+// A resource by type and id.
+struct ResourceRef {
+  std::string type;
+  std::string id;
+  friend auto operator<=>(const ResourceRef&, const ResourceRef&) = default;
+};
+
 // One write in a commit. The rest layer assigns the version number and builds the JSON (which
 // carries meta.versionId), so the store only checks that nobody else wrote in between:
 // `base_version` is the current version the write was built on, 0 when the resource must not
@@ -48,6 +56,9 @@ struct WriteOp {
   int64_t new_version = 1;
   Micros last_updated = 0;
   std::string json;
+  // The search index rows of this version; they replace the resource's previous rows (a
+  // deletion leaves none).
+  std::vector<IndexEntry> index;
 };
 
 struct CommitInfo {
@@ -64,15 +75,17 @@ struct TimeInterval {
 // Current, not deleted resources of one type, ordered by id; a keyset page.
 struct ListQuery {
   std::string type;
+  IndexQuery index;                        // search clauses (all must hold)
   std::vector<std::string> ids;            // empty: any id; else one of them
   std::vector<TimeInterval> last_updated;  // all must hold
   int count = 50;                          // page size; 0 asks only for the total
-  std::optional<std::string> after_id;     // continue after this id
+  std::vector<SortKey> sort;               // empty: by id
+  std::optional<std::string> cursor;       // continue after this position (from ListPage)
   bool with_total = true;
 };
 struct ListPage {
   std::vector<Version> items;
-  std::optional<std::string> next_after_id;  // set when more items follow
+  std::optional<std::string> next_cursor;  // set when more items follow; opaque
   std::optional<int64_t> total;
 };
 

@@ -12,6 +12,7 @@
 #include "core/model.h"
 #include "http/server.h"
 #include "rest/rest.h"
+#include "search/search.h"
 #include "store/store.h"
 
 namespace kiln::testing {
@@ -94,6 +95,17 @@ const core::Model& SharedModel() {
   }();
   return *model;
 }
+const search::Registry& SharedRegistry() {
+  static const search::Registry* registry = [] {
+    auto r = search::Registry::LoadEmbedded(SharedModel());
+    if (!r) {
+      ADD_FAILURE() << r.error().diagnostics;
+      std::abort();
+    }
+    return std::move(r).value().release();
+  }();
+  return *registry;
+}
 }  // namespace
 
 struct TestServer::Parts {
@@ -108,7 +120,8 @@ TestServer::TestServer(ServerOptionsForTest options) : parts_(std::make_unique<P
   auto store = store::OpenStore({dir_.path(), 4});
   if (!store) ADD_FAILURE() << store.error().diagnostics;
   parts_->store = std::move(store).value();
-  parts_->api = std::make_unique<rest::Api>(SharedModel(), *parts_->store, parts_->clock, rest::ApiOptions{});
+  parts_->api = std::make_unique<rest::Api>(SharedModel(), SharedRegistry(), *parts_->store, parts_->clock,
+                                            rest::ApiOptions{});
   http::ServerOptions o;
   o.bind = "127.0.0.1";
   o.port = 0;

@@ -11,7 +11,30 @@ namespace {
 constexpr const char* kTypeInteractions[] = {
     "read", "vread", "update", "delete", "create", "history-instance", "history-type", "search-type"};
 
-void AppendResource(std::string& out, std::string_view type) {
+constexpr const char* kTypeNames[] = {"string",   "token", "reference", "date",   "number",
+                                      "quantity", "uri",   "composite", "special"};
+
+// The parameters this server can really search on for `type`.
+void AppendSearchParams(std::string& out, const search::Registry& registry, std::string_view type) {
+  out += R"("searchParam":[)";
+  bool first = true;
+  for (const search::ParamDef* def : registry.All(type)) {
+    bool searchable = def->compiled.has_value() || def->code == "_id" || def->code == "_lastUpdated";
+    if (!searchable) continue;
+    if (!first) out.push_back(',');
+    first = false;
+    out += R"({"name":)";
+    json::AppendQuoted(out, def->code);
+    out += R"(,"definition":)";
+    json::AppendQuoted(out, def->url);
+    out += R"(,"type":")";
+    out += kTypeNames[static_cast<int>(def->type)];
+    out += "\"}";
+  }
+  out += "]";
+}
+
+void AppendResource(std::string& out, const search::Registry& registry, std::string_view type) {
   out += R"({"type":)";
   json::AppendQuoted(out, type);
   out += R"(,"interaction":[)";
@@ -23,11 +46,10 @@ void AppendResource(std::string& out, std::string_view type) {
     out += code;
     out += "\"}";
   }
-  out +=
-      R"(],"versioning":"versioned","readHistory":true,"updateCreate":true,"conditionalCreate":true,)"
-      R"("conditionalRead":"full-support","conditionalUpdate":true,"conditionalDelete":"single",)"
-      R"("searchParam":[{"name":"_id","type":"token","definition":"http://hl7.org/fhir/SearchParameter/Resource-id"},)"
-      R"({"name":"_lastUpdated","type":"date","definition":"http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"}]})";
+  out += R"(],"versioning":"versioned","readHistory":true,"updateCreate":true,"conditionalCreate":true,)"
+         R"("conditionalRead":"full-support","conditionalUpdate":true,"conditionalDelete":"single",)";
+  AppendSearchParams(out, registry, type);
+  out.push_back('}');
 }
 
 }  // namespace
@@ -45,7 +67,7 @@ Response Capabilities(const Call& call) {
   for (const std::string& type : call.ctx.model.ResourceTypeNames()) {
     if (!first) out.push_back(',');
     first = false;
-    AppendResource(out, type);
+    AppendResource(out, call.ctx.registry, type);
   }
   out += R"(],"interaction":[{"code":"history-system"}]}]})";
   Response res;

@@ -1,8 +1,8 @@
 // create: hl7.org/fhir/R4/http.html#create, with conditional create (If-None-Exist,
 // hl7.org/fhir/R4/http.html#ccreate): no match creates, one match returns it (200), more is 412.
-#include "rest/basic_search.h"
 #include "rest/interaction/interactions.h"
 #include "rest/outcome.h"
+#include "rest/query.h"
 #include "rest/respond.h"
 #include "rest/write.h"
 
@@ -15,7 +15,7 @@ Response Create(const Call& call) {
   if (std::string_view criteria = call.req.Header("If-None-Exist"); !criteria.empty()) {
     if (criteria.find('?') != std::string_view::npos) criteria.remove_prefix(criteria.find('?') + 1);
     std::string type(call.route.type->name());
-    auto matches = MatchIds(call, type, ParseQueryString(criteria), 2);
+    auto matches = MatchIds(call, *call.route.type, ParseQueryString(criteria), 2);
     if (!matches) return ErrorResponse(matches.error(), call.format);
     if (matches->size() > 1) {
       return ErrorResponse(Error::Make(Issue::kDuplicate, "If-None-Exist matched more than one " + type),

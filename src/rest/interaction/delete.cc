@@ -1,8 +1,8 @@
 // delete: hl7.org/fhir/R4/http.html#delete (logical: later reads are 410 Gone) and conditional
 // delete (hl7.org/fhir/R4/http.html#3.1.0.7.1): one match at most, several is 412.
-#include "rest/basic_search.h"
 #include "rest/interaction/interactions.h"
 #include "rest/outcome.h"
+#include "rest/query.h"
 #include "rest/write.h"
 
 namespace kiln::rest::interaction {
@@ -13,7 +13,7 @@ Response Delete(const Call& call) {
 
 Response ConditionalDelete(const Call& call) {
   std::string type(call.route.type->name());
-  auto matches = MatchIds(call, type, call.req.query, 2);
+  auto matches = MatchIds(call, *call.route.type, call.req.query, 2);
   if (!matches) return ErrorResponse(matches.error(), call.format);
   if (matches->size() > 1) {
     return ErrorResponse(

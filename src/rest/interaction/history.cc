@@ -2,10 +2,10 @@
 // first, with `_count`, `_since`, `_at` and keyset paging (stable while new versions arrive).
 #include <charconv>
 
-#include "rest/basic_search.h"
 #include "rest/bundle.h"
 #include "rest/interaction/interactions.h"
 #include "rest/outcome.h"
+#include "rest/query.h"
 #include "rest/resource_body.h"
 #include "rest/respond.h"
 
@@ -60,7 +60,8 @@ Result<HistoryParams> ParseHistory(const Call& call) {
     } else if (name == "_cursor") {
       KILN_TRY_ASSIGN(int64_t n, Integer(name, value));
       h.query.before_sequence = n;
-    } else if (name != "_format" && name != "_pretty" && HandlingFrom(call.req) == Handling::kStrict) {
+    } else if (name != "_format" && name != "_pretty" &&
+               HandlingFrom(call.req) == search::Handling::kStrict) {
       return Error::At(Issue::kNotSupported, name, "Parameter '" + name + "' is not supported for history");
     }
   }

@@ -16,6 +16,7 @@ Response Delete(const Call& call);             // DELETE [type]/[id]
 Response ConditionalDelete(const Call& call);  // DELETE [type]?[criteria]
 Response History(const Call& call);            // GET [type]/[id]/_history, [type]/_history, _history
 Response SearchType(const Call& call);         // GET [type]?..., POST [type]/_search
+Response SearchCompartment(const Call& call);  // GET [compartment type]/[id]/[type]?...
 Response Capabilities(const Call& call);       // GET metadata
 
 }  // namespace kiln::rest::interaction

@@ -1,9 +1,9 @@
 // update: hl7.org/fhir/R4/http.html#update (update-as-create allowed, version-aware with
 // If-Match) and conditional update (hl7.org/fhir/R4/http.html#cond-update).
 #include "core/json.h"
-#include "rest/basic_search.h"
 #include "rest/interaction/interactions.h"
 #include "rest/outcome.h"
+#include "rest/query.h"
 #include "rest/write.h"
 
 namespace kiln::rest::interaction {
@@ -43,7 +43,7 @@ Response ConditionalUpdate(const Call& call) {
   std::string type(call.route.type->name());
   auto in = ParseResource(call.ctx, call.req, *call.route.type, "");
   if (!in) return ErrorResponse(in.error(), call.format);
-  auto matches = MatchIds(call, type, call.req.query, 2);
+  auto matches = MatchIds(call, *call.route.type, call.req.query, 2);
   if (!matches) return ErrorResponse(matches.error(), call.format);
   std::string_view body_id = BodyId(*in);
   if (matches->size() > 1) {

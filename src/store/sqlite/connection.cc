@@ -2,6 +2,10 @@
 
 namespace kiln::store::sqlite {
 
+namespace {
+constexpr size_t kMaxCachedStatements = 256;
+}  // namespace
+
 Error SqliteError(sqlite3* db, int rc, std::string_view what) {
   int primary = rc & 0xff;
   bool transient = primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_IOERR ||
@@ -25,7 +29,7 @@ Result<> Statement::Run() {
   }
 }
 
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, int cache_kib) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -38,9 +42,12 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
   sqlite3_busy_timeout(db, 10000);
   // WAL lets readers run while the writer commits; synchronous=FULL makes every acknowledged
   // commit durable (the WAL is fsynced at each commit, which group commit amortizes).
+  // No mmap: the OS page cache serves reads either way, and mapped pages would count against the
+  // server's resident memory as the database grows.
   KILN_TRY(
       conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
-                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"));
+                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-" +
+                 std::to_string(cache_kib) + ";"));
   return conn;
 }
 
@@ -52,6 +59,11 @@ Connection::~Connection() {
 Result<std::unique_ptr<Statement>> Connection::Prepare(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return std::make_unique<Statement>(it->second);
+  if (cache_.size() >= kMaxCachedStatements) {
+    // Search SQL varies with the query's shape; keep the cache bounded.
+    for (auto& [text, cached] : cache_) sqlite3_finalize(cached);
+    cache_.clear();
+  }
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                               &stmt, nullptr);

@@ -27,6 +27,8 @@ class Statement {
   // Parameters are 1-based, as in SQLite. Text and blobs are copied (SQLITE_TRANSIENT) unless
   // the caller keeps them alive until the statement is done (Static variants).
   void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void Bind(int i, double v) { sqlite3_bind_double(stmt_, i, v); }
+  void Bind(int i, int v) = delete;  // say int64_t or double: an int would convert silently
   void Bind(int i, std::string_view v) {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
@@ -43,6 +45,7 @@ class Statement {
   Result<> Run();
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double Real(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string Text(int col) const {
     auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
     return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
@@ -54,8 +57,9 @@ class Statement {
 
 class Connection {
  public:
-  // Opens (creating if needed) the database file and applies Kiln's pragmas.
-  static Result<std::unique_ptr<Connection>> Open(const std::string& path);
+  // Opens (creating if needed) the database file and applies Kiln's pragmas, with a page cache
+  // of at most `cache_kib` KiB for this connection.
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path, int cache_kib);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

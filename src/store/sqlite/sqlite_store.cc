@@ -2,7 +2,9 @@
 
 #include <variant>
 
+#include "store/sqlite/index_sql.h"
 #include "store/sqlite/schema.h"
+#include "store/sqlite/sort_sql.h"
 
 namespace kiln::store::sqlite {
 
@@ -11,32 +13,12 @@ namespace {
 // Commits that arrive while one is in flight share the next transaction, up to this many.
 constexpr size_t kMaxGroup = 512;
 
-using Param = std::variant<int64_t, std::string>;
+// Page caches: the writer's holds the index pages that writes touch; readers share the OS page
+// cache, so a small one each keeps memory flat as connections are added.
+constexpr int kWriterCacheKib = 32 * 1024;
+constexpr int kReaderCacheKib = 8 * 1024;
 
-// A SELECT assembled from optional filters, with its parameters in order.
-struct QueryText {
-  std::string sql;
-  std::vector<Param> params;
-  void Add(std::string_view clause, Param p) {
-    sql += clause;
-    params.push_back(std::move(p));
-  }
-};
-
-Result<std::unique_ptr<Statement>> PrepareWith(Connection& conn, const QueryText& q) {
-  KILN_TRY_ASSIGN(auto stmt, conn.Prepare(q.sql));
-  for (size_t i = 0; i < q.params.size(); ++i) {
-    int idx = static_cast<int>(i) + 1;
-    if (auto* n = std::get_if<int64_t>(&q.params[i])) {
-      stmt->Bind(idx, *n);
-    } else {
-      stmt->BindStatic(idx, std::get<std::string>(q.params[i]));
-    }
-  }
-  return stmt;
-}
-
-void AddTimeIntervals(QueryText& q, std::string_view column, const std::vector<TimeInterval>& intervals) {
+void AddTimeIntervals(SqlText& q, std::string_view column, const std::vector<TimeInterval>& intervals) {
   for (const TimeInterval& t : intervals) {
     q.sql += t.negate ? " AND NOT (" : " AND (";
     q.Add(std::string(column) + " >= ?", t.start);
@@ -56,12 +38,29 @@ Version VersionFromRow(Statement& s, int first) {
   return v;
 }
 
-constexpr const char* kVersionColumns = "v.type, v.id, v.version, v.last_updated, v.change, v.json";
+#define KILN_VERSION_COLUMNS "v.type, v.id, v.version, v.last_updated, v.change, v.json"
+constexpr const char* kVersionColumns = KILN_VERSION_COLUMNS;
+// The hot single-row statements, as constants so that no SQL text is built per request.
+const std::string kReadCurrentSql = "SELECT " KILN_VERSION_COLUMNS
+                                    " FROM resource_current c JOIN resource_version v ON v.seq = c.seq"
+                                    " WHERE c.tenant = ? AND c.type = ? AND c.id = ?";
+const std::string kReadVersionSql = "SELECT " KILN_VERSION_COLUMNS
+                                    " FROM resource_version v"
+                                    " WHERE v.tenant = ? AND v.type = ? AND v.id = ? AND v.version = ?";
+const std::string kCurrentVersionSql =
+    "SELECT version FROM resource_current WHERE tenant = ? AND type = ? AND id = ?";
+const std::string kInsertVersionSql =
+    "INSERT INTO resource_version (tenant, type, id, version, last_updated, change, json) VALUES (?, ?, ?, "
+    "?, ?, ?, ?)";
+const std::string kUpsertCurrentSql =
+    "INSERT OR REPLACE INTO resource_current (tenant, type, id, version, seq, last_updated, deleted)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)";
+#undef KILN_VERSION_COLUMNS
 
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, int read_connections) {
-  KILN_TRY_ASSIGN(auto writer, Connection::Open(path));
+  KILN_TRY_ASSIGN(auto writer, Connection::Open(path, kWriterCacheKib));
   KILN_TRY(Migrate(*writer));
   return std::unique_ptr<SqliteStore>(new SqliteStore(path, read_connections, std::move(writer)));
 }
@@ -91,7 +90,7 @@ Result<SqliteStore::Lease> SqliteStore::Borrow() {
     if (open_readers_ < max_readers_) {
       ++open_readers_;
       lock.unlock();
-      auto conn = Connection::Open(path_);
+      auto conn = Connection::Open(path_, kReaderCacheKib);
       if (!conn) {
         std::lock_guard relock(pool_mu_);
         --open_readers_;
@@ -168,9 +167,7 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
   for (const WriteOp& w : writes) {
     int64_t current = 0;
     {
-      KILN_TRY_ASSIGN(
-          auto s,
-          writer_->Prepare("SELECT version FROM resource_current WHERE tenant = ? AND type = ? AND id = ?"));
+      KILN_TRY_ASSIGN(auto s, writer_->Prepare(kCurrentVersionSql));
       s->BindStatic(1, tenant.value);
       s->BindStatic(2, w.type);
       s->BindStatic(3, w.id);
@@ -183,10 +180,7 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
                                                std::to_string(current) + ")");
     }
     {
-      KILN_TRY_ASSIGN(
-          auto s, writer_->Prepare(
-                      "INSERT INTO resource_version (tenant, type, id, version, last_updated, change, json) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      KILN_TRY_ASSIGN(auto s, writer_->Prepare(kInsertVersionSql));
       s->BindStatic(1, tenant.value);
       s->BindStatic(2, w.type);
       s->BindStatic(3, w.id);
@@ -197,10 +191,7 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
       KILN_TRY(s->Run());
     }
     info.sequence = writer_->LastInsertRowid();
-    KILN_TRY_ASSIGN(
-        auto s, writer_->Prepare(
-                    "INSERT OR REPLACE INTO resource_current "
-                    "(tenant, type, id, version, seq, last_updated, deleted) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    KILN_TRY_ASSIGN(auto s, writer_->Prepare(kUpsertCurrentSql));
     s->BindStatic(1, tenant.value);
     s->BindStatic(2, w.type);
     s->BindStatic(3, w.id);
@@ -209,6 +200,7 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
     s->Bind(6, w.last_updated);
     s->Bind(7, int64_t{w.change == Change::kDelete});
     KILN_TRY(s->Run());
+    KILN_TRY(WriteIndex(*writer_, tenant, w.type, w.id, w.index));
   }
   return info;
 }
@@ -216,9 +208,7 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
 Result<Version> SqliteStore::ReadCurrent(const TenantId& tenant, const std::string& type,
                                          const std::string& id) {
   KILN_TRY_ASSIGN(auto conn, Borrow());
-  KILN_TRY_ASSIGN(auto s, conn->Prepare(std::string("SELECT ") + kVersionColumns +
-                                        " FROM resource_current c JOIN resource_version v ON v.seq = c.seq "
-                                        "WHERE c.tenant = ? AND c.type = ? AND c.id = ?"));
+  KILN_TRY_ASSIGN(auto s, conn->Prepare(kReadCurrentSql));
   s->BindStatic(1, tenant.value);
   s->BindStatic(2, type);
   s->BindStatic(3, id);
@@ -230,9 +220,7 @@ Result<Version> SqliteStore::ReadCurrent(const TenantId& tenant, const std::stri
 Result<Version> SqliteStore::ReadVersion(const TenantId& tenant, const std::string& type,
                                          const std::string& id, int64_t version) {
   KILN_TRY_ASSIGN(auto conn, Borrow());
-  KILN_TRY_ASSIGN(auto s, conn->Prepare(std::string("SELECT ") + kVersionColumns +
-                                        " FROM resource_version v "
-                                        "WHERE v.tenant = ? AND v.type = ? AND v.id = ? AND v.version = ?"));
+  KILN_TRY_ASSIGN(auto s, conn->Prepare(kReadVersionSql));
   s->BindStatic(1, tenant.value);
   s->BindStatic(2, type);
   s->BindStatic(3, id);
@@ -246,7 +234,7 @@ Result<Version> SqliteStore::ReadVersion(const TenantId& tenant, const std::stri
 }
 
 Result<ListPage> SqliteStore::List(const TenantId& tenant, const ListQuery& query) {
-  QueryText filter;
+  SqlText filter;
   filter.Add(" WHERE c.tenant = ?", tenant.value);
   filter.Add(" AND c.type = ?", query.type);
   filter.sql += " AND c.deleted = 0";
@@ -256,11 +244,15 @@ Result<ListPage> SqliteStore::List(const TenantId& tenant, const ListQuery& quer
     filter.sql += ")";
   }
   AddTimeIntervals(filter, "c.last_updated", query.last_updated);
+  int next_alias = 1;
+  IndexQuery index = query.index;
+  index.type = query.type;
+  AppendConditions(filter, tenant, index, "c", next_alias);
 
   KILN_TRY_ASSIGN(auto conn, Borrow());
   ListPage page;
   if (query.with_total) {
-    QueryText count = filter;
+    SqlText count = filter;
     count.sql = "SELECT count(*) FROM resource_current c" + count.sql;
     KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, count));
     KILN_TRY_ASSIGN(bool row, s->Step());
@@ -268,26 +260,74 @@ Result<ListPage> SqliteStore::List(const TenantId& tenant, const ListQuery& quer
   }
   if (query.count <= 0) return page;
 
-  QueryText select = filter;
-  select.sql = std::string("SELECT ") + kVersionColumns +
+  // Ordered by the sort keys, then id; the cursor is the last row's position in that order.
+  SortPlan sort(query.sort);
+  SqlText select = filter;
+  select.sql = std::string("SELECT ") + kVersionColumns + sort.SelectColumns() +
                " FROM resource_current c JOIN resource_version v ON v.seq = c.seq" + select.sql;
-  if (query.after_id) select.Add(" AND c.id > ?", *query.after_id);
-  select.Add(" ORDER BY c.id LIMIT ?", int64_t{query.count} + 1);
+  if (query.cursor) KILN_TRY(sort.AppendAfter(select, *query.cursor));
+  select.sql += sort.OrderBy();
+  select.Add(" LIMIT ?", int64_t{query.count} + 1);
   KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, select));
+  std::string last_cursor;
   for (;;) {
     KILN_TRY_ASSIGN(bool row, s->Step());
     if (!row) break;
     if (static_cast<int>(page.items.size()) == query.count) {
-      page.next_after_id = page.items.back().id;
+      page.next_cursor = last_cursor;
       break;
     }
     page.items.push_back(VersionFromRow(*s, 0));
+    last_cursor = sort.Cursor(*s, 6, page.items.back().id);
   }
   return page;
 }
 
+Result<std::vector<ResourceRef>> SqliteStore::References(const TenantId& tenant, const std::string& type,
+                                                         const std::vector<std::string>& ids,
+                                                         const std::vector<std::string>& params) {
+  std::vector<ResourceRef> refs;
+  if (ids.empty()) return refs;
+  SqlText q;
+  q.Add("SELECT DISTINCT target_type, target_id FROM idx_reference WHERE tenant = ?", tenant.value);
+  q.Add(" AND type = ?", type);
+  q.sql += " AND target_id <> '' AND res_id IN (";
+  for (size_t i = 0; i < ids.size(); ++i) q.Add(i == 0 ? "?" : ", ?", ids[i]);
+  q.sql += ")";
+  if (!params.empty()) {
+    q.sql += " AND param IN (";
+    for (size_t i = 0; i < params.size(); ++i) q.Add(i == 0 ? "?" : ", ?", params[i]);
+    q.sql += ")";
+  }
+  KILN_TRY_ASSIGN(auto conn, Borrow());
+  KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, q));
+  for (;;) {
+    KILN_TRY_ASSIGN(bool row, s->Step());
+    if (!row) break;
+    refs.push_back(ResourceRef{s->Text(0), s->Text(1)});
+  }
+  return refs;
+}
+
+Result<std::vector<Version>> SqliteStore::ReadMany(const TenantId& tenant,
+                                                   const std::vector<ResourceRef>& refs) {
+  std::vector<Version> out;
+  KILN_TRY_ASSIGN(auto conn, Borrow());
+  for (const ResourceRef& r : refs) {
+    KILN_TRY_ASSIGN(auto s, conn->Prepare(kReadCurrentSql));
+    s->BindStatic(1, tenant.value);
+    s->BindStatic(2, r.type);
+    s->BindStatic(3, r.id);
+    KILN_TRY_ASSIGN(bool row, s->Step());
+    if (!row) continue;
+    Version v = VersionFromRow(*s, 0);
+    if (!v.deleted()) out.push_back(std::move(v));
+  }
+  return out;
+}
+
 Result<HistoryPage> SqliteStore::History(const TenantId& tenant, const HistoryQuery& query) {
-  QueryText filter;
+  SqlText filter;
   filter.Add(" WHERE v.tenant = ?", tenant.value);
   if (query.type) filter.Add(" AND v.type = ?", *query.type);
   if (query.id) filter.Add(" AND v.id = ?", *query.id);
@@ -304,13 +344,13 @@ Result<HistoryPage> SqliteStore::History(const TenantId& tenant, const HistoryQu
   KILN_TRY_ASSIGN(auto conn, Borrow());
   HistoryPage page;
   {
-    QueryText count = filter;
+    SqlText count = filter;
     count.sql = "SELECT count(*) FROM resource_version v" + count.sql;
     KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, count));
     KILN_TRY_ASSIGN(bool row, s->Step());
     page.total = row ? s->Int(0) : 0;
   }
-  QueryText select = filter;
+  SqlText select = filter;
   select.sql = std::string("SELECT v.seq, ") + kVersionColumns + " FROM resource_version v" + select.sql;
   if (query.before_sequence) select.Add(" AND v.seq < ?", *query.before_sequence);
   select.Add(" ORDER BY v.seq DESC LIMIT ?", int64_t{std::max(query.count, 0)} + 1);

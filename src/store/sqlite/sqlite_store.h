@@ -30,6 +30,11 @@ class SqliteStore final : public Store {
                               int64_t version) override;
   Result<ListPage> List(const TenantId& tenant, const ListQuery& query) override;
   Result<HistoryPage> History(const TenantId& tenant, const HistoryQuery& query) override;
+  Result<std::vector<ResourceRef>> References(const TenantId& tenant, const std::string& type,
+                                              const std::vector<std::string>& ids,
+                                              const std::vector<std::string>& params) override;
+  Result<std::vector<Version>> ReadMany(const TenantId& tenant,
+                                        const std::vector<ResourceRef>& refs) override;
 
  private:
   struct PendingCommit {

@@ -23,7 +23,7 @@ class SqliteStoreTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   WriteOp Op(Change change, std::string id, int64_t base, Micros t, std::string json = "{}") {
-    return WriteOp{change, "Patient", std::move(id), base, base + 1, t, std::move(json)};
+    return WriteOp{change, "Patient", std::move(id), base, base + 1, t, std::move(json), {}};
   }
   TenantId tenant = DefaultTenant();
   std::string dir_;
@@ -93,12 +93,12 @@ TEST_F(SqliteStoreTest, ListPagesByIdAndSkipsDeleted) {
   EXPECT_EQ(*page->total, 3);
   ASSERT_EQ(page->items.size(), 2u);
   EXPECT_EQ(page->items[0].id, "a");
-  EXPECT_EQ(page->next_after_id, "b");
-  q.after_id = "b";
+  ASSERT_TRUE(page->next_cursor);
+  q.cursor = page->next_cursor;
   auto rest = store_->List(tenant, q);
   ASSERT_EQ(rest->items.size(), 1u);
   EXPECT_EQ(rest->items[0].id, "c");
-  EXPECT_FALSE(rest->next_after_id);
+  EXPECT_FALSE(rest->next_cursor);
 }
 
 TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchema) {

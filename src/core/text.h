@@ -1,0 +1,13 @@
+// Text folding for string search (hl7.org/fhir/R4/search.html#string): case- and
+// accent-insensitive, through ICU (NFD, drop nonspacing marks, case fold). ASCII takes a fast path.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace kiln {
+
+// "Müller" -> "muller", "ÉLODIE" -> "elodie". Invalid UTF-8 is folded byte-wise as ASCII.
+std::string FoldText(std::string_view utf8);
+
+}  // namespace kiln

@@ -1,0 +1,84 @@
+#include "rest/query.h"
+
+namespace kiln::rest {
+
+namespace {
+
+int Hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string Decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && Hex(s[i + 1]) >= 0 && Hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(Hex(s[i + 1]) * 16 + Hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// Parameters that shape a result rather than select resources.
+bool IsResultParam(std::string_view name) {
+  return name == "_cursor" || name == "_count" || name == "_total" || name == "_summary" || name == "_sort" ||
+         name == "_include" || name == "_revinclude" || name == "_elements";
+}
+
+}  // namespace
+
+Params ParseQueryString(std::string_view query) {
+  Params params;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    if (!part.empty()) {
+      size_t eq = part.find('=');
+      params.emplace_back(Decode(part.substr(0, eq)),
+                          eq == std::string_view::npos ? std::string() : Decode(part.substr(eq + 1)));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return params;
+}
+
+search::Handling HandlingFrom(const Request& req) {
+  return req.Header("Prefer").find("handling=strict") != std::string_view::npos ? search::Handling::kStrict
+                                                                                : search::Handling::kLenient;
+}
+
+Result<std::vector<std::string>> MatchIds(const Call& call, const core::ResourceType& type,
+                                          const Params& params, int limit) {
+  Params criteria;
+  for (const auto& [name, value] : params) {
+    if (name == "_format" || name == "_pretty") continue;  // shape the response, not the match
+    if (IsResultParam(name)) {
+      return Error::At(Issue::kInvalid, name,
+                       "'" + name + "' is not a criterion for a conditional interaction");
+    }
+    criteria.emplace_back(name, value);
+  }
+  if (criteria.empty()) {
+    return Error::Make(Issue::kInvalid, "A conditional interaction needs search criteria", 412);
+  }
+  KILN_TRY_ASSIGN(search::ParsedSearch s,
+                  search::Parse(call.ctx.registry, call.ctx.model, type, criteria, search::Handling::kStrict,
+                                call.req.base_url, limit, limit));
+  s.query.count = limit;
+  s.query.with_total = false;
+  KILN_TRY_ASSIGN(store::ListPage page, call.ctx.store.List(call.req.tenant, s.query));
+  std::vector<std::string> ids;
+  for (const auto& v : page.items) ids.push_back(v.id);
+  return ids;
+}
+
+}  // namespace kiln::rest

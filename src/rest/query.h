@@ -1,0 +1,26 @@
+// Query strings and the search-backed parts of other interactions: decoding form bodies,
+// `Prefer: handling`, and the criteria of conditional create/update/delete, which must never
+// ignore a parameter they do not understand.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "rest/context.h"
+#include "search/search.h"
+
+namespace kiln::rest {
+
+using Params = search::Params;
+
+// Parses "a=1&b=c%20d" (form encoding: '+' is a space).
+Params ParseQueryString(std::string_view query);
+
+// `Prefer: handling=strict|lenient` (hl7.org/fhir/R4/search.html#errors); lenient by default.
+search::Handling HandlingFrom(const Request& req);
+
+// Runs a conditional interaction's criteria: the ids of the current matches (at most `limit`).
+Result<std::vector<std::string>> MatchIds(const Call& call, const core::ResourceType& type,
+                                          const Params& criteria, int limit);
+
+}  // namespace kiln::rest

@@ -1,0 +1,135 @@
+#include <algorithm>
+
+#include "core/log.h"
+#include "search/search.h"
+
+extern "C" const char kiln_search_params_json_begin[];
+extern "C" const char kiln_search_params_json_end[];
+
+namespace kiln::search {
+
+namespace {
+
+std::optional<ParamType> TypeNamed(std::string_view name) {
+  static constexpr std::pair<std::string_view, ParamType> kTypes[] = {{"string", ParamType::kString},
+                                                                      {"token", ParamType::kToken},
+                                                                      {"reference", ParamType::kReference},
+                                                                      {"date", ParamType::kDate},
+                                                                      {"number", ParamType::kNumber},
+                                                                      {"quantity", ParamType::kQuantity},
+                                                                      {"uri", ParamType::kUri},
+                                                                      {"composite", ParamType::kComposite},
+                                                                      {"special", ParamType::kSpecial}};
+  for (const auto& [n, t] : kTypes) {
+    if (n == name) return t;
+  }
+  return std::nullopt;
+}
+
+// Columns of resource_current answer these directly; they need no index rows.
+bool IsColumnParam(std::string_view code) { return code == "_id" || code == "_lastUpdated"; }
+
+}  // namespace
+
+Result<std::unique_ptr<Registry>> Registry::LoadEmbedded(const core::Model& model) {
+  return LoadFromJson(model, std::string_view(kiln_search_params_json_begin,
+                                              static_cast<size_t>(kiln_search_params_json_end -
+                                                                  kiln_search_params_json_begin)));
+}
+
+Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& model,
+                                                         std::string_view json_text) {
+  KILN_TRY_ASSIGN(json::Document doc, json::Parse(json_text));
+  const json::Value* params = json::Find(doc, "parameters");
+  if (params == nullptr || !params->IsArray()) {
+    return Error::Make(Issue::kException, "The search parameter table has no parameters");
+  }
+  std::unique_ptr<Registry> r(new Registry());
+  r->model_ = &model;
+  // Parameters on Resource and DomainResource apply to every concrete type: each type gets its
+  // own copy whose expression starts at that type, so evaluation needs no special root.
+  auto add = [&](const json::Value& p, std::string_view base, std::string expression, std::string owner) {
+    auto type = TypeNamed(json::GetString(p, "type"));
+    if (!type) return;
+    auto def = std::make_unique<ParamDef>();
+    def->url = std::string(json::GetString(p, "url"));
+    def->code = std::string(json::GetString(p, "code"));
+    def->type = *type;
+    def->base = std::string(base);
+    def->expression = std::move(expression);
+    if (const json::Value* targets = json::Find(p, "target"); targets && targets->IsArray()) {
+      for (const auto& t : targets->GetArray()) def->targets.emplace_back(t.GetString(), t.GetStringLength());
+    }
+    bool indexable = !def->expression.empty() && !IsColumnParam(def->code) &&
+                     *type != ParamType::kComposite && *type != ParamType::kSpecial;
+    if (indexable) {
+      auto compiled = fhirpath::Compile(def->expression);
+      if (compiled) {
+        def->compiled = std::move(compiled).value();
+      } else {
+        ++r->uncompiled_;
+        log::Debug("search parameter expression does not compile",
+                   {{"url", def->url}, {"error", compiled.error().diagnostics}});
+      }
+    }
+    r->by_type_code_[{owner, def->code}] = def.get();
+    if (def->compiled) r->indexed_[owner].push_back(def.get());
+    r->defs_.push_back(std::move(def));
+  };
+  if (const json::Value* comps = json::Find(doc, "compartments"); comps && comps->IsObject()) {
+    for (auto c = comps->MemberBegin(); c != comps->MemberEnd(); ++c) {
+      for (auto t = c->value.MemberBegin(); t != c->value.MemberEnd(); ++t) {
+        std::vector<std::string>& list = r->compartments_[{c->name.GetString(), t->name.GetString()}];
+        for (const auto& param : t->value.GetArray())
+          list.emplace_back(param.GetString(), param.GetStringLength());
+      }
+    }
+  }
+  for (const auto& p : params->GetArray()) {
+    const json::Value* bases = json::Find(p, "base");
+    const json::Value* expressions = json::Find(p, "expression");
+    if (bases == nullptr || !bases->IsArray()) continue;
+    for (const auto& b : bases->GetArray()) {
+      std::string_view base(b.GetString(), b.GetStringLength());
+      std::string expr(expressions ? json::GetString(*expressions, base) : std::string_view());
+      if (base == "Resource" || base == "DomainResource") {
+        for (const std::string& type : model.ResourceTypeNames()) {
+          std::string own = expr;
+          if (own.starts_with(std::string(base) + ".")) own = type + own.substr(base.size());
+          add(p, base, own, type);
+        }
+      } else {
+        add(p, base, std::move(expr), std::string(base));
+      }
+    }
+  }
+  return r;
+}
+
+const ParamDef* Registry::Find(std::string_view type, std::string_view code) const {
+  auto it = by_type_code_.find(std::make_pair(std::string(type), std::string(code)));
+  return it == by_type_code_.end() ? nullptr : it->second;
+}
+
+const std::vector<const ParamDef*>& Registry::Indexed(std::string_view type) const {
+  static const std::vector<const ParamDef*> kNone;
+  auto it = indexed_.find(type);
+  return it == indexed_.end() ? kNone : it->second;
+}
+
+const std::vector<std::string>* Registry::CompartmentParams(std::string_view compartment,
+                                                            std::string_view type) const {
+  auto it = compartments_.find(std::make_pair(std::string(compartment), std::string(type)));
+  return it == compartments_.end() ? nullptr : &it->second;
+}
+
+std::vector<const ParamDef*> Registry::All(std::string_view type) const {
+  std::vector<const ParamDef*> out;
+  for (auto it = by_type_code_.lower_bound(std::make_pair(std::string(type), std::string()));
+       it != by_type_code_.end() && it->first.first == type; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+}  // namespace kiln::search

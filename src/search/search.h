@@ -1,0 +1,110 @@
+// Search (hl7.org/fhir/R4/search.html), driven by the official SearchParameter definitions:
+// the Registry knows every parameter per resource type; Extract computes a resource's index rows
+// on write by evaluating each parameter's FHIRPath expression; Parse turns query parameters
+// into a store::ListQuery once, at the edge. One file per parameter kind (kind_<type>.cc) holds
+// both directions for that kind. Search writes no SQL; the store knows no FHIRPath.
+//
+// Thread-safety: a loaded Registry is immutable and shared by const&.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/fhirpath/fhirpath.h"
+#include "core/json.h"
+#include "core/model.h"
+#include "core/result.h"
+#include "store/types.h"
+
+namespace kiln::search {
+
+enum class ParamType { kString, kToken, kReference, kDate, kNumber, kQuantity, kUri, kComposite, kSpecial };
+
+// One SearchParameter as it applies to one resource type.
+struct ParamDef {
+  std::string url;
+  std::string code;
+  ParamType type = ParamType::kToken;
+  std::string base;        // the resource type (or "Resource"/"DomainResource")
+  std::string expression;  // this type's branch of the expression
+  std::optional<fhirpath::Expression> compiled;
+  std::vector<std::string> targets;  // reference targets
+};
+
+class Registry {
+ public:
+  // The R4 core parameters compiled into the binary (data/r4/search-parameters.json).
+  static Result<std::unique_ptr<Registry>> LoadEmbedded(const core::Model& model);
+  static Result<std::unique_ptr<Registry>> LoadFromJson(const core::Model& model, std::string_view json_text);
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  // The parameter `code` of `type`, including those defined on Resource and DomainResource.
+  const ParamDef* Find(std::string_view type, std::string_view code) const;
+  // Every parameter of `type` that has an expression to index.
+  const std::vector<const ParamDef*>& Indexed(std::string_view type) const;
+  // Every parameter code of `type` (for the CapabilityStatement), sorted.
+  std::vector<const ParamDef*> All(std::string_view type) const;
+  // The reference parameters that put a `type` resource in a compartment (Patient, Encounter,
+  // RelatedPerson, Practitioner, Device) per the R4 CompartmentDefinitions; nullptr if none.
+  const std::vector<std::string>* CompartmentParams(std::string_view compartment,
+                                                    std::string_view type) const;
+  // How many expressions failed to compile at load (such parameters are not searchable).
+  int uncompiled() const { return uncompiled_; }
+
+ private:
+  Registry() = default;
+  const core::Model* model_ = nullptr;
+  std::vector<std::unique_ptr<ParamDef>> defs_;
+  std::map<std::pair<std::string, std::string>, const ParamDef*, std::less<>> by_type_code_;
+  std::map<std::string, std::vector<const ParamDef*>, std::less<>> indexed_;
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>, std::less<>> compartments_;
+  int uncompiled_ = 0;
+};
+
+// The index rows of a resource: every indexed parameter of its type, evaluated.
+// `base_url` lets absolute references to this server index as local ones.
+std::vector<store::IndexEntry> Extract(const Registry& registry, const core::Model& model,
+                                       const core::ResourceType& type, const json::Value& resource,
+                                       std::string_view base_url);
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+enum class Handling { kLenient, kStrict };
+
+// _include=Source:param[:Target] and _revinclude=Source:param[:Target], with :iterate
+// (search.html#include). `param` "*" means every reference parameter.
+struct Include {
+  std::string source_type;
+  std::string param;
+  std::optional<std::string> target_type;
+  bool iterate = false;
+};
+
+struct ParsedSearch {
+  store::ListQuery query;
+  std::vector<Include> includes;
+  std::vector<Include> revincludes;
+  std::string summary;                // _summary: "", "true", "text", "data", "false"
+  std::vector<std::string> elements;  // _elements
+  Params used;                        // parameters applied, canonical, for the self link
+  std::vector<Error> ignored;         // unknown or unsupported parameters skipped (lenient)
+};
+
+// Parses search parameters for `type`. Under kStrict, anything unknown or unsupported is a 400.
+Result<ParsedSearch> Parse(const Registry& registry, const core::Model& model, const core::ResourceType& type,
+                           const Params& params, Handling handling, std::string_view base_url,
+                           int default_count, int max_count);
+
+// Restricts `parsed` to the compartment of `compartment_type`/`compartment_id`
+// (hl7.org/fhir/R4/compartmentdefinition.html): resources that reference the compartment owner
+// through one of the compartment's parameters. kNotFound when the type is not in the compartment.
+Result<Ok> AddCompartment(const Registry& registry, std::string_view compartment_type,
+                          std::string_view compartment_id, ParsedSearch& parsed);
+
+}  // namespace kiln::search

@@ -1,0 +1,135 @@
+// Search index rows and index queries: plain values that search/ produces and the backends turn
+// into SQL. There is one kind per SearchParameter type (hl7.org/fhir/R4/search.html#ptypes), and
+// each kind's columns are the normalized form its searches compare against.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/time.h"
+
+namespace kiln::store {
+
+// Strings: `norm` is case- and accent-folded for the default prefix match and :contains;
+// `exact` is the value as written, for :exact.
+struct StringValue {
+  std::string norm;
+  std::string exact;
+};
+// Tokens: system and code (an empty system means "no system"); `text` is the folded display or
+// text, for :text.
+struct TokenValue {
+  std::string system;
+  std::string code;
+  std::string text;
+};
+// References to a resource on this server (type and id), or else by URL (absolute references and
+// canonicals); `version` when the reference pins one.
+struct ReferenceValue {
+  std::string target_type;
+  std::string target_id;
+  std::string url;
+};
+// Dates and periods as [start, end) in microseconds; open ends are the extremes of Micros.
+struct DateValue {
+  Micros start = std::numeric_limits<Micros>::min();
+  Micros end = std::numeric_limits<Micros>::max();
+};
+// Numbers and quantities: the value, and the interval its precision implies ("1.50" -> [1.495,
+// 1.505)); quantities add the unit's system and code.
+struct NumberValue {
+  double value = 0;
+  double low = 0;
+  double high = 0;
+};
+struct QuantityValue {
+  NumberValue number;
+  std::string system;
+  std::string code;
+};
+struct UriValue {
+  std::string uri;
+};
+
+using IndexValue =
+    std::variant<StringValue, TokenValue, ReferenceValue, DateValue, NumberValue, QuantityValue, UriValue>;
+
+enum class IndexKind { kString = 0, kToken, kReference, kDate, kNumber, kQuantity, kUri };
+inline IndexKind KindOf(const IndexValue& v) { return static_cast<IndexKind>(v.index()); }
+
+// One row: the parameter's code and one value the resource has for it.
+struct IndexEntry {
+  std::string param;
+  IndexValue value;
+};
+
+// ---- queries ------------------------------------------------------------------------------
+
+enum class Cmp { kEq, kNe, kGt, kLt, kGe, kLe, kSa, kEb, kAp };
+
+// One test of one indexed value. Which fields matter depends on `kind`.
+struct Predicate {
+  enum class StringMode { kPrefix, kExact, kContains };
+  enum class UriMode { kExact, kBelow, kAbove };
+
+  IndexKind kind = IndexKind::kToken;
+  std::string param;
+  std::optional<bool> missing;  // :missing=true|false instead of a value test
+
+  // string
+  StringMode string_mode = StringMode::kPrefix;
+  std::string text;  // folded for kPrefix/kContains, as given for kExact; :text for tokens
+  // token: nullopt = any
+  std::optional<std::string> system;
+  std::optional<std::string> code;
+  bool token_text = false;  // :text
+  // reference
+  std::optional<std::string> target_type;
+  std::optional<std::string> target_id;
+  std::optional<std::string> url;
+  // the target must match this query (chained parameters), evaluated on `chain_type`
+  std::shared_ptr<const struct IndexQuery> chain;
+  // date, number, quantity
+  Cmp cmp = Cmp::kEq;
+  DateValue range;     // date: the search value's range
+  NumberValue number;  // number/quantity: value and precision interval
+  // uri
+  UriMode uri_mode = UriMode::kExact;
+};
+
+// Values of one parameter that may match (OR, from commas); `negate` for :not / ne on tokens.
+struct Clause {
+  std::vector<Predicate> any_of;
+  bool negate = false;
+};
+
+// Reverse chaining (_has): resources of `type` whose `param` references the candidate and which
+// match `query`.
+struct ReverseChain {
+  std::string type;
+  std::string param;
+  std::shared_ptr<const struct IndexQuery> query;
+};
+
+// A _sort key: "_id", "_lastUpdated", or an indexed parameter of that kind. A resource with
+// several values sorts by its smallest (ascending) or largest (descending); none sorts last.
+struct SortKey {
+  std::string param;
+  IndexKind kind = IndexKind::kString;
+  bool descending = false;
+};
+
+// What a search asks of the store: current, not deleted resources of one type that satisfy every
+// clause (AND).
+struct IndexQuery {
+  std::string type;
+  std::vector<Clause> all_of;
+  std::vector<ReverseChain> has;
+};
+
+}  // namespace kiln::store

@@ -1,0 +1,285 @@
+#include "store/sqlite/index_sql.h"
+
+namespace kiln::store::sqlite {
+
+namespace {
+
+constexpr const char* kTables[] = {"idx_string", "idx_token",    "idx_reference", "idx_date",
+                                   "idx_number", "idx_quantity", "idx_uri"};
+
+// The first string greater than every string that starts with `prefix` (for range scans that
+// use the index, unlike LIKE).
+std::string PrefixEnd(const std::string& prefix) { return prefix + "\xf4\x8f\xbf\xbf"; }
+
+// "c1", "c2", ...: table aliases of nested subqueries. (Built with append: GCC 12 misreports
+// `"c" + std::to_string(n)` under -Wrestrict.)
+std::string AliasName(int n) {
+  std::string a(1, 'c');
+  a.append(std::to_string(n));
+  return a;
+}
+
+std::string LikeContains(const std::string& s) {
+  std::string out = "%";
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('%');
+  return out;
+}
+
+Result<> Insert(Connection& conn, const TenantId& tenant, const std::string& type, const std::string& id,
+                const IndexEntry& e) {
+  static const std::string kSql[] = {
+      "INSERT INTO idx_string (tenant, type, param, norm, exact, res_id) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO idx_token (tenant, type, param, system, code, text, res_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO idx_reference (tenant, type, param, target_type, target_id, url, res_id) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO idx_date (tenant, type, param, start, end, res_id) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO idx_number (tenant, type, param, value, low, high, res_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO idx_quantity (tenant, type, param, system, code, value, low, high, res_id) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO idx_uri (tenant, type, param, uri, res_id) VALUES (?, ?, ?, ?, ?)",
+  };
+  KILN_TRY_ASSIGN(auto s, conn.Prepare(kSql[e.value.index()]));
+  s->BindStatic(1, tenant.value);
+  s->BindStatic(2, type);
+  s->BindStatic(3, e.param);
+  int i = 4;
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, StringValue>) {
+          s->BindStatic(i++, v.norm);
+          s->BindStatic(i++, v.exact);
+        } else if constexpr (std::is_same_v<T, TokenValue>) {
+          s->BindStatic(i++, v.system);
+          s->BindStatic(i++, v.code);
+          s->BindStatic(i++, v.text);
+        } else if constexpr (std::is_same_v<T, ReferenceValue>) {
+          s->BindStatic(i++, v.target_type);
+          s->BindStatic(i++, v.target_id);
+          s->BindStatic(i++, v.url);
+        } else if constexpr (std::is_same_v<T, DateValue>) {
+          s->Bind(i++, v.start);
+          s->Bind(i++, v.end);
+        } else if constexpr (std::is_same_v<T, NumberValue>) {
+          s->Bind(i++, v.value);
+          s->Bind(i++, v.low);
+          s->Bind(i++, v.high);
+        } else if constexpr (std::is_same_v<T, QuantityValue>) {
+          s->BindStatic(i++, v.system);
+          s->BindStatic(i++, v.code);
+          s->Bind(i++, v.number.value);
+          s->Bind(i++, v.number.low);
+          s->Bind(i++, v.number.high);
+        } else {
+          s->BindStatic(i++, v.uri);
+        }
+      },
+      e.value);
+  s->BindStatic(i, id);
+  return s->Run();
+}
+
+// The condition on one index table's columns for a value test.
+void AppendValueTest(SqlText& q, const TenantId& tenant, const Predicate& p, int& next_alias);
+
+void AppendNumberTest(SqlText& q, const std::string& col, const Predicate& p) {
+  const NumberValue& n = p.number;
+  switch (p.cmp) {
+    case Cmp::kEq:
+    case Cmp::kAp:
+      q.Add(" AND " + col + " >= ?", n.low);
+      q.Add(" AND " + col + " < ?", n.high);
+      break;
+    case Cmp::kNe:
+      q.Add(" AND NOT (" + col + " >= ?", n.low);
+      q.Add(" AND " + col + " < ?)", n.high);
+      break;
+    case Cmp::kGt:
+    case Cmp::kSa:
+      q.Add(" AND " + col + " > ?", n.value);
+      break;
+    case Cmp::kLt:
+    case Cmp::kEb:
+      q.Add(" AND " + col + " < ?", n.value);
+      break;
+    case Cmp::kGe:
+      q.Add(" AND " + col + " >= ?", n.value);
+      break;
+    case Cmp::kLe:
+      q.Add(" AND " + col + " <= ?", n.value);
+      break;
+  }
+}
+
+void AppendDateTest(SqlText& q, const Predicate& p) {
+  const DateValue& r = p.range;
+  switch (p.cmp) {
+    case Cmp::kEq:
+      q.Add(" AND start >= ?", r.start);
+      q.Add(" AND end <= ?", r.end);
+      break;
+    case Cmp::kNe:
+      q.Add(" AND NOT (start >= ?", r.start);
+      q.Add(" AND end <= ?)", r.end);
+      break;
+    case Cmp::kGt:
+      q.Add(" AND end > ?", r.end);
+      break;
+    case Cmp::kLt:
+      q.Add(" AND start < ?", r.start);
+      break;
+    case Cmp::kGe:
+      q.Add(" AND end > ?", r.start);
+      break;
+    case Cmp::kLe:
+      q.Add(" AND start < ?", r.end);
+      break;
+    case Cmp::kSa:
+      q.Add(" AND start >= ?", r.end);
+      break;
+    case Cmp::kEb:
+      q.Add(" AND end <= ?", r.start);
+      break;
+    case Cmp::kAp:  // overlap with the (already widened) range
+      q.Add(" AND start < ?", r.end);
+      q.Add(" AND end > ?", r.start);
+      break;
+  }
+}
+
+void AppendValueTest(SqlText& q, const TenantId& tenant, const Predicate& p, int& next_alias) {
+  switch (p.kind) {
+    case IndexKind::kString:
+      if (p.string_mode == Predicate::StringMode::kExact) {
+        q.Add(" AND exact = ?", p.text);
+      } else if (p.string_mode == Predicate::StringMode::kContains) {
+        q.Add(" AND norm LIKE ? ESCAPE '\\'", LikeContains(p.text));
+      } else {
+        q.Add(" AND norm >= ?", p.text);
+        q.Add(" AND norm < ?", PrefixEnd(p.text));
+      }
+      break;
+    case IndexKind::kToken:
+      if (p.token_text) {
+        q.Add(" AND text >= ?", p.text);
+        q.Add(" AND text < ?", PrefixEnd(p.text));
+        break;
+      }
+      if (p.code) q.Add(" AND code = ?", *p.code);
+      if (p.system) q.Add(" AND system = ?", *p.system);
+      break;
+    case IndexKind::kReference:
+      if (p.url) q.Add(" AND url = ?", *p.url);
+      if (p.target_id) q.Add(" AND target_id = ?", *p.target_id);
+      if (p.target_type) q.Add(" AND target_type = ?", *p.target_type);
+      if (p.chain) {
+        std::string a = AliasName(next_alias++);
+        q.Add(" AND target_type = ?", p.chain->type);
+        q.sql += " AND target_id IN (SELECT " + a + ".id FROM resource_current " + a;
+        q.Add(" WHERE " + a + ".tenant = ?", tenant.value);
+        q.Add(" AND " + a + ".type = ?", p.chain->type);
+        q.sql += " AND " + a + ".deleted = 0";
+        AppendConditions(q, tenant, *p.chain, a, next_alias);
+        q.sql += ")";
+      }
+      break;
+    case IndexKind::kDate:
+      AppendDateTest(q, p);
+      break;
+    case IndexKind::kNumber:
+      AppendNumberTest(q, "value", p);
+      break;
+    case IndexKind::kQuantity:
+      AppendNumberTest(q, "value", p);
+      if (p.code) q.Add(" AND code = ?", *p.code);
+      if (p.system) q.Add(" AND system = ?", *p.system);
+      break;
+    case IndexKind::kUri:
+      if (p.uri_mode == Predicate::UriMode::kBelow) {
+        q.Add(" AND uri >= ?", p.text);
+        q.Add(" AND uri < ?", PrefixEnd(p.text));
+      } else if (p.uri_mode == Predicate::UriMode::kAbove) {
+        q.Add(" AND substr(?, 1, length(uri)) = uri", p.text);
+      } else {
+        q.Add(" AND uri = ?", p.text);
+      }
+      break;
+  }
+}
+
+// "<alias>.id [NOT] IN (SELECT res_id FROM idx_K WHERE ...)" for one predicate.
+void AppendPredicate(SqlText& q, const TenantId& tenant, const std::string& type, const Predicate& p,
+                     const std::string& alias, int& next_alias) {
+  bool negate = p.missing.value_or(false);
+  q.sql += alias + ".id " + (negate ? "NOT IN" : "IN") + " (SELECT res_id FROM " +
+           kTables[static_cast<int>(p.kind)];
+  q.Add(" WHERE tenant = ?", tenant.value);
+  q.Add(" AND type = ?", type);
+  q.Add(" AND param = ?", p.param);
+  if (!p.missing) AppendValueTest(q, tenant, p, next_alias);
+  q.sql += ")";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Statement>> PrepareWith(Connection& conn, const SqlText& q) {
+  KILN_TRY_ASSIGN(auto stmt, conn.Prepare(q.sql));
+  for (size_t i = 0; i < q.params.size(); ++i) {
+    int idx = static_cast<int>(i) + 1;
+    if (auto* n = std::get_if<int64_t>(&q.params[i])) {
+      stmt->Bind(idx, *n);
+    } else if (auto* d = std::get_if<double>(&q.params[i])) {
+      stmt->Bind(idx, *d);
+    } else {
+      stmt->BindStatic(idx, std::get<std::string>(q.params[i]));
+    }
+  }
+  return stmt;
+}
+
+Result<> WriteIndex(Connection& conn, const TenantId& tenant, const std::string& type, const std::string& id,
+                    const std::vector<IndexEntry>& entries) {
+  for (const char* table : kTables) {
+    KILN_TRY_ASSIGN(auto s, conn.Prepare(std::string("DELETE FROM ") + table +
+                                         " WHERE tenant = ? AND type = ? AND res_id = ?"));
+    s->BindStatic(1, tenant.value);
+    s->BindStatic(2, type);
+    s->BindStatic(3, id);
+    KILN_TRY(s->Run());
+  }
+  for (const IndexEntry& e : entries) KILN_TRY(Insert(conn, tenant, type, id, e));
+  return Ok{};
+}
+
+void AppendConditions(SqlText& q, const TenantId& tenant, const IndexQuery& query, const std::string& alias,
+                      int& next_alias) {
+  for (const Clause& clause : query.all_of) {
+    if (clause.any_of.empty()) continue;
+    q.sql += clause.negate ? " AND NOT (" : " AND (";
+    for (size_t i = 0; i < clause.any_of.size(); ++i) {
+      if (i > 0) q.sql += " OR ";
+      AppendPredicate(q, tenant, query.type, clause.any_of[i], alias, next_alias);
+    }
+    q.sql += ")";
+  }
+  for (const ReverseChain& has : query.has) {
+    std::string a = AliasName(next_alias++);
+    q.sql += " AND " + alias + ".id IN (SELECT r.target_id FROM idx_reference r WHERE r.tenant = ?";
+    q.params.push_back(tenant.value);
+    q.Add(" AND r.type = ?", has.type);
+    q.Add(" AND r.param = ?", has.param);
+    q.Add(" AND r.target_type = ?", query.type);
+    q.sql += " AND r.res_id IN (SELECT " + a + ".id FROM resource_current " + a;
+    q.Add(" WHERE " + a + ".tenant = ?", tenant.value);
+    q.Add(" AND " + a + ".type = ?", has.type);
+    q.sql += " AND " + a + ".deleted = 0";
+    AppendConditions(q, tenant, *has.query, a, next_alias);
+    q.sql += "))";
+  }
+}
+
+}  // namespace kiln::store::sqlite

@@ -1,0 +1,140 @@
+#include "store/sqlite/sort_sql.h"
+
+#include <rapidjson/document.h>
+
+#include <limits>
+
+#include "core/json.h"
+
+namespace kiln::store::sqlite {
+
+namespace {
+
+std::string Literal(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out.push_back('\'');
+    out.push_back(c);
+  }
+  return out + "'";
+}
+
+// The aggregate column of one index table that a key sorts by, and its value type.
+struct KeyColumn {
+  const char* table;
+  const char* min_col;
+  const char* max_col;
+  int value_type;
+};
+KeyColumn ColumnFor(IndexKind kind) {
+  switch (kind) {
+    case IndexKind::kString:
+      return {"idx_string", "norm", "norm", 0};
+    case IndexKind::kToken:
+      return {"idx_token", "code", "code", 0};
+    case IndexKind::kReference:
+      return {"idx_reference", "target_id", "target_id", 0};
+    case IndexKind::kDate:
+      return {"idx_date", "start", "end", 1};
+    case IndexKind::kNumber:
+      return {"idx_number", "value", "value", 2};
+    case IndexKind::kQuantity:
+      return {"idx_quantity", "value", "value", 2};
+    case IndexKind::kUri:
+      return {"idx_uri", "uri", "uri", 0};
+  }
+  return {"idx_string", "norm", "norm", 0};
+}
+
+// Missing values sort last in both directions.
+std::string Sentinel(int value_type, bool descending) {
+  if (value_type == 0) return descending ? "''" : "char(1114111)";
+  if (value_type == 1) {
+    return descending ? std::to_string(std::numeric_limits<int64_t>::min())
+                      : std::to_string(std::numeric_limits<int64_t>::max());
+  }
+  return descending ? "-1e308" : "1e308";
+}
+
+}  // namespace
+
+SortPlan::SortPlan(const std::vector<SortKey>& keys) {
+  for (const SortKey& k : keys) {
+    if (k.param == "_id") {
+      keys_.push_back({"c.id", k.descending, 0});
+    } else if (k.param == "_lastUpdated") {
+      keys_.push_back({"c.last_updated", k.descending, 1});
+    } else {
+      KeyColumn col = ColumnFor(k.kind);
+      std::string sql =
+          std::string("IFNULL((SELECT ") + (k.descending ? "max(" : "min(") +
+          (k.descending ? col.max_col : col.min_col) + ") FROM " + col.table +
+          " x WHERE x.tenant = c.tenant AND x.type = c.type AND x.res_id = c.id AND x.param = " +
+          Literal(k.param) + "), " + Sentinel(col.value_type, k.descending) + ")";
+      keys_.push_back({std::move(sql), k.descending, col.value_type});
+    }
+  }
+}
+
+std::string SortPlan::SelectColumns() const {
+  std::string out;
+  for (size_t i = 0; i < keys_.size(); ++i) out += ", " + keys_[i].sql + " AS sort" + std::to_string(i);
+  return out;
+}
+
+std::string SortPlan::OrderBy() const {
+  std::string out = " ORDER BY ";
+  for (size_t i = 0; i < keys_.size(); ++i)
+    out += "sort" + std::to_string(i) + (keys_[i].descending ? " DESC, " : ", ");
+  return out + "c.id";
+}
+
+Result<Ok> SortPlan::AppendAfter(SqlText& q, const std::string& cursor) const {
+  json::Document doc;
+  doc.Parse(cursor.data(), cursor.size());
+  if (!doc.IsArray() || doc.Size() != keys_.size() + 1 || !doc[keys_.size()].IsString()) {
+    return Error::Make(Issue::kInvalid, "The paging cursor does not belong to this search");
+  }
+  auto value = [&](size_t i) -> SqlParam {
+    const json::Value& v = doc[static_cast<rapidjson::SizeType>(i)];
+    if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+    if (v.IsInt64()) return v.GetInt64();
+    return v.IsNumber() ? v.GetDouble() : 0.0;
+  };
+  // Lexicographic "after": (k0 > v0) OR (k0 = v0 AND k1 > v1) OR ... OR (all equal AND id > last).
+  q.sql += " AND (";
+  for (size_t i = 0; i <= keys_.size(); ++i) {
+    if (i > 0) q.sql += " OR ";
+    q.sql += "(";
+    for (size_t j = 0; j < i; ++j) q.Add(keys_[j].sql + " = ? AND ", value(j));
+    if (i < keys_.size()) {
+      q.Add(keys_[i].sql + (keys_[i].descending ? " < ?" : " > ?"), value(i));
+    } else {
+      q.Add("c.id > ?", value(i));
+    }
+    q.sql += ")";
+  }
+  q.sql += ")";
+  return Ok{};
+}
+
+std::string SortPlan::Cursor(Statement& row, int first, const std::string& id) const {
+  std::string out = "[";
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    int col = first + static_cast<int>(i);
+    if (keys_[i].value_type == 0) {
+      json::AppendQuoted(out, row.Text(col));
+    } else if (keys_[i].value_type == 1) {
+      out += std::to_string(row.Int(col));
+    } else {
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "%.17g", row.Real(col));
+      out += buf;
+    }
+    out.push_back(',');
+  }
+  json::AppendQuoted(out, id);
+  return out + "]";
+}
+
+}  // namespace kiln::store::sqlite

@@ -1,0 +1,38 @@
+// _sort on SQLite with keyset paging: each key becomes an expression over the index tables, the
+// cursor carries the last row's key values and id, and the next page starts strictly after
+// them, so pages stay consistent while resources are added or changed. Private to sqlite/.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "store/sqlite/index_sql.h"
+#include "store/types.h"
+
+namespace kiln::store::sqlite {
+
+class SortPlan {
+ public:
+  explicit SortPlan(const std::vector<SortKey>& keys);
+
+  // ", k1 AS sort0, k2 AS sort1" for the select list.
+  std::string SelectColumns() const;
+  // " ORDER BY k1 [DESC], ..., c.id"
+  std::string OrderBy() const;
+  // " AND (...)": rows after the position `cursor` encodes. kInvalid for a cursor not made here.
+  Result<Ok> AppendAfter(SqlText& q, const std::string& cursor) const;
+  // The cursor for a row whose key values are in columns [first, first + keys) and id `id`.
+  std::string Cursor(Statement& row, int first, const std::string& id) const;
+  size_t size() const { return keys_.size(); }
+
+ private:
+  struct Key {
+    std::string sql;  // with its NULL sentinel applied
+    bool descending;
+    int value_type;  // 0 text, 1 integer, 2 real
+  };
+  std::vector<Key> keys_;
+};
+
+}  // namespace kiln::store::sqlite

@@ -1,0 +1,359 @@
+// Search over HTTP (hl7.org/fhir/R4/search.html): each parameter kind with its modifiers and
+// prefixes, OR and AND, chains and reverse chains, driven by the official SearchParameters.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "support/test_server.h"
+
+namespace kiln::testing {
+namespace {
+
+class SearchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    smith = server.Create("Patient", R"({"resourceType":"Patient",
+      "identifier":[{"system":"http://hospital.example/mrn","value":"MRN-1",
+                     "type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR"}]}}],
+      "name":[{"family":"Smith","given":["John","Q"]}],"gender":"male","birthDate":"1974-12-25",
+      "address":[{"city":"Zürich","postalCode":"8001"}],"active":true})");
+    mueller = server.Create("Patient", R"({"resourceType":"Patient",
+      "identifier":[{"system":"http://hospital.example/mrn","value":"MRN-2"}],
+      "name":[{"family":"Müller","given":["Élodie"]}],"gender":"female","birthDate":"1990-03",
+      "telecom":[{"system":"email","value":"elodie@example.org"}]})");
+    smythe = server.Create("Patient", R"({"resourceType":"Patient",
+      "name":[{"family":"Smythe"}],"gender":"other","birthDate":"2001-06-01"})");
+  }
+
+  // The ids a search returns (all pages), sorted.
+  std::vector<std::string> Ids(const std::string& query, const Headers& headers = {}) {
+    HttpResponse res = server.Get(query, headers);
+    EXPECT_EQ(res.status, 200) << query << " -> " << res.body;
+    std::vector<std::string> ids;
+    auto doc = res.Json();
+    const json::Value* entries = json::Find(doc, "entry");
+    if (entries != nullptr) {
+      for (const auto& e : entries->GetArray()) {
+        const json::Value* r = json::Find(e, "resource");
+        if (r && json::GetString(*r, "resourceType") != "OperationOutcome")
+          ids.emplace_back(json::GetString(*r, "id"));
+      }
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+  std::vector<std::string> Sorted(std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+  std::string Observation(const std::string& patient, const std::string& code, const std::string& value,
+                          const std::string& when) {
+    return server.Create("Observation",
+                         R"({"resourceType":"Observation","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":")" +
+                             code + R"(","display":"Body weight"}],"text":"Weight"},
+      "subject":{"reference":"Patient/)" +
+                             patient + R"("},"effectiveDateTime":")" + when + R"(",
+      "valueQuantity":{"value":)" +
+                             value + R"(,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}})");
+  }
+
+  TestServer server;
+  std::string smith, mueller, smythe;
+};
+
+TEST_F(SearchTest, StringIsCaseAndAccentInsensitivePrefix) {
+  EXPECT_EQ(Ids("Patient?name=smi"), std::vector<std::string>{smith});
+  EXPECT_EQ(Ids("Patient?name=SM"), Sorted({smith, smythe}));
+  EXPECT_EQ(Ids("Patient?name=muller"), std::vector<std::string>{mueller});
+  EXPECT_EQ(Ids("Patient?given=elo"), std::vector<std::string>{mueller});
+  EXPECT_EQ(Ids("Patient?family=Smith"), std::vector<std::string>{smith});
+  EXPECT_EQ(Ids("Patient?address-city=zurich"), std::vector<std::string>{smith});
+}
+
+TEST_F(SearchTest, StringExactAndContains) {
+  EXPECT_EQ(Ids("Patient?family:exact=Smith"), std::vector<std::string>{smith});
+  EXPECT_TRUE(Ids("Patient?family:exact=smith").empty());
+  EXPECT_EQ(Ids("Patient?family:contains=yth"), std::vector<std::string>{smythe});
+  EXPECT_EQ(Ids("Patient?name:contains=LLE"), std::vector<std::string>{mueller});
+}
+
+TEST_F(SearchTest, TokenForms) {
+  EXPECT_EQ(Ids("Patient?identifier=http://hospital.example/mrn|MRN-1"), std::vector<std::string>{smith});
+  EXPECT_EQ(Ids("Patient?identifier=MRN-2"), std::vector<std::string>{mueller});
+  EXPECT_EQ(Ids("Patient?identifier=http://hospital.example/mrn|"), Sorted({smith, mueller}));
+  EXPECT_TRUE(Ids("Patient?identifier=|MRN-1").empty()) << "|code means: no system";
+  EXPECT_EQ(Ids("Patient?gender=male,female"), Sorted({smith, mueller}));
+  EXPECT_EQ(Ids("Patient?gender:not=male"), Sorted({mueller, smythe}));
+  EXPECT_EQ(Ids("Patient?active=true"), std::vector<std::string>{smith});
+  EXPECT_EQ(Ids("Patient?email=elodie@example.org"), std::vector<std::string>{mueller});
+  EXPECT_EQ(Ids("Patient?identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|MR|MRN-1"),
+            std::vector<std::string>{smith});
+}
+
+TEST_F(SearchTest, TokenTextAndCodeableConcepts) {
+  std::string obs = Observation(smith, "29463-7", "72.5", "2020-05-01");
+  EXPECT_EQ(Ids("Observation?code=http://loinc.org|29463-7"), std::vector<std::string>{obs});
+  EXPECT_EQ(Ids("Observation?code=29463-7"), std::vector<std::string>{obs});
+  EXPECT_TRUE(Ids("Observation?code=http://snomed.info/sct|29463-7").empty());
+  EXPECT_EQ(Ids("Observation?code:text=weig"), std::vector<std::string>{obs});
+}
+
+TEST_F(SearchTest, DatePrefixesOnPartialDates) {
+  EXPECT_EQ(Ids("Patient?birthdate=1974-12-25"), std::vector<std::string>{smith});
+  EXPECT_EQ(Ids("Patient?birthdate=1974"), std::vector<std::string>{smith});
+  EXPECT_EQ(Ids("Patient?birthdate=ge1990"), Sorted({mueller, smythe}));
+  EXPECT_EQ(Ids("Patient?birthdate=lt1990-03-15"), Sorted({smith, mueller}))
+      << "March 1990 starts before the 15th";
+  EXPECT_EQ(Ids("Patient?birthdate=gt1990-03-15"), Sorted({mueller, smythe})) << "and ends after it";
+  EXPECT_EQ(Ids("Patient?birthdate=eb1990"), std::vector<std::string>{smith});
+  EXPECT_EQ(Ids("Patient?birthdate=sa1990"), std::vector<std::string>{smythe});
+  EXPECT_EQ(Ids("Patient?birthdate=ne1974-12-25"), Sorted({mueller, smythe}));
+  EXPECT_EQ(Ids("Patient?birthdate=ge1970&birthdate=lt1991"), Sorted({smith, mueller}));
+  EXPECT_EQ(Ids("Patient?birthdate=ap1974-12-24"), std::vector<std::string>{smith});
+  EXPECT_EQ(server.Get("Patient?birthdate=ge19700").status, 400);
+}
+
+TEST_F(SearchTest, PeriodsAndDateTimes) {
+  std::string enc = server.Create("Encounter", R"({"resourceType":"Encounter","status":"finished",
+      "class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+      "subject":{"reference":"Patient/)" + smith + R"("},
+      "period":{"start":"2013-03-11T10:00:00Z","end":"2013-03-11T11:00:00Z"}})");
+  EXPECT_EQ(Ids("Encounter?date=2013-03-11"), std::vector<std::string>{enc});
+  EXPECT_EQ(Ids("Encounter?date=ge2013-03-11T10:30:00Z"), std::vector<std::string>{enc});
+  EXPECT_TRUE(Ids("Encounter?date=gt2013-03-12").empty());
+  EXPECT_TRUE(Ids("Encounter?date=2013-03-11T10:00:00Z").empty()) << "eq needs the period inside the second";
+}
+
+TEST_F(SearchTest, QuantityAndNumber) {
+  std::string a = Observation(smith, "29463-7", "72.5", "2020-05-01");
+  std::string b = Observation(mueller, "29463-7", "80", "2020-05-02");
+  EXPECT_EQ(Ids("Observation?value-quantity=72.5"), std::vector<std::string>{a});
+  EXPECT_EQ(Ids("Observation?value-quantity=72.5|http://unitsofmeasure.org|kg"), std::vector<std::string>{a});
+  EXPECT_TRUE(Ids("Observation?value-quantity=72.5|http://unitsofmeasure.org|g").empty());
+  EXPECT_EQ(Ids("Observation?value-quantity=gt75"), std::vector<std::string>{b});
+  EXPECT_EQ(Ids("Observation?value-quantity=le80||kg"), Sorted({a, b}));
+  EXPECT_EQ(Ids("Observation?value-quantity=80.0"), std::vector<std::string>{b});
+  EXPECT_EQ(Ids("Observation?value-quantity=ap85"), std::vector<std::string>{b});
+  std::string r = server.Create("RiskAssessment", R"({"resourceType":"RiskAssessment","status":"final",
+      "subject":{"reference":"Patient/)" + smith + R"("},"prediction":[{"probabilityDecimal":0.25}]})");
+  EXPECT_EQ(Ids("RiskAssessment?probability=0.25"), std::vector<std::string>{r});
+  EXPECT_EQ(Ids("RiskAssessment?probability=gt0.2"), std::vector<std::string>{r});
+  EXPECT_TRUE(Ids("RiskAssessment?probability=lt0.2").empty());
+}
+
+TEST_F(SearchTest, ReferenceForms) {
+  std::string obs = Observation(smith, "29463-7", "72.5", "2020-05-01");
+  Observation(mueller, "29463-7", "80", "2020-05-02");
+  EXPECT_EQ(Ids("Observation?subject=Patient/" + smith), std::vector<std::string>{obs});
+  EXPECT_EQ(Ids("Observation?subject=" + smith), std::vector<std::string>{obs});
+  EXPECT_EQ(Ids("Observation?patient=" + smith), std::vector<std::string>{obs});
+  EXPECT_EQ(Ids("Observation?subject:Patient=" + smith), std::vector<std::string>{obs});
+  EXPECT_EQ(Ids("Observation?subject=" + server.base_url() + "/Patient/" + smith),
+            std::vector<std::string>{obs});
+  EXPECT_TRUE(Ids("Observation?subject:Group=" + smith).empty());
+}
+
+TEST_F(SearchTest, ReferenceByIdentifierAndAbsoluteUrl) {
+  std::string doc =
+      server.Create("DocumentReference", R"({"resourceType":"DocumentReference","status":"current",
+      "subject":{"identifier":{"system":"urn:oid:1.2.3","value":"P-77"}},
+      "content":[{"attachment":{"url":"http://elsewhere.example/doc.pdf"}}],
+      "author":[{"reference":"http://other.example/fhir/Practitioner/9"}]})");
+  EXPECT_EQ(Ids("DocumentReference?subject:identifier=urn:oid:1.2.3|P-77"), std::vector<std::string>{doc});
+  EXPECT_EQ(Ids("DocumentReference?author=http://other.example/fhir/Practitioner/9"),
+            std::vector<std::string>{doc});
+}
+
+TEST_F(SearchTest, ChainedParameters) {
+  std::string obs = Observation(smith, "29463-7", "72.5", "2020-05-01");
+  Observation(mueller, "29463-7", "80", "2020-05-02");
+  EXPECT_EQ(Ids("Observation?subject:Patient.name=smith"), std::vector<std::string>{obs});
+  EXPECT_EQ(Ids("Observation?patient.identifier=http://hospital.example/mrn|MRN-1"),
+            std::vector<std::string>{obs});
+  EXPECT_EQ(Ids("Observation?subject.birthdate=lt1980"), std::vector<std::string>{obs});
+  EXPECT_EQ(server.Get("Observation?subject.nosuch=1", {{"Prefer", "handling=strict"}}).status, 400);
+}
+
+TEST_F(SearchTest, ReverseChainHas) {
+  Observation(smith, "29463-7", "72.5", "2020-05-01");
+  Observation(mueller, "8302-2", "170", "2020-05-02");
+  EXPECT_EQ(Ids("Patient?_has:Observation:patient:code=29463-7"), std::vector<std::string>{smith});
+  EXPECT_EQ(Ids("Patient?_has:Observation:subject:code=8302-2"), std::vector<std::string>{mueller});
+  EXPECT_TRUE(Ids("Patient?_has:Observation:patient:code=nothing").empty());
+}
+
+TEST_F(SearchTest, Missing) {
+  EXPECT_EQ(Ids("Patient?address-city:missing=false"), std::vector<std::string>{smith});
+  EXPECT_EQ(Ids("Patient?address-city:missing=true"), Sorted({mueller, smythe}));
+}
+
+TEST_F(SearchTest, UriBelowAndAbove) {
+  std::string vs = server.Create("ValueSet", R"({"resourceType":"ValueSet","status":"active",
+      "url":"http://example.org/fhir/ValueSet/colours"})");
+  EXPECT_EQ(Ids("ValueSet?url=http://example.org/fhir/ValueSet/colours"), std::vector<std::string>{vs});
+  EXPECT_EQ(Ids("ValueSet?url:below=http://example.org/fhir"), std::vector<std::string>{vs});
+  EXPECT_EQ(Ids("ValueSet?url:above=http://example.org/fhir/ValueSet/colours/v2"),
+            std::vector<std::string>{vs});
+  EXPECT_TRUE(Ids("ValueSet?url=http://example.org/fhir").empty());
+}
+
+TEST_F(SearchTest, UpdatesAndDeletesKeepTheIndexCurrent) {
+  server.Put("Patient/" + smith,
+             R"({"resourceType":"Patient","id":")" + smith + R"(","name":[{"family":"Jones"}]})");
+  EXPECT_TRUE(Ids("Patient?name=smith").empty());
+  EXPECT_EQ(Ids("Patient?name=jones"), std::vector<std::string>{smith});
+  server.Delete("Patient/" + smith);
+  EXPECT_TRUE(Ids("Patient?name=jones").empty());
+}
+
+TEST_F(SearchTest, ConditionalCreateUsesSearchParameters) {
+  HttpResponse again = server.Post("Patient", R"({"resourceType":"Patient"})",
+                                   {{"If-None-Exist", "identifier=http://hospital.example/mrn|MRN-1"}});
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(json::GetString(again.Json(), "id"), smith);
+}
+
+TEST_F(SearchTest, TagsAndProfilesAreSearchable) {
+  std::string tagged = server.Create("Patient", R"({"resourceType":"Patient","meta":{
+      "tag":[{"system":"http://example.org/tags","code":"vip"}],
+      "profile":["http://example.org/StructureDefinition/my-patient"]}})");
+  EXPECT_EQ(Ids("Patient?_tag=http://example.org/tags|vip"), std::vector<std::string>{tagged});
+  EXPECT_EQ(Ids("Patient?_profile=http://example.org/StructureDefinition/my-patient"),
+            std::vector<std::string>{tagged});
+}
+
+// The entries of a searchset with their search.mode, as "mode:Type/id", sorted.
+std::vector<std::string> Modes(const HttpResponse& res) {
+  std::vector<std::string> out;
+  auto doc = res.Json();
+  const json::Value* entries = json::Find(doc, "entry");
+  if (entries == nullptr) return out;
+  for (const auto& e : entries->GetArray()) {
+    const json::Value* r = json::Find(e, "resource");
+    out.push_back(std::string(json::GetString(*json::Find(e, "search"), "mode")) + ":" +
+                  std::string(json::GetString(*r, "resourceType")) + "/" +
+                  std::string(json::GetString(*r, "id")));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(SearchTest, IncludeAndRevinclude) {
+  std::string obs = Observation(smith, "29463-7", "72.5", "2020-05-01");
+  std::string obs2 = Observation(smith, "8302-2", "180", "2020-05-01");
+  HttpResponse inc = server.Get("Observation?code=29463-7&_include=Observation:subject");
+  EXPECT_EQ(Modes(inc), Sorted({"include:Patient/" + smith, "match:Observation/" + obs}));
+  EXPECT_EQ((*json::Find(inc.Json(), "total")).GetInt(), 1) << "total counts matches only";
+  HttpResponse typed = server.Get("Observation?code=29463-7&_include=Observation:subject:Group");
+  EXPECT_EQ(Modes(typed), std::vector<std::string>{"match:Observation/" + obs});
+  HttpResponse rev = server.Get("Patient?_id=" + smith + "&_revinclude=Observation:subject");
+  EXPECT_EQ(Modes(rev),
+            Sorted({"match:Patient/" + smith, "include:Observation/" + obs, "include:Observation/" + obs2}));
+  HttpResponse star = server.Get("Observation?_id=" + obs + "&_include=Observation:*");
+  EXPECT_EQ(Modes(star), Sorted({"include:Patient/" + smith, "match:Observation/" + obs}));
+  EXPECT_EQ(server.Get("Observation?_include=Observation:code").status, 400) << "code is no reference";
+}
+
+TEST_F(SearchTest, IncludeIterate) {
+  std::string org = server.Create("Organization", R"({"resourceType":"Organization","name":"Acme"})");
+  std::string pat = server.Create(
+      "Patient",
+      R"({"resourceType":"Patient","managingOrganization":{"reference":"Organization/)" + org + R"("}})");
+  std::string enc = server.Create("Encounter", R"({"resourceType":"Encounter","status":"finished",
+      "class":{"code":"AMB"},"subject":{"reference":"Patient/)" +
+                                                   pat + R"("}})");
+  HttpResponse once =
+      server.Get("Encounter?_id=" + enc + "&_include=Encounter:subject&_include=Patient:organization");
+  EXPECT_EQ(Modes(once), Sorted({"match:Encounter/" + enc, "include:Patient/" + pat}));
+  HttpResponse iter = server.Get("Encounter?_id=" + enc +
+                                 "&_include=Encounter:subject&_include:iterate=Patient:organization");
+  EXPECT_EQ(Modes(iter),
+            Sorted({"match:Encounter/" + enc, "include:Patient/" + pat, "include:Organization/" + org}));
+}
+
+TEST_F(SearchTest, CompartmentSearch) {
+  std::string obs = Observation(smith, "29463-7", "72.5", "2020-05-01");
+  Observation(mueller, "29463-7", "80", "2020-05-02");
+  std::string list = server.Create("List", R"({"resourceType":"List","status":"current","mode":"working",
+      "code":{"coding":[{"system":"http://loinc.org","code":"10160-0"}]},"subject":{"reference":"Patient/)" +
+                                               smith + R"("}})");
+  server.Create("List", R"({"resourceType":"List","status":"current","mode":"working",
+      "code":{"coding":[{"system":"http://loinc.org","code":"10160-0"}]},"subject":{"reference":"Patient/)" +
+                            mueller + R"("}})");
+  EXPECT_EQ(Ids("Patient/" + smith + "/Observation"), std::vector<std::string>{obs});
+  EXPECT_EQ(Ids("Patient/" + smith + "/List?code=10160-0"), std::vector<std::string>{list});
+  HttpResponse self = server.Get("Patient/" + smith + "/List?code=10160-0");
+  EXPECT_NE(self.body.find("/Patient/" + smith + "/List?code=10160-0"), std::string::npos);
+  EXPECT_EQ(server.Get("Patient/" + smith + "/ValueSet").status, 404) << "not in the Patient compartment";
+}
+
+TEST_F(SearchTest, SummaryAndElements) {
+  auto first = [&](const std::string& q) {
+    auto doc = server.Get(q).Json();
+    return json::Write((*json::Find((*json::Find(doc, "entry"))[0], "resource")));
+  };
+  std::string elements = first("Patient?_id=" + smith + "&_elements=birthDate");
+  EXPECT_NE(elements.find("birthDate"), std::string::npos);
+  EXPECT_EQ(elements.find("\"name\""), std::string::npos);
+  EXPECT_NE(elements.find("SUBSETTED"), std::string::npos);
+  std::string summary = first("Patient?_id=" + smith + "&_summary=true");
+  EXPECT_NE(summary.find("\"name\""), std::string::npos) << "name is a summary element";
+  EXPECT_NE(summary.find("SUBSETTED"), std::string::npos);
+  std::string obs = Observation(smith, "29463-7", "72.5", "2020-05-01");
+  std::string text = first("Observation?_id=" + obs + "&_summary=text");
+  EXPECT_NE(text.find("\"status\""), std::string::npos) << "mandatory elements stay";
+  EXPECT_EQ(text.find("valueQuantity"), std::string::npos);
+  std::string data = first("Observation?_id=" + obs + "&_summary=data");
+  EXPECT_NE(data.find("valueQuantity"), std::string::npos);
+  EXPECT_EQ(server.Get("Patient?_summary=maybe").status, 400);
+}
+
+// The ids of every page, in order, following next links.
+std::vector<std::string> AllPages(TestServer& server, const std::string& query) {
+  std::vector<std::string> ids;
+  HttpResponse res = server.Get(query);
+  for (int guard = 0; guard < 100; ++guard) {
+    EXPECT_EQ(res.status, 200) << res.body;
+    auto doc = res.Json();
+    if (const json::Value* entries = json::Find(doc, "entry")) {
+      for (const auto& e : entries->GetArray())
+        ids.emplace_back(json::GetString(*json::Find(e, "resource"), "id"));
+    }
+    std::string next;
+    for (const auto& l : (*json::Find(doc, "link")).GetArray()) {
+      if (json::GetString(l, "relation") == "next") next = std::string(json::GetString(l, "url"));
+    }
+    if (next.empty()) break;
+    res = Send(server.port(), "GET", "/fhir" + next.substr(server.base_url().size()));
+  }
+  return ids;
+}
+
+TEST_F(SearchTest, SortWithKeysetPaging) {
+  EXPECT_EQ(AllPages(server, "Patient?_sort=birthdate&_count=1"),
+            (std::vector<std::string>{smith, mueller, smythe}));
+  EXPECT_EQ(AllPages(server, "Patient?_sort=-birthdate&_count=2"),
+            (std::vector<std::string>{smythe, mueller, smith}));
+  EXPECT_EQ(AllPages(server, "Patient?_sort=family&_count=2"),
+            (std::vector<std::string>{mueller, smith, smythe}));
+  std::string nameless = server.Create("Patient", R"({"resourceType":"Patient","gender":"male"})");
+  EXPECT_EQ(AllPages(server, "Patient?_sort=gender,-birthdate&_count=1"),
+            (std::vector<std::string>{mueller, smith, nameless, smythe}))
+      << "by gender (female, male, other), then newest birth first, missing last";
+  EXPECT_EQ(AllPages(server, "Patient?_sort=-family&_count=3").back(), nameless)
+      << "missing values sort last";
+}
+
+TEST_F(SearchTest, UnknownAndUnsupportedParameters) {
+  HttpResponse lenient = server.Get("Patient?name=smith&nosuch=1");
+  EXPECT_EQ(lenient.status, 200);
+  EXPECT_NE(lenient.body.find("nosuch"), std::string::npos);
+  EXPECT_EQ(server.Get("Patient?nosuch=1", {{"Prefer", "handling=strict"}}).status, 400);
+  EXPECT_EQ(server.Get("Patient?name:foo=x", {{"Prefer", "handling=strict"}}).status, 400);
+  EXPECT_EQ(server.Get("Patient?gender:missing=maybe").status, 400);
+}
+
+}  // namespace
+}  // namespace kiln::testing
