@@ -74,6 +74,17 @@ bool ValuesEquivalent(const Value& a, const Value& b) {
     return ra && rb && CompareDecimal(*ra, *rb) == 0;
   }
   if (a.type == SysType::kString && b.type == SysType::kString) return Canonical(a.text) == Canonical(b.text);
+  if (a.type == SysType::kQuantity && b.type == SysType::kQuantity) {
+    // In a's unit, both rounded to the precision of the less precise: 4 'g' ~ 4040 'mg'.
+    auto factor = ConversionFactor(KeyOf(b.text).code, KeyOf(a.text).code);
+    if (KeyOf(a.text).months != 0 || KeyOf(b.text).months != 0 || !factor) return ValuesEqual(a, b) == true;
+    auto converted =
+        *factor == 1.0 ? std::optional<Decimal>(b.number) : DecimalFromDouble(ToDouble(b.number) * *factor);
+    if (!converted) return false;
+    int scale = std::min(a.number.scale, b.number.scale);
+    auto ra = Rescale(a.number, scale), rb = Rescale(*converted, scale);
+    return ra && rb && CompareDecimal(*ra, *rb) == 0;
+  }
   if (IsTemporal(a.type) && IsTemporal(b.type)) {
     auto ta = TemporalOf(a), tb = TemporalOf(b);
     if (!ta || !tb || (a.type == SysType::kTime) != (b.type == SysType::kTime) || !SamePrecision(*ta, *tb)) {

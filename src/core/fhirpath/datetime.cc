@@ -302,14 +302,19 @@ CalendarUnit CalendarUnitOfUcum(std::string_view code) {
 }
 
 std::optional<Temporal> AddDuration(const Temporal& t, int64_t amount, CalendarUnit unit) {
+  // Anything that leaves years 1..9999 fails; bounding the amount first keeps the arithmetic
+  // below free of overflow.
+  constexpr int64_t kMaxAmount = int64_t{1} << 40;
+  if (amount > kMaxAmount || amount < -kMaxAmount) return std::nullopt;
   if (unit == CalendarUnit::kYear) return AddMonths(t, amount * 12);
   if (unit == CalendarUnit::kMonth) {
     if (t.precision == Precision::kYear) return AddMonths(t, amount / 12 * 12);
     return AddMonths(t, amount);
   }
   int64_t ms = UnitMillis(unit);
-  if (ms == 0 || amount > (int64_t{1} << 40) || amount < -(int64_t{1} << 40)) return std::nullopt;
-  ms *= amount;
+  if (ms == 0 || __builtin_mul_overflow(ms, amount, &ms)) return std::nullopt;
+  constexpr int64_t kMaxMillis = int64_t{400'000'000} * kMsPerDay;  // about a million years
+  if (ms > kMaxMillis || ms < -kMaxMillis) return std::nullopt;
   if (t.kind != TemporalKind::kTime && t.precision < Precision::kDay) {
     // Whole days only: a year or month value moves by the months those days span.
     return AddMonths(t, ms / kMsPerDay / 30);

@@ -54,6 +54,10 @@ struct Env {
 
 Error EvalError(std::string message);
 
+// The longest string an expression may build (by +, &, replace, join, ...), so that an expression
+// such as 'a'.repeat($this + $this) fails instead of exhausting memory.
+inline constexpr size_t kMaxStringBytes = size_t{1} << 24;
+
 // Joins pieces of text (also sidesteps GCC 12's false -Wrestrict on "x" + std::string at -O3).
 std::string StrCat(std::initializer_list<std::string_view> parts);
 

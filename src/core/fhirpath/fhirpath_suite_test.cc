@@ -5,8 +5,21 @@
 // an error. Cases marked `disable` are skipped. The test fails only if fewer cases pass than the
 // floor below, so that regressions show while known gaps stay listed here.
 //
-// Known failures (KILN_FHIRPATH_SUITE_VERBOSE=1 prints each one):
-//  - see kPassFloor's comment for the current categories.
+// Every case that is not disabled passes (897 of 935). The 38 disabled cases run for information
+// only; 21 of them pass as well. KILN_FHIRPATH_SUITE_VERBOSE=1 prints each failure. The 17 that
+// fail, by category:
+//  - static type checking, which Kiln does not do (an unknown element is empty, not an error):
+//    name.given1, Encounter.name.given on a Patient, Observation.valueQuantity (twice),
+//    (Observation.value as Period).unit, Patient.children().skip(1);
+//  - a DateTime with a timezone against one without: Kiln takes the latter as UTC, the suite
+//    expects an empty result (= and !=);
+//  - as()/ofType() with a FHIR supertype (Patient.gender.as(string)): Kiln matches subtypes as
+//    the specification says, the suite expects the exact type only (as, ofType);
+//  - boundaries whose expectations contradict the suite's other boundary cases:
+//    (-0.0034).lowBoundary(1), 0.0034.highBoundary(1), -0.0034.highBoundary(1), and
+//    @2014-01-01T08.highBoundary(17) expecting 08:00:59.999 (twice);
+//  - @1973-12-25T00:00:00.000+10:00 + 0.1 's': Kiln adds 100 ms, the suite expects no change;
+//  - "patient has a birthDate", a predicate-mode case whose flag the YAML form lacks.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -26,7 +39,8 @@
 namespace kiln::fhirpath::testing {
 namespace {
 
-constexpr size_t kPassFloor = 0;
+// The number of cases passing when this was last raised; lower means a regression.
+constexpr size_t kPassFloor = 897;
 
 class FixedClock final : public Clock {
  public:
@@ -109,8 +123,8 @@ TEST(FhirPathSuiteTest, OfficialR4Cases) {
       ++disabled;
       disabled_passing += failure.empty();
       if (verbose && !failure.empty()) {
-        std::cout << "DISABLED line " << c.line << " " << c.desc << "\n    " << c.expression << "\n    " << failure
-                  << "\n";
+        std::cout << "DISABLED line " << c.line << " " << c.desc << "\n    " << c.expression << "\n    "
+                  << failure << "\n";
       }
     } else if (failure.empty()) {
       ++passed;

@@ -170,10 +170,14 @@ TEST(FhirPathTest, NowUsesTheGivenClock) {
   EXPECT_EQ(Texts(kPatient, "today().toString()", EvalOptions{.clock = &clock}), Strings{"1970-01-01"});
 }
 
-TEST(FhirPathTest, RunawayRepeatEndsInAnError) {
+TEST(FhirPathTest, RunawayExpressionsEndInAnError) {
   json::Document doc = Doc(kPatient);
-  auto r = Evaluate(*Compile("1.repeat($this + 1)"), doc, R4());
-  EXPECT_FALSE(r.has_value());
+  EXPECT_FALSE(Evaluate(*Compile("1.repeat($this + 1)"), doc, R4()).has_value());
+  EXPECT_FALSE(Evaluate(*Compile("'ab'.repeat($this + $this)"), doc, R4()).has_value());
+  EXPECT_EQ(Texts(kPatient, "1.power(1000000000000) | (-1).power(1000000000001)"), (Strings{"1", "-1"}));
+  EXPECT_EQ(Texts(kPatient, "(@2014 + 1000000000000 years) | (@2014-01-01T10:00 + 9000000000000000000 'ms')"),
+            Strings{});
+  EXPECT_EQ(Texts(kPatient, "'abc'.substring(1, 9223372036854775807)"), Strings{"bc"});
 }
 
 TEST(FhirPathTest, RejectsNonResources) {

@@ -16,7 +16,13 @@ Result<Ok> Iif(const Call& c) {
   if (c.node.source && c.input.size() > 1) return c.Fail("the input must be a single item");
   Buffer tmp = c.NewBuffer();
   KILN_TRY_ASSIGN(Span criterion, EvalSpan(c.arg(0), c.env, c.input, tmp));
-  KILN_TRY_ASSIGN(std::optional<bool> b, SingletonBoolean(criterion, "the criterion of iif()"));
+  KILN_TRY_ASSIGN(const Item* item, Singleton(criterion, "the criterion of iif()"));
+  std::optional<bool> b;
+  if (item != nullptr) {
+    Value v = ValueOf(*item);
+    if (v.type != SysType::kBoolean) return c.Fail("the criterion must be a Boolean");
+    b = v.boolean;
+  }
   size_t branch = b == true ? 1 : 2;
   if (branch >= c.argc()) return Ok{};
   return Eval(c.arg(branch), c.env, c.input, c.out);

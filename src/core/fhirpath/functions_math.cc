@@ -81,9 +81,11 @@ Result<Ok> Power(const Call& c) {
   Value x = ValueOf(*e);
   if (!IsNumber(x.type)) return c.Fail("the exponent must be a number");
   if (v->type == SysType::kInteger && x.type == SysType::kInteger && x.number.units >= 0) {
-    int64_t r = 1;
-    for (int64_t i = 0; i < x.number.units; ++i) {
-      if (__builtin_mul_overflow(r, v->number.units, &r)) return Ok{};
+    // By squaring, so that 1.power(1000000000000) takes 40 steps, not a trillion.
+    int64_t r = 1, base = v->number.units;
+    for (int64_t e = x.number.units; e > 0; e >>= 1) {
+      if ((e & 1) != 0 && __builtin_mul_overflow(r, base, &r)) return Ok{};
+      if (e > 1 && __builtin_mul_overflow(base, base, &base)) return Ok{};
     }
     c.out.push_back(Item::Integer(r));
     return Ok{};
@@ -97,7 +99,8 @@ Result<Ok> Round(const Call& c) {
   KILN_TRY_ASSIGN(auto digits, IntegerArg(c, 0));
   if (!v) return Ok{};
   if (digits && *digits < 0) return c.Fail("the precision must not be negative");
-  if (auto r = Rescale(v->number, static_cast<int>(digits.value_or(0)))) c.out.push_back(Item::Number(*r));
+  int scale = static_cast<int>(std::min<int64_t>(digits.value_or(0), kMaxDecimalScale));
+  if (auto r = Rescale(v->number, scale)) c.out.push_back(Item::Number(*r));
   return Ok{};
 }
 

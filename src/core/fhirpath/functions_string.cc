@@ -94,7 +94,10 @@ Result<Ok> Substring(const Call& c) {
   if (!s || !start || *start < 0 || static_cast<size_t>(*start) >= CodePoints(*s)) return Ok{};
   size_t from = OffsetOf(*s, static_cast<size_t>(*start));
   size_t to = s->size();
-  if (length) to = *length <= 0 ? from : OffsetOf(*s, static_cast<size_t>(*start + *length));
+  if (length && *length <= 0) to = from;
+  if (length && *length > 0 && static_cast<uint64_t>(*length) < s->size()) {
+    to = OffsetOf(*s, static_cast<size_t>(*start + *length));
+  }
   return Push(c, Item::String(std::string(s->substr(from, to - from))));
 }
 
@@ -125,6 +128,7 @@ Result<Ok> Replace(const Call& c) {
   KILN_TRY_ASSIGN(auto pattern, ArgString(c, 0, t1));
   KILN_TRY_ASSIGN(auto with, ArgString(c, 1, t2));
   if (!s || !pattern || !with) return Ok{};
+  if (s->size() * (with->size() + 1) > kMaxStringBytes) return c.Fail("the result would be too long");
   std::string out;
   if (pattern->empty()) {  // between every character, and at both ends
     out += *with;
@@ -141,6 +145,9 @@ Result<Ok> Replace(const Call& c) {
   out.append(s->substr(from));
   return Push(c, Item::String(std::move(out)));
 }
+
+// std::regex recurses per character matched, so long subjects could exhaust the stack.
+constexpr size_t kMaxRegexSubject = 64 * 1024;
 
 // FHIRPath regexes run in single-line mode (. matches newlines), which ECMAScript lacks.
 Result<std::regex> MakeRegex(const Call& c, std::string_view pattern) {
@@ -165,6 +172,7 @@ Result<std::regex> MakeRegex(const Call& c, std::string_view pattern) {
 }
 
 Result<Ok> MatchesImpl(const Call& c, std::string_view s, std::string_view pattern, bool full) {
+  if (s.size() > kMaxRegexSubject) return c.Fail("the string is too long for a regular expression");
   KILN_TRY_ASSIGN(std::regex re, MakeRegex(c, pattern));
   bool m = full ? std::regex_match(s.begin(), s.end(), re) : std::regex_search(s.begin(), s.end(), re);
   return Push(c, Item::Boolean(m));
@@ -183,6 +191,7 @@ Result<Ok> ReplaceMatches(const Call& c) {
   KILN_TRY_ASSIGN(auto with, ArgString(c, 1, t2));
   if (!s || !pattern || !with) return Ok{};
   if (pattern->empty()) return Push(c, Item::String(std::string(*s)));
+  if (s->size() > kMaxRegexSubject) return c.Fail("the string is too long for a regular expression");
   KILN_TRY_ASSIGN(std::regex re, MakeRegex(c, *pattern));
   return Push(c, Item::String(std::regex_replace(std::string(*s), re, std::string(*with))));
 }
@@ -236,6 +245,7 @@ Result<Ok> Join(const Call& c) {
     if (v.type != SysType::kString) return c.Fail("the input must be Strings");
     if (i > 0 && sep) out += *sep;
     out += v.text;
+    if (out.size() > kMaxStringBytes) return c.Fail("the result would be too long");
   }
   return Push(c, Item::String(std::move(out)));
 }

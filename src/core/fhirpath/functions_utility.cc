@@ -117,7 +117,7 @@ Result<Ok> Sort(const Call& c) {
       const Item* a = keys[x][k];
       const Item* b = keys[y][k];
       if (a == nullptr || b == nullptr) {
-        if (a != b) return (a == nullptr) != descending[k];  // empty keys sort first
+        if (a != b) return a == nullptr;  // empty keys sort first, in either direction
         continue;
       }
       auto cmp = CompareItems(*a, *b);

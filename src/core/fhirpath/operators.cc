@@ -243,7 +243,10 @@ Result<Ok> DateArithmetic(Op op, const Value& a, const Value& b, Buffer& out) {
   }
   Decimal amount = b.number;
   if (unit == CalendarUnit::kSecond && amount.scale > 0) {
-    amount = *Rescale(*Multiply(amount, DecimalFromInt(1000)), 0);
+    auto ms = Multiply(amount, DecimalFromInt(1000));
+    auto whole = ms ? Rescale(*ms, 0) : std::nullopt;
+    if (!whole) return Ok{};
+    amount = *whole;
     unit = CalendarUnit::kMillisecond;
   }
   int64_t n = Truncate(amount).units;
@@ -259,6 +262,7 @@ Result<Ok> Concat(Span ls, Span rs, Buffer& out) {
     if (item == nullptr) continue;
     Value v = ValueOf(*item);
     if (v.type != SysType::kString) return EvalError("'&' needs strings");
+    if (s.size() + v.text.size() > kMaxStringBytes) return EvalError("string too long");
     s += v.text;
   }
   out.push_back(Item::String(std::move(s)));
@@ -270,7 +274,8 @@ Result<Ok> Arithmetic(const Node& n, const Item* l, const Item* r, Buffer& out) 
   Value a = ValueOf(*l), b = ValueOf(*r);
   if (IsNumber(a.type) && IsNumber(b.type)) return NumberArithmetic(n.op, a, b, out);
   if (n.op == Op::kAdd && a.type == SysType::kString && b.type == SysType::kString) {
-    out.push_back(Item::String(std::string(a.text) + std::string(b.text)));
+    if (a.text.size() + b.text.size() > kMaxStringBytes) return EvalError("string too long");
+    out.push_back(Item::String(StrCat({a.text, b.text})));
     return Ok{};
   }
   if ((n.op == Op::kAdd || n.op == Op::kSubtract) && IsTemporal(a.type) && b.type == SysType::kQuantity) {

@@ -50,7 +50,9 @@ Result<ResolvedType> ResolveType(const TypeSpec& spec, Env& env) {
   ResolvedType t;
   if (spec.ns != "System") t.fhir = env.model.FindType(spec.name);
   if (spec.ns != "FHIR") t.system = SystemTypeNamed(spec.name);
-  if (t.fhir == nullptr && t.system == SysType::kNone) {
+  // System.Patient names no type, so nothing is one; an unknown unqualified or FHIR name is a
+  // mistake in the expression.
+  if (t.fhir == nullptr && t.system == SysType::kNone && spec.ns != "System") {
     std::string shown = spec.ns.empty() ? spec.name : spec.ns + "." + spec.name;
     return Error::Make(Issue::kInvalid, "FHIRPath: unknown type '" + shown + "'");
   }

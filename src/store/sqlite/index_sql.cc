@@ -32,15 +32,15 @@ std::string LikeContains(const std::string& s) {
 Result<> Insert(Connection& conn, const TenantId& tenant, const std::string& type, const std::string& id,
                 const IndexEntry& e) {
   static const std::string kSql[] = {
-      "INSERT INTO idx_string (tenant, type, param, norm, exact, res_id) VALUES (?, ?, ?, ?, ?, ?)",
-      "INSERT INTO idx_token (tenant, type, param, system, code, text, res_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      "INSERT INTO idx_reference (tenant, type, param, target_type, target_id, url, res_id) "
+      "INSERT OR IGNORE INTO idx_string (tenant, type, param, norm, exact, res_id) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_token (tenant, type, param, system, code, text, res_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_reference (tenant, type, param, target_type, target_id, url, res_id) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)",
-      "INSERT INTO idx_date (tenant, type, param, start, end, res_id) VALUES (?, ?, ?, ?, ?, ?)",
-      "INSERT INTO idx_number (tenant, type, param, value, low, high, res_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      "INSERT INTO idx_quantity (tenant, type, param, system, code, value, low, high, res_id) "
+      "INSERT OR IGNORE INTO idx_date (tenant, type, param, start, end, res_id) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_number (tenant, type, param, value, low, high, res_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_quantity (tenant, type, param, system, code, value, low, high, res_id) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      "INSERT INTO idx_uri (tenant, type, param, uri, res_id) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_uri (tenant, type, param, uri, res_id) VALUES (?, ?, ?, ?, ?)",
   };
   KILN_TRY_ASSIGN(auto s, conn.Prepare(kSql[e.value.index()]));
   s->BindStatic(1, tenant.value);
@@ -242,8 +242,9 @@ Result<std::unique_ptr<Statement>> PrepareWith(Connection& conn, const SqlText& 
 }
 
 Result<> WriteIndex(Connection& conn, const TenantId& tenant, const std::string& type, const std::string& id,
-                    const std::vector<IndexEntry>& entries) {
+                    const std::vector<IndexEntry>& entries, bool replace) {
   for (const char* table : kTables) {
+    if (!replace) break;  // a new resource has no rows to remove
     KILN_TRY_ASSIGN(auto s, conn.Prepare(std::string("DELETE FROM ") + table +
                                          " WHERE tenant = ? AND type = ? AND res_id = ?"));
     s->BindStatic(1, tenant.value);

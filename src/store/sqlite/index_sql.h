@@ -26,9 +26,10 @@ struct SqlText {
 
 Result<std::unique_ptr<Statement>> PrepareWith(Connection& conn, const SqlText& q);
 
-// Replaces the index rows of one resource with `entries` (none for a deletion).
+// Writes the index rows of one resource; with `replace`, its earlier rows are removed first
+// (updates and deletions). Duplicate rows of one resource are stored once.
 Result<> WriteIndex(Connection& conn, const TenantId& tenant, const std::string& type, const std::string& id,
-                    const std::vector<IndexEntry>& entries);
+                    const std::vector<IndexEntry>& entries, bool replace);
 
 // Appends " AND ..." conditions restricting `alias` (a resource_current alias of `query.type`)
 // to resources matching every clause and reverse chain of `query`.

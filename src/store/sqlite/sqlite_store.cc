@@ -200,7 +200,7 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
     s->Bind(6, w.last_updated);
     s->Bind(7, int64_t{w.change == Change::kDelete});
     KILN_TRY(s->Run());
-    KILN_TRY(WriteIndex(*writer_, tenant, w.type, w.id, w.index));
+    KILN_TRY(WriteIndex(*writer_, tenant, w.type, w.id, w.index, /*replace=*/current != 0));
   }
   return info;
 }
