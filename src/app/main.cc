@@ -69,6 +69,7 @@ int Serve(const ServeConfig& cfg) {
   auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
   SystemClock clock;
   rest::Api api(*model, *registry, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
+  OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
   http::Server server(cfg.http, [&api](const rest::Request& req) { return api.Handle(req); });
   uint16_t port = OrDie(server.Start(), "cannot start the HTTP server");
   server.StopOnSignals();
@@ -88,6 +89,7 @@ int Import(const ImportConfig& cfg) {
   auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
   SystemClock clock;
   rest::Api api(*model, *registry, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
+  OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
   auto started = clock.Now();
   ImportStats stats = ImportFiles(api, cfg.files, cfg.threads);
   double seconds = static_cast<double>(clock.Now() - started) / 1e6;

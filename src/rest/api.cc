@@ -3,6 +3,7 @@
 // are 405 with an Allow header, each with an OperationOutcome.
 #include <vector>
 
+#include "rest/definitions.h"
 #include "rest/interaction/interactions.h"
 #include "rest/outcome.h"
 #include "rest/rest.h"
@@ -58,6 +59,9 @@ Response RouteBase(const Call& call, const std::vector<std::string_view>& seg) {
   if (seg[0] == "_history" && seg.size() == 1) {
     return Is(call, "GET") ? interaction::History(call) : NotAllowed(call, "GET");
   }
+  if (seg[0] == "$reindex" && seg.size() == 1) {
+    return Is(call, "POST") ? interaction::Reindex(call) : NotAllowed(call, "POST");
+  }
   if (seg[0].starts_with("$")) return NotFound(call, "Unknown operation " + std::string(seg[0]));
   return NotFound(call, "Unknown resource type or path '" + std::string(seg[0]) + "'");
 }
@@ -84,6 +88,9 @@ Response RouteType(const Call& call, const std::vector<std::string_view>& seg) {
   }
   if (seg[1] == "_history" && seg.size() == 2) {
     return Is(call, "GET") ? interaction::History(call) : NotAllowed(call, "GET");
+  }
+  if (seg[1] == "$reindex" && seg.size() == 2) {
+    return Is(call, "POST") ? interaction::Reindex(call) : NotAllowed(call, "POST");
   }
   if (seg[1].starts_with("$") || (seg.size() > 2 && seg[2].starts_with("$"))) {
     return NotFound(call, "Unknown operation " + std::string(seg.size() > 2 ? seg[2] : seg[1]));
@@ -120,6 +127,11 @@ Api::Api(const core::Model& model, const search::Registry& registry, store::Stor
       clock_(clock),
       options_(std::move(options)),
       started_(clock.Now()) {}
+
+Result<Ok> Api::LoadDefinitions(const store::TenantId& tenant) const {
+  Context ctx{model_, registry_, store_, clock_, options_, started_};
+  return LoadCustomSearchParameters(ctx, tenant);
+}
 
 Response Api::Handle(const Request& req) const {
   Context ctx{model_, registry_, store_, clock_, options_, started_};

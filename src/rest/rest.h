@@ -66,6 +66,9 @@ class Api {
 
   Response Handle(const Request& request) const;
 
+  // Loads what stored resources configure (custom SearchParameters) for `tenant`; call at start.
+  Result<Ok> LoadDefinitions(const store::TenantId& tenant) const;
+
  private:
   const core::Model& model_;
   const search::Registry& registry_;

@@ -1,5 +1,6 @@
 #include "rest/write.h"
 
+#include "rest/definitions.h"
 #include "rest/outcome.h"
 #include "rest/respond.h"
 
@@ -38,6 +39,7 @@ std::vector<store::IndexEntry> IndexRows(const Call& call, const IncomingResourc
 }  // namespace
 
 Response CreateResource(const Call& call, const IncomingResource& in) {
+  if (auto usable = CheckDefinition(call, in); !usable) return ErrorResponse(usable.error(), call.format);
   store::Version v;
   v.type = std::string(in.type.name());
   v.last_updated = call.ctx.clock.Now();
@@ -45,15 +47,18 @@ Response CreateResource(const Call& call, const IncomingResource& in) {
   v.version = 1;
   v.change = store::Change::kCreate;
   v.json = StoredJson(in, v.id, v.version, v.last_updated);
-  store::WriteOp op{store::Change::kCreate, v.type, v.id, 0, 1, v.last_updated, v.json, IndexRows(call, in)};
+  store::WriteOp op{store::Change::kCreate, v.type, v.id, 0, 1, v.last_updated, v.json,
+                    IndexRows(call, in),    false};
   auto done = call.ctx.store.Commit(call.req.tenant, {std::move(op)});
   if (!done) return ErrorResponse(done.error(), call.format);
+  DefinitionChanged(call, v.type);
   return WriteResponse(call, 201, v, "Created");
 }
 
 Response UpdateResource(const Call& call, const IncomingResource& in, const std::string& id) {
   auto pinned = IfMatch(call.req);
   if (!pinned) return ErrorResponse(pinned.error(), call.format);
+  if (auto usable = CheckDefinition(call, in); !usable) return ErrorResponse(usable.error(), call.format);
   std::string type(in.type.name());
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = CurrentOrNone(call, type, id);
@@ -72,10 +77,11 @@ Response UpdateResource(const Call& call, const IncomingResource& in, const std:
     v.change = store::Change::kUpdate;  // recorded as the PUT it was, even when it creates
     bool created = cur->version == 0 || cur->deleted();
     v.json = StoredJson(in, id, v.version, v.last_updated);
-    store::WriteOp op{v.change,  type,           id,     cur->version,
-                      v.version, v.last_updated, v.json, IndexRows(call, in)};
+    store::WriteOp op{
+        v.change, type, id, cur->version, v.version, v.last_updated, v.json, IndexRows(call, in), false};
     auto done = call.ctx.store.Commit(call.req.tenant, {std::move(op)});
     if (done) {
+      DefinitionChanged(call, type);
       return WriteResponse(call, created ? 201 : 200, v, created ? "Created" : "Updated");
     }
     if (done.error().issue != Issue::kConflict) return ErrorResponse(done.error(), call.format);
@@ -103,9 +109,10 @@ Response DeleteResource(const Call& call, const std::string& type, const std::st
       return res;  // nothing to delete: the spec's "or if the resource does not exist at all"
     }
     Micros now = std::max(call.ctx.clock.Now(), cur->last_updated + 1);
-    store::WriteOp op{store::Change::kDelete, type, id, cur->version, cur->version + 1, now, "", {}};
+    store::WriteOp op{store::Change::kDelete, type, id, cur->version, cur->version + 1, now, "", {}, false};
     auto done = call.ctx.store.Commit(call.req.tenant, {std::move(op)});
     if (done) {
+      DefinitionChanged(call, type);
       res.SetHeader("ETag", ETag(cur->version + 1));
       return res;
     }

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <mutex>
 
 #include "core/log.h"
 #include "search/search.h"
@@ -107,14 +108,102 @@ Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& mode
 }
 
 const ParamDef* Registry::Find(std::string_view type, std::string_view code) const {
-  auto it = by_type_code_.find(std::make_pair(std::string(type), std::string(code)));
+  auto key = std::make_pair(std::string(type), std::string(code));
+  {
+    std::shared_lock lock(custom_mu_);
+    auto custom = custom_by_type_code_.find(key);
+    if (custom != custom_by_type_code_.end()) return custom->second;
+  }
+  auto it = by_type_code_.find(key);
   return it == by_type_code_.end() ? nullptr : it->second;
 }
 
-const std::vector<const ParamDef*>& Registry::Indexed(std::string_view type) const {
-  static const std::vector<const ParamDef*> kNone;
+std::vector<const ParamDef*> Registry::Indexed(std::string_view type) const {
+  std::vector<const ParamDef*> out;
   auto it = indexed_.find(type);
-  return it == indexed_.end() ? kNone : it->second;
+  std::shared_lock lock(custom_mu_);
+  if (it != indexed_.end()) {
+    for (const ParamDef* def : it->second) {
+      // A custom parameter with the same code replaces the core one.
+      if (!custom_by_type_code_.contains(std::make_pair(std::string(type), def->code))) out.push_back(def);
+    }
+  }
+  for (auto c = custom_by_type_code_.lower_bound(std::make_pair(std::string(type), std::string()));
+       c != custom_by_type_code_.end() && c->first.first == type; ++c) {
+    if (c->second->compiled) out.push_back(c->second);
+  }
+  return out;
+}
+
+Result<std::vector<std::unique_ptr<ParamDef>>> Registry::Custom(const json::Value& sp) const {
+  auto fail = [](std::string expression, std::string why) {
+    return Error::At(Issue::kInvalid, expression, why);
+  };
+  std::string code(json::GetString(sp, "code"));
+  std::string url(json::GetString(sp, "url"));
+  std::string expression(json::GetString(sp, "expression"));
+  auto type = TypeNamed(json::GetString(sp, "type"));
+  const json::Value* bases = json::Find(sp, "base");
+  if (code.empty()) return fail("SearchParameter.code", "A search parameter needs a code");
+  if (!type || *type == ParamType::kComposite || *type == ParamType::kSpecial) {
+    return fail("SearchParameter.type", "Custom search parameters of type '" +
+                                            std::string(json::GetString(sp, "type")) + "' are not supported");
+  }
+  if (expression.empty())
+    return fail("SearchParameter.expression", "A custom search parameter needs an expression");
+  if (bases == nullptr || !bases->IsArray() || bases->Empty()) {
+    return fail("SearchParameter.base", "A search parameter needs a base resource type");
+  }
+  auto compiled = fhirpath::Compile(expression);
+  if (!compiled) {
+    return fail("SearchParameter.expression",
+                "The expression does not compile: " + compiled.error().diagnostics);
+  }
+  std::vector<std::unique_ptr<ParamDef>> defs;
+  for (const auto& b : bases->GetArray()) {
+    std::string base(b.GetString(), b.GetStringLength());
+    if (!model_->FindResourceType(base))
+      return fail("SearchParameter.base", "Unknown resource type '" + base + "'");
+    auto def = std::make_unique<ParamDef>();
+    def->url = url;
+    def->code = code;
+    def->type = *type;
+    def->base = base;
+    def->expression = expression;
+    def->compiled = *compiled;
+    if (const json::Value* targets = json::Find(sp, "target"); targets && targets->IsArray()) {
+      for (const auto& t : targets->GetArray()) def->targets.emplace_back(t.GetString(), t.GetStringLength());
+    }
+    defs.push_back(std::move(def));
+  }
+  return defs;
+}
+
+Result<Ok> Registry::CheckCustom(const json::Value& search_parameter) const {
+  KILN_TRY(Custom(search_parameter));
+  return Ok{};
+}
+
+void Registry::SetCustom(const std::vector<std::string>& search_parameter_json) const {
+  std::vector<std::unique_ptr<ParamDef>> defs;
+  for (const std::string& text : search_parameter_json) {
+    auto doc = json::Parse(text);
+    if (!doc) continue;
+    if (json::GetString(*doc, "status") == "retired") continue;
+    auto made = Custom(*doc);
+    if (!made) {
+      log::Warn("custom search parameter skipped",
+                {{"url", json::GetString(*doc, "url")}, {"error", made.error().diagnostics}});
+      continue;
+    }
+    for (auto& d : *made) defs.push_back(std::move(d));
+  }
+  std::unique_lock lock(custom_mu_);
+  custom_by_type_code_.clear();
+  for (auto& d : defs) {
+    custom_by_type_code_[{d->base, d->code}] = d.get();
+    custom_defs_.push_back(std::move(d));
+  }
 }
 
 const std::vector<std::string>* Registry::CompartmentParams(std::string_view compartment,
@@ -125,10 +214,16 @@ const std::vector<std::string>* Registry::CompartmentParams(std::string_view com
 
 std::vector<const ParamDef*> Registry::All(std::string_view type) const {
   std::vector<const ParamDef*> out;
+  std::shared_lock lock(custom_mu_);
   for (auto it = by_type_code_.lower_bound(std::make_pair(std::string(type), std::string()));
        it != by_type_code_.end() && it->first.first == type; ++it) {
-    out.push_back(it->second);
+    if (!custom_by_type_code_.contains(it->first)) out.push_back(it->second);
   }
+  for (auto c = custom_by_type_code_.lower_bound(std::make_pair(std::string(type), std::string()));
+       c != custom_by_type_code_.end() && c->first.first == type; ++c) {
+    out.push_back(c->second);
+  }
+  std::sort(out.begin(), out.end(), [](const ParamDef* a, const ParamDef* b) { return a->code < b->code; });
   return out;
 }
 

@@ -4,12 +4,14 @@
 // into a store::ListQuery once, at the edge. One file per parameter kind (kind_<type>.cc) holds
 // both directions for that kind. Search writes no SQL; the store knows no FHIRPath.
 //
-// Thread-safety: a loaded Registry is immutable and shared by const&.
+// Thread-safety: a Registry is shared by const& and may be read from any thread; its custom
+// parameters are swapped under a lock when SearchParameter resources change (SetCustom).
 #pragma once
 
 #include <map>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -46,8 +48,8 @@ class Registry {
 
   // The parameter `code` of `type`, including those defined on Resource and DomainResource.
   const ParamDef* Find(std::string_view type, std::string_view code) const;
-  // Every parameter of `type` that has an expression to index.
-  const std::vector<const ParamDef*>& Indexed(std::string_view type) const;
+  // Every parameter of `type` that has an expression to index (core and custom).
+  std::vector<const ParamDef*> Indexed(std::string_view type) const;
   // Every parameter code of `type` (for the CapabilityStatement), sorted.
   std::vector<const ParamDef*> All(std::string_view type) const;
   // The reference parameters that put a `type` resource in a compartment (Patient, Encounter,
@@ -57,6 +59,13 @@ class Registry {
   // How many expressions failed to compile at load (such parameters are not searchable).
   int uncompiled() const { return uncompiled_; }
 
+  // Custom SearchParameter resources (hl7.org/fhir/R4/searchparameter.html): CheckCustom says
+  // whether one can be used (code, base, a supported type, an expression that compiles); SetCustom
+  // replaces the custom set (those that fail CheckCustom are skipped). New writes index them;
+  // existing resources need $reindex.
+  Result<Ok> CheckCustom(const json::Value& search_parameter) const;
+  void SetCustom(const std::vector<std::string>& search_parameter_json) const;
+
  private:
   Registry() = default;
   const core::Model* model_ = nullptr;
@@ -65,6 +74,14 @@ class Registry {
   std::map<std::string, std::vector<const ParamDef*>, std::less<>> indexed_;
   std::map<std::pair<std::string, std::string>, std::vector<std::string>, std::less<>> compartments_;
   int uncompiled_ = 0;
+
+  // Custom parameters. Definitions are never freed (pointers to them may be in use), only
+  // dropped from the maps; they change rarely.
+  mutable std::shared_mutex custom_mu_;
+  mutable std::vector<std::unique_ptr<ParamDef>> custom_defs_;  // GUARDED_BY(custom_mu_)
+  mutable std::map<std::pair<std::string, std::string>, const ParamDef*, std::less<>>
+      custom_by_type_code_;  // GUARDED_BY(custom_mu_)
+  Result<std::vector<std::unique_ptr<ParamDef>>> Custom(const json::Value& sp) const;
 };
 
 // The index rows of a resource: every indexed parameter of its type, evaluated.

@@ -59,6 +59,9 @@ struct WriteOp {
   // The search index rows of this version; they replace the resource's previous rows (a
   // deletion leaves none).
   std::vector<IndexEntry> index;
+  // Reindexing: only replace the index rows of version `base_version`, storing no new version;
+  // skipped without error when the resource has moved on (its new version was indexed anew).
+  bool index_only = false;
 };
 
 struct CommitInfo {

@@ -346,6 +346,41 @@ TEST_F(SearchTest, SortWithKeysetPaging) {
       << "missing values sort last";
 }
 
+TEST_F(SearchTest, CustomSearchParameterAndReindex) {
+  std::string enc = server.Create("Encounter", R"({"resourceType":"Encounter","status":"finished",
+      "class":{"code":"AMB"},"subject":{"reference":"Patient/)" +
+                                                   smith + R"("},
+      "location":[{"location":{"reference":"Location/ward-1"},"period":{"start":"2020-01-01T08:00:00Z","end":"2020-01-03T08:00:00Z"}}]})");
+  EXPECT_EQ(server.Get("Encounter?location-stay=ge2020-01-02", {{"Prefer", "handling=strict"}}).status, 400)
+      << "not a parameter yet";
+  HttpResponse bad =
+      server.Post("SearchParameter", R"({"resourceType":"SearchParameter","url":"http://example.org/sp/bad",
+      "name":"bad","status":"active","description":"x","code":"bad","base":["Encounter"],"type":"date",
+      "expression":"Encounter.location.period.where("})");
+  EXPECT_EQ(bad.status, 400) << "an expression that does not compile is refused";
+  HttpResponse sp = server.Post("SearchParameter", R"({"resourceType":"SearchParameter",
+      "url":"http://example.org/sp/location-stay","name":"location-stay","status":"active",
+      "description":"When the patient was at a location","code":"location-stay","base":["Encounter"],
+      "type":"date","expression":"Encounter.location.period"})");
+  ASSERT_EQ(sp.status, 201) << sp.body;
+  EXPECT_TRUE(Ids("Encounter?location-stay=ge2020-01-02", {{"Prefer", "handling=strict"}}).empty())
+      << "existing resources are not indexed until $reindex";
+  std::string later = server.Create("Encounter", R"({"resourceType":"Encounter","status":"finished",
+      "class":{"code":"AMB"},"location":[{"location":{"reference":"Location/ward-2"},
+      "period":{"start":"2020-01-02T00:00:00Z","end":"2020-01-02T09:00:00Z"}}]})");
+  EXPECT_EQ(Ids("Encounter?location-stay=ge2020-01-02"), std::vector<std::string>{later})
+      << "new writes are indexed";
+  HttpResponse reindex = server.Post("Encounter/$reindex", "");
+  ASSERT_EQ(reindex.status, 200) << reindex.body;
+  EXPECT_NE(reindex.body.find(R"("valueInteger":2)"), std::string::npos) << reindex.body;
+  EXPECT_EQ(Ids("Encounter?location-stay=ge2020-01-02"), Sorted({enc, later}));
+  EXPECT_EQ(Ids("Encounter?location-stay=gt2020-01-02T10:00:00Z"), std::vector<std::string>{enc});
+  // Deleting the SearchParameter takes it away again.
+  server.Delete("SearchParameter/" + std::string(json::GetString(sp.Json(), "id")));
+  EXPECT_EQ(server.Get("Encounter?location-stay=ge2020-01-02", {{"Prefer", "handling=strict"}}).status, 400);
+  EXPECT_EQ(server.Post("$reindex", "").status, 200);
+}
+
 TEST_F(SearchTest, UnknownAndUnsupportedParameters) {
   HttpResponse lenient = server.Get("Patient?name=smith&nosuch=1");
   EXPECT_EQ(lenient.status, 200);

@@ -122,6 +122,10 @@ TestServer::TestServer(ServerOptionsForTest options) : parts_(std::make_unique<P
   parts_->store = std::move(store).value();
   parts_->api = std::make_unique<rest::Api>(SharedModel(), SharedRegistry(), *parts_->store, parts_->clock,
                                             rest::ApiOptions{});
+  // The registry is shared by the process: reset its custom parameters to this store's (none).
+  if (auto loaded = parts_->api->LoadDefinitions(store::DefaultTenant()); !loaded) {
+    ADD_FAILURE() << loaded.error().diagnostics;
+  }
   http::ServerOptions o;
   o.bind = "127.0.0.1";
   o.port = 0;

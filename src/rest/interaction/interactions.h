@@ -18,5 +18,6 @@ Response History(const Call& call);            // GET [type]/[id]/_history, [typ
 Response SearchType(const Call& call);         // GET [type]?..., POST [type]/_search
 Response SearchCompartment(const Call& call);  // GET [compartment type]/[id]/[type]?...
 Response Capabilities(const Call& call);       // GET metadata
+Response Reindex(const Call& call);            // POST [type]/$reindex, POST $reindex
 
 }  // namespace kiln::rest::interaction

@@ -33,11 +33,13 @@ Result<> Insert(Connection& conn, const TenantId& tenant, const std::string& typ
                 const IndexEntry& e) {
   static const std::string kSql[] = {
       "INSERT OR IGNORE INTO idx_string (tenant, type, param, norm, exact, res_id) VALUES (?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_token (tenant, type, param, system, code, text, res_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_token (tenant, type, param, system, code, text, res_id) VALUES (?, ?, ?, ?, "
+      "?, ?, ?)",
       "INSERT OR IGNORE INTO idx_reference (tenant, type, param, target_type, target_id, url, res_id) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)",
       "INSERT OR IGNORE INTO idx_date (tenant, type, param, start, end, res_id) VALUES (?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_number (tenant, type, param, value, low, high, res_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_number (tenant, type, param, value, low, high, res_id) VALUES (?, ?, ?, ?, "
+      "?, ?, ?)",
       "INSERT OR IGNORE INTO idx_quantity (tenant, type, param, system, code, value, low, high, res_id) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       "INSERT OR IGNORE INTO idx_uri (tenant, type, param, uri, res_id) VALUES (?, ?, ?, ?, ?)",

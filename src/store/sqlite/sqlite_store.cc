@@ -174,6 +174,10 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
       KILN_TRY_ASSIGN(bool row, s->Step());
       if (row) current = s->Int(0);
     }
+    if (w.index_only) {
+      if (current == w.base_version) KILN_TRY(WriteIndex(*writer_, tenant, w.type, w.id, w.index, true));
+      continue;
+    }
     if (current != w.base_version) {
       return Error::Make(Issue::kConflict, "Resource " + w.type + "/" + w.id +
                                                " was changed concurrently (now at version " +

@@ -23,7 +23,7 @@ class SqliteStoreTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   WriteOp Op(Change change, std::string id, int64_t base, Micros t, std::string json = "{}") {
-    return WriteOp{change, "Patient", std::move(id), base, base + 1, t, std::move(json), {}};
+    return WriteOp{change, "Patient", std::move(id), base, base + 1, t, std::move(json), {}, false};
   }
   TenantId tenant = DefaultTenant();
   std::string dir_;
