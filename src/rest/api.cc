@@ -45,13 +45,17 @@ bool Is(const Call& call, std::string_view method) {
 
 Response RouteBase(const Call& call, const std::vector<std::string_view>& seg) {
   if (seg.empty()) {
-    if (Is(call, "POST") || Is(call, "GET")) {
+    if (Is(call, "GET")) return interaction::SearchSystem(call);
+    if (Is(call, "POST")) {
       return ErrorResponse(
-          Error::Make(Issue::kNotSupported,
-                      "Batch/transaction and system-level search are not implemented yet", 501),
+          Error::Make(Issue::kNotSupported, "Batch and transaction are not implemented yet", 501),
           call.format);
     }
     return NotAllowed(call, "GET, POST");
+  }
+  if (seg[0] == "_search" && seg.size() == 1) {
+    return Is(call, "POST") || Is(call, "GET") ? interaction::SearchSystem(call)
+                                               : NotAllowed(call, "GET, POST");
   }
   if (seg[0] == "metadata" && seg.size() == 1) {
     return Is(call, "GET") ? interaction::Capabilities(call) : NotAllowed(call, "GET");

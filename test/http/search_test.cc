@@ -322,7 +322,9 @@ std::vector<std::string> AllPages(TestServer& server, const std::string& query) 
         ids.emplace_back(json::GetString(*json::Find(e, "resource"), "id"));
     }
     std::string next;
-    for (const auto& l : (*json::Find(doc, "link")).GetArray()) {
+    const json::Value* links = json::Find(doc, "link");
+    if (links == nullptr) break;
+    for (const auto& l : links->GetArray()) {
       if (json::GetString(l, "relation") == "next") next = std::string(json::GetString(l, "url"));
     }
     if (next.empty()) break;
@@ -379,6 +381,26 @@ TEST_F(SearchTest, CustomSearchParameterAndReindex) {
   server.Delete("SearchParameter/" + std::string(json::GetString(sp.Json(), "id")));
   EXPECT_EQ(server.Get("Encounter?location-stay=ge2020-01-02", {{"Prefer", "handling=strict"}}).status, 400);
   EXPECT_EQ(server.Post("$reindex", "").status, 200);
+}
+
+TEST_F(SearchTest, SystemSearchWithType) {
+  std::string obs = Observation(smith, "29463-7", "72.5", "2020-05-01");
+  std::string tagged = server.Create("Observation", R"({"resourceType":"Observation","status":"final",
+      "code":{"text":"x"},"meta":{"tag":[{"system":"http://example.org/tags","code":"vip"}]}})");
+  std::string tagged_patient = server.Create(
+      "Patient",
+      R"({"resourceType":"Patient","meta":{"tag":[{"system":"http://example.org/tags","code":"vip"}]}})");
+  EXPECT_EQ(Ids("?_type=Patient,Observation&_tag=vip"), Sorted({tagged, tagged_patient}));
+  EXPECT_EQ(Ids("?_tag=vip"), Sorted({tagged, tagged_patient}));
+  EXPECT_EQ(Ids("?_type=Observation"), Sorted({obs, tagged}));
+  auto all = server.Get("?_type=Patient,Observation").Json();
+  EXPECT_EQ((*json::Find(all, "total")).GetInt(), 6);
+  std::vector<std::string> paged = AllPages(server, "?_type=Patient,Observation&_count=4");
+  EXPECT_EQ(paged.size(), 6u);
+  EXPECT_EQ(std::set<std::string>(paged.begin(), paged.end()).size(), 6u);
+  EXPECT_EQ(Ids("?_type=Patient,Observation&name=smith"), std::vector<std::string>{smith})
+      << "Observations have no name parameter, so none match";
+  EXPECT_EQ(server.Get("?_type=Nope").status, 400);
 }
 
 TEST_F(SearchTest, UnknownAndUnsupportedParameters) {

@@ -17,6 +17,7 @@ Response ConditionalDelete(const Call& call);  // DELETE [type]?[criteria]
 Response History(const Call& call);            // GET [type]/[id]/_history, [type]/_history, _history
 Response SearchType(const Call& call);         // GET [type]?..., POST [type]/_search
 Response SearchCompartment(const Call& call);  // GET [compartment type]/[id]/[type]?...
+Response SearchSystem(const Call& call);       // GET [base]?..., POST [base]/_search
 Response Capabilities(const Call& call);       // GET metadata
 Response Reindex(const Call& call);            // POST [type]/$reindex, POST $reindex
 
