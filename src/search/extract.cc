@@ -4,11 +4,45 @@
 
 namespace kiln::search {
 
+namespace {
+
+// A composite parameter (search.html#composite): for each item its expression selects, the
+// values of each component, all tagged with one group number, so that a search matches only
+// components that belong together (the code and the value of the same Observation.component).
+void ExtractComposite(const ParamDef& def, const core::Model& model, const json::Value& resource,
+                      std::string_view base_url, int32_t& next_group, std::vector<store::IndexEntry>& out) {
+  auto roots = fhirpath::Evaluate(*def.compiled, resource, model);
+  if (!roots) return;
+  for (const fhirpath::Item& root : *roots) {
+    if (root.node() == nullptr) continue;
+    int32_t group = next_group++;
+    for (const auto& component : def.components) {
+      const Kind* kind = KindFor(component->type);
+      fhirpath::Collection items;
+      if (kind == nullptr || !fhirpath::EvaluateAt(*component->compiled, root, resource, model, items))
+        continue;
+      ExtractContext ctx{*component, base_url};
+      size_t first = out.size();
+      for (const fhirpath::Item& item : items) {
+        if (item.node() != nullptr) kind->Extract(Node{item.node(), item.type_name()}, ctx, out);
+      }
+      for (size_t i = first; i < out.size(); ++i) out[i].group = group;
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<store::IndexEntry> Extract(const Registry& registry, const core::Model& model,
                                        const core::ResourceType& type, const json::Value& resource,
                                        std::string_view base_url) {
   std::vector<store::IndexEntry> out;
+  int32_t next_group = 1;
   for (const ParamDef* def : registry.Indexed(type.name())) {
+    if (def->type == ParamType::kComposite) {
+      ExtractComposite(*def, model, resource, base_url, next_group, out);
+      continue;
+    }
     const Kind* kind = KindFor(def->type);
     if (kind == nullptr) continue;
     auto items = fhirpath::Evaluate(*def->compiled, resource, model);

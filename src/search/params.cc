@@ -30,6 +30,21 @@ std::vector<std::string> SplitValues(std::string_view value) {
   return out;
 }
 
+// Splits at unescaped '$' (composite values, search.html#composite).
+std::vector<std::string> SplitComponents(std::string_view value) {
+  std::vector<std::string> out(1);
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '\\' && i + 1 < value.size() && value[i + 1] == '$') {
+      out.back().push_back(value[++i]);
+    } else if (value[i] == '$') {
+      out.emplace_back();
+    } else {
+      out.back().push_back(value[i]);
+    }
+  }
+  return out;
+}
+
 Error Unknown(std::string_view type, std::string_view name) {
   return Error::At(Issue::kNotSupported, std::string(name),
                    "Unknown search parameter '" + std::string(name) + "' for " + std::string(type));
@@ -37,6 +52,30 @@ Error Unknown(std::string_view type, std::string_view name) {
 
 Result<store::Clause> ParseClause(const Ctx& ctx, std::string_view type, std::string_view name,
                                   std::string_view value, int depth);
+
+// "code-value-quantity=http://loinc.org|8480-6$lt60": each comma-separated value is one
+// predicate whose components must match within one group of the resource's values.
+Result<store::Clause> ParseComposite(const Ctx& ctx, const ParamDef& def, std::string_view value) {
+  store::Clause clause;
+  for (const std::string& v : SplitValues(value)) {
+    std::vector<std::string> parts = SplitComponents(v);
+    if (parts.size() != def.components.size()) {
+      return BadValue(def, v,
+                      "expected " + std::to_string(def.components.size()) + " components separated by '$'");
+    }
+    store::Predicate p;
+    p.param = def.code;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const ParamDef& component = *def.components[i];
+      const Kind* kind = KindFor(component.type);
+      if (kind == nullptr) return BadValue(def, v, "unsupported component type");
+      KILN_TRY_ASSIGN(store::Predicate c, kind->Compile(component, "", parts[i], ctx.base_url));
+      p.components.push_back(std::move(c));
+    }
+    clause.any_of.push_back(std::move(p));
+  }
+  return clause;
+}
 
 // "subject:Patient.name" with value v: references whose target matches `name=v` on the target.
 Result<store::Clause> ParseChain(const Ctx& ctx, const ParamDef& def, std::string_view modifier,
@@ -87,6 +126,9 @@ Result<store::Clause> ParseClause(const Ctx& ctx, std::string_view type, std::st
   if (dot != std::string_view::npos)
     return ParseChain(ctx, *def, modifier, name.substr(dot + 1), value, depth);
 
+  if (def->type == ParamType::kComposite && def->compiled && modifier.empty()) {
+    return ParseComposite(ctx, *def, value);
+  }
   const Kind* kind = KindFor(def->type);
   if (kind == nullptr || !def->compiled) {
     return Error::At(Issue::kNotSupported, std::string(name),

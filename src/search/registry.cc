@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <map>
 #include <mutex>
 
 #include "core/log.h"
@@ -47,6 +48,12 @@ Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& mode
   }
   std::unique_ptr<Registry> r(new Registry());
   r->model_ = &model;
+  // Composite parameters name their components by URL; the components' types come from there.
+  std::map<std::string, ParamType, std::less<>> type_by_url;
+  for (const auto& p : params->GetArray()) {
+    if (auto t = TypeNamed(json::GetString(p, "type")))
+      type_by_url[std::string(json::GetString(p, "url"))] = *t;
+  }
   // Parameters on Resource and DomainResource apply to every concrete type: each type gets its
   // own copy whose expression starts at that type, so evaluation needs no special root.
   auto add = [&](const json::Value& p, std::string_view base, std::string expression, std::string owner) {
@@ -61,8 +68,29 @@ Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& mode
     if (const json::Value* targets = json::Find(p, "target"); targets && targets->IsArray()) {
       for (const auto& t : targets->GetArray()) def->targets.emplace_back(t.GetString(), t.GetStringLength());
     }
-    bool indexable = !def->expression.empty() && !IsColumnParam(def->code) &&
-                     *type != ParamType::kComposite && *type != ParamType::kSpecial;
+    if (*type == ParamType::kComposite) {
+      const json::Value* components = json::Find(p, "component");
+      bool ok = components != nullptr && components->IsArray();
+      for (rapidjson::SizeType i = 0; ok && i < components->Size(); ++i) {
+        const json::Value& c = (*components)[i];
+        auto it = type_by_url.find(json::GetString(c, "definition"));
+        auto compiled = fhirpath::Compile(json::GetString(c, "expression"));
+        if (it == type_by_url.end() || !compiled || it->second == ParamType::kComposite) {
+          ok = false;
+          break;
+        }
+        auto component = std::make_shared<ParamDef>();
+        component->code = def->code + "$" + std::to_string(i);
+        component->type = it->second;
+        component->base = def->base;
+        component->expression = std::string(json::GetString(c, "expression"));
+        component->compiled = std::move(compiled).value();
+        def->components.push_back(std::move(component));
+      }
+      if (!ok) def->components.clear();
+    }
+    bool indexable = !def->expression.empty() && !IsColumnParam(def->code) && *type != ParamType::kSpecial &&
+                     (*type != ParamType::kComposite || !def->components.empty());
     if (indexable) {
       auto compiled = fhirpath::Compile(def->expression);
       if (compiled) {

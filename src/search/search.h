@@ -36,6 +36,9 @@ struct ParamDef {
   std::string expression;  // this type's branch of the expression
   std::optional<fhirpath::Expression> compiled;
   std::vector<std::string> targets;  // reference targets
+  // Composite parameters: each component as a parameter of its own (code "<code>$<i>"), its
+  // expression relative to each item the composite's expression selects.
+  std::vector<std::shared_ptr<const ParamDef>> components;
 };
 
 class Registry {

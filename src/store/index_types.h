@@ -64,8 +64,11 @@ inline IndexKind KindOf(const IndexValue& v) { return static_cast<IndexKind>(v.i
 
 // One row: the parameter's code and one value the resource has for it.
 struct IndexEntry {
+  IndexEntry(std::string p, IndexValue v, int32_t g = 0)
+      : param(std::move(p)), value(std::move(v)), group(g) {}
   std::string param;
   IndexValue value;
+  int32_t group;  // composite parameters: the values of one group belong together (0: none)
 };
 
 // ---- queries ------------------------------------------------------------------------------
@@ -100,6 +103,8 @@ struct Predicate {
   NumberValue number;  // number/quantity: value and precision interval
   // uri
   UriMode uri_mode = UriMode::kExact;
+  // composite: every component must match within one group (then `kind` and `param` are unused)
+  std::vector<Predicate> components;
 };
 
 // Values of one parameter that may match (OR, from commas); `negate` for :not / ne on tokens.

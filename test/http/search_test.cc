@@ -403,6 +403,27 @@ TEST_F(SearchTest, SystemSearchWithType) {
   EXPECT_EQ(server.Get("?_type=Nope").status, 400);
 }
 
+TEST_F(SearchTest, CompositeParameters) {
+  std::string weight = Observation(smith, "29463-7", "72.5", "2020-05-01");
+  std::string bp = server.Create("Observation", R"({"resourceType":"Observation","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+      "subject":{"reference":"Patient/)" + smith + R"("},
+      "component":[
+        {"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
+         "valueQuantity":{"value":120,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
+        {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},
+         "valueQuantity":{"value":80,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
+  EXPECT_EQ(Ids("Observation?code-value-quantity=http://loinc.org|29463-7$gt70"),
+            std::vector<std::string>{weight});
+  EXPECT_TRUE(Ids("Observation?code-value-quantity=http://loinc.org|29463-7$gt80").empty());
+  EXPECT_EQ(Ids("Observation?component-code-value-quantity=http://loinc.org|8480-6$gt100"),
+            std::vector<std::string>{bp});
+  EXPECT_TRUE(Ids("Observation?component-code-value-quantity=http://loinc.org|8462-4$gt100").empty())
+      << "the diastolic value is 80: components must match within one component, not across";
+  EXPECT_EQ(Ids("Observation?combo-code-value-quantity=8462-4$lt90,29463-7$gt70"), Sorted({bp, weight}));
+  EXPECT_EQ(server.Get("Observation?code-value-quantity=29463-7").status, 400);
+}
+
 TEST_F(SearchTest, UnknownAndUnsupportedParameters) {
   HttpResponse lenient = server.Get("Patient?name=smith&nosuch=1");
   EXPECT_EQ(lenient.status, 200);

@@ -27,6 +27,19 @@ Result<Ok> Evaluate(const Expression& e, const json::Value& resource, const core
   return Ok{};
 }
 
+Result<Ok> EvaluateAt(const Expression& e, const Item& context, const json::Value& resource,
+                      const core::Model& model, Collection& out, const EvalOptions& options) {
+  std::optional<Item> root = ResourceItem(model, resource);
+  if (!root) return Error::Make(Issue::kInvalid, "FHIRPath: the input is not a resource of a known type");
+  alignas(std::max_align_t) std::array<std::byte, 8192> arena;
+  std::pmr::monotonic_buffer_resource mr(arena.data(), arena.size());
+  Env env(model, *root, &mr, options);
+  Buffer result(&mr);
+  KILN_TRY(Eval(e.root(), env, Span(&context, 1), result));
+  out.insert(out.end(), std::make_move_iterator(result.begin()), std::make_move_iterator(result.end()));
+  return Ok{};
+}
+
 Result<Collection> Evaluate(const Expression& e, const json::Value& resource, const core::Model& model,
                             const EvalOptions& options) {
   Collection out;

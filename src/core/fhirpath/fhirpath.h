@@ -140,4 +140,10 @@ Result<Collection> Evaluate(const Expression& e, const json::Value& resource, co
 Result<Ok> Evaluate(const Expression& e, const json::Value& resource, const core::Model& model,
                     Collection& out, const EvalOptions& options = {});
 
+// Evaluates `e` with `context` (an item from an earlier evaluation on `resource`) as its input,
+// `resource` still being %resource: for expressions relative to a node, such as the components
+// of composite search parameters ("code" on each Observation.component).
+Result<Ok> EvaluateAt(const Expression& e, const Item& context, const json::Value& resource,
+                      const core::Model& model, Collection& out, const EvalOptions& options = {});
+
 }  // namespace kiln::fhirpath

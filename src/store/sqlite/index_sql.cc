@@ -32,17 +32,19 @@ std::string LikeContains(const std::string& s) {
 Result<> Insert(Connection& conn, const TenantId& tenant, const std::string& type, const std::string& id,
                 const IndexEntry& e) {
   static const std::string kSql[] = {
-      "INSERT OR IGNORE INTO idx_string (tenant, type, param, norm, exact, res_id) VALUES (?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_token (tenant, type, param, system, code, text, res_id) VALUES (?, ?, ?, ?, "
+      "INSERT OR IGNORE INTO idx_string (tenant, type, param, norm, exact, res_id, grp) VALUES (?, ?, ?, ?, "
       "?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_reference (tenant, type, param, target_type, target_id, url, res_id) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_date (tenant, type, param, start, end, res_id) VALUES (?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_number (tenant, type, param, value, low, high, res_id) VALUES (?, ?, ?, ?, "
-      "?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_quantity (tenant, type, param, system, code, value, low, high, res_id) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_uri (tenant, type, param, uri, res_id) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_token (tenant, type, param, system, code, text, res_id, grp) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_reference (tenant, type, param, target_type, target_id, url, res_id, grp) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_date (tenant, type, param, start, end, res_id, grp) VALUES (?, ?, ?, ?, ?, "
+      "?, ?)",
+      "INSERT OR IGNORE INTO idx_number (tenant, type, param, value, low, high, res_id, grp) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_quantity (tenant, type, param, system, code, value, low, high, res_id, grp) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_uri (tenant, type, param, uri, res_id, grp) VALUES (?, ?, ?, ?, ?, ?)",
   };
   KILN_TRY_ASSIGN(auto s, conn.Prepare(kSql[e.value.index()]));
   s->BindStatic(1, tenant.value);
@@ -81,12 +83,15 @@ Result<> Insert(Connection& conn, const TenantId& tenant, const std::string& typ
         }
       },
       e.value);
-  s->BindStatic(i, id);
+  s->BindStatic(i++, id);
+  s->Bind(i, int64_t{e.group});
   return s->Run();
 }
 
 // The condition on one index table's columns for a value test.
-void AppendValueTest(SqlText& q, const TenantId& tenant, const Predicate& p, int& next_alias);
+// `t` is the index table's alias with its dot ("t0."), or empty.
+void AppendValueTest(SqlText& q, const TenantId& tenant, const Predicate& p, const std::string& t,
+                     int& next_alias);
 
 void AppendNumberTest(SqlText& q, const std::string& col, const Predicate& p) {
   const NumberValue& n = p.number;
@@ -117,71 +122,72 @@ void AppendNumberTest(SqlText& q, const std::string& col, const Predicate& p) {
   }
 }
 
-void AppendDateTest(SqlText& q, const Predicate& p) {
+void AppendDateTest(SqlText& q, const Predicate& p, const std::string& t) {
   const DateValue& r = p.range;
   switch (p.cmp) {
     case Cmp::kEq:
-      q.Add(" AND start >= ?", r.start);
-      q.Add(" AND end <= ?", r.end);
+      q.Add(" AND " + t + "start >= ?", r.start);
+      q.Add(" AND " + t + "end <= ?", r.end);
       break;
     case Cmp::kNe:
-      q.Add(" AND NOT (start >= ?", r.start);
-      q.Add(" AND end <= ?)", r.end);
+      q.Add(" AND NOT (" + t + "start >= ?", r.start);
+      q.Add(" AND " + t + "end <= ?)", r.end);
       break;
     case Cmp::kGt:
-      q.Add(" AND end > ?", r.end);
+      q.Add(" AND " + t + "end > ?", r.end);
       break;
     case Cmp::kLt:
-      q.Add(" AND start < ?", r.start);
+      q.Add(" AND " + t + "start < ?", r.start);
       break;
     case Cmp::kGe:
-      q.Add(" AND end > ?", r.start);
+      q.Add(" AND " + t + "end > ?", r.start);
       break;
     case Cmp::kLe:
-      q.Add(" AND start < ?", r.end);
+      q.Add(" AND " + t + "start < ?", r.end);
       break;
     case Cmp::kSa:
-      q.Add(" AND start >= ?", r.end);
+      q.Add(" AND " + t + "start >= ?", r.end);
       break;
     case Cmp::kEb:
-      q.Add(" AND end <= ?", r.start);
+      q.Add(" AND " + t + "end <= ?", r.start);
       break;
     case Cmp::kAp:  // overlap with the (already widened) range
-      q.Add(" AND start < ?", r.end);
-      q.Add(" AND end > ?", r.start);
+      q.Add(" AND " + t + "start < ?", r.end);
+      q.Add(" AND " + t + "end > ?", r.start);
       break;
   }
 }
 
-void AppendValueTest(SqlText& q, const TenantId& tenant, const Predicate& p, int& next_alias) {
+void AppendValueTest(SqlText& q, const TenantId& tenant, const Predicate& p, const std::string& t,
+                     int& next_alias) {
   switch (p.kind) {
     case IndexKind::kString:
       if (p.string_mode == Predicate::StringMode::kExact) {
-        q.Add(" AND exact = ?", p.text);
+        q.Add(" AND " + t + "exact = ?", p.text);
       } else if (p.string_mode == Predicate::StringMode::kContains) {
-        q.Add(" AND norm LIKE ? ESCAPE '\\'", LikeContains(p.text));
+        q.Add(" AND " + t + "norm LIKE ? ESCAPE '\\'", LikeContains(p.text));
       } else {
-        q.Add(" AND norm >= ?", p.text);
-        q.Add(" AND norm < ?", PrefixEnd(p.text));
+        q.Add(" AND " + t + "norm >= ?", p.text);
+        q.Add(" AND " + t + "norm < ?", PrefixEnd(p.text));
       }
       break;
     case IndexKind::kToken:
       if (p.token_text) {
-        q.Add(" AND text >= ?", p.text);
-        q.Add(" AND text < ?", PrefixEnd(p.text));
+        q.Add(" AND " + t + "text >= ?", p.text);
+        q.Add(" AND " + t + "text < ?", PrefixEnd(p.text));
         break;
       }
-      if (p.code) q.Add(" AND code = ?", *p.code);
-      if (p.system) q.Add(" AND system = ?", *p.system);
+      if (p.code) q.Add(" AND " + t + "code = ?", *p.code);
+      if (p.system) q.Add(" AND " + t + "system = ?", *p.system);
       break;
     case IndexKind::kReference:
-      if (p.url) q.Add(" AND url = ?", *p.url);
-      if (p.target_id) q.Add(" AND target_id = ?", *p.target_id);
-      if (p.target_type) q.Add(" AND target_type = ?", *p.target_type);
+      if (p.url) q.Add(" AND " + t + "url = ?", *p.url);
+      if (p.target_id) q.Add(" AND " + t + "target_id = ?", *p.target_id);
+      if (p.target_type) q.Add(" AND " + t + "target_type = ?", *p.target_type);
       if (p.chain) {
         std::string a = AliasName(next_alias++);
-        q.Add(" AND target_type = ?", p.chain->type);
-        q.sql += " AND target_id IN (SELECT " + a + ".id FROM resource_current " + a;
+        q.Add(" AND " + t + "target_type = ?", p.chain->type);
+        q.sql += " AND " + t + "target_id IN (SELECT " + a + ".id FROM resource_current " + a;
         q.Add(" WHERE " + a + ".tenant = ?", tenant.value);
         q.Add(" AND " + a + ".type = ?", p.chain->type);
         q.sql += " AND " + a + ".deleted = 0";
@@ -190,24 +196,24 @@ void AppendValueTest(SqlText& q, const TenantId& tenant, const Predicate& p, int
       }
       break;
     case IndexKind::kDate:
-      AppendDateTest(q, p);
+      AppendDateTest(q, p, t);
       break;
     case IndexKind::kNumber:
-      AppendNumberTest(q, "value", p);
+      AppendNumberTest(q, t + "value", p);
       break;
     case IndexKind::kQuantity:
-      AppendNumberTest(q, "value", p);
-      if (p.code) q.Add(" AND code = ?", *p.code);
-      if (p.system) q.Add(" AND system = ?", *p.system);
+      AppendNumberTest(q, t + "value", p);
+      if (p.code) q.Add(" AND " + t + "code = ?", *p.code);
+      if (p.system) q.Add(" AND " + t + "system = ?", *p.system);
       break;
     case IndexKind::kUri:
       if (p.uri_mode == Predicate::UriMode::kBelow) {
-        q.Add(" AND uri >= ?", p.text);
-        q.Add(" AND uri < ?", PrefixEnd(p.text));
+        q.Add(" AND " + t + "uri >= ?", p.text);
+        q.Add(" AND " + t + "uri < ?", PrefixEnd(p.text));
       } else if (p.uri_mode == Predicate::UriMode::kAbove) {
-        q.Add(" AND substr(?, 1, length(uri)) = uri", p.text);
+        q.Add(" AND substr(?, 1, length(" + t + "uri)) = " + t + "uri", p.text);
       } else {
-        q.Add(" AND uri = ?", p.text);
+        q.Add(" AND " + t + "uri = ?", p.text);
       }
       break;
   }
@@ -222,7 +228,30 @@ void AppendPredicate(SqlText& q, const TenantId& tenant, const std::string& type
   q.Add(" WHERE tenant = ?", tenant.value);
   q.Add(" AND type = ?", type);
   q.Add(" AND param = ?", p.param);
-  if (!p.missing) AppendValueTest(q, tenant, p, next_alias);
+  if (!p.missing) AppendValueTest(q, tenant, p, "", next_alias);
+  q.sql += ")";
+}
+
+// A composite predicate: one index row per component, all of one resource and one group.
+void AppendComposite(SqlText& q, const TenantId& tenant, const std::string& type, const Predicate& p,
+                     const std::string& alias, int& next_alias) {
+  std::vector<std::string> t;
+  for (size_t i = 0; i < p.components.size(); ++i) t.push_back(AliasName(next_alias++));
+  q.sql += alias + ".id IN (SELECT " + t[0] + ".res_id FROM ";
+  for (size_t i = 0; i < p.components.size(); ++i) {
+    if (i > 0) q.sql += " JOIN ";
+    q.sql += std::string(kTables[static_cast<int>(p.components[i].kind)]) + " " + t[i];
+    if (i > 0) {
+      q.sql += " ON " + t[i] + ".tenant = " + t[0] + ".tenant AND " + t[i] + ".type = " + t[0] +
+               ".type AND " + t[i] + ".res_id = " + t[0] + ".res_id AND " + t[i] + ".grp = " + t[0] + ".grp";
+    }
+  }
+  q.Add(" WHERE " + t[0] + ".tenant = ?", tenant.value);
+  q.Add(" AND " + t[0] + ".type = ?", type);
+  for (size_t i = 0; i < p.components.size(); ++i) {
+    q.Add(" AND " + t[i] + ".param = ?", p.components[i].param);
+    AppendValueTest(q, tenant, p.components[i], t[i] + ".", next_alias);
+  }
   q.sql += ")";
 }
 
@@ -265,7 +294,12 @@ void AppendConditions(SqlText& q, const TenantId& tenant, const IndexQuery& quer
     q.sql += clause.negate ? " AND NOT (" : " AND (";
     for (size_t i = 0; i < clause.any_of.size(); ++i) {
       if (i > 0) q.sql += " OR ";
-      AppendPredicate(q, tenant, query.type, clause.any_of[i], alias, next_alias);
+      const Predicate& p = clause.any_of[i];
+      if (p.components.empty()) {
+        AppendPredicate(q, tenant, query.type, p, alias, next_alias);
+      } else {
+        AppendComposite(q, tenant, query.type, p, alias, next_alias);
+      }
     }
     q.sql += ")";
   }

@@ -8,7 +8,8 @@ CREATE TABLE idx_string (
   norm   TEXT NOT NULL,  -- case- and accent-folded, for prefix and :contains
   exact  TEXT NOT NULL,  -- as written, for :exact
   res_id TEXT NOT NULL,
-  PRIMARY KEY (tenant, type, param, norm, exact, res_id)
+  grp    INTEGER NOT NULL,  -- composite parameters: values of one group belong together
+  PRIMARY KEY (tenant, type, param, norm, exact, res_id, grp)
 ) WITHOUT ROWID;
 CREATE INDEX idx_string_res ON idx_string (tenant, type, res_id);
 
@@ -17,8 +18,9 @@ CREATE TABLE idx_token (
   code   TEXT NOT NULL,
   system TEXT NOT NULL,  -- '' when the value has no system
   res_id TEXT NOT NULL,
+  grp    INTEGER NOT NULL,  -- composite parameters: values of one group belong together
   text   TEXT NOT NULL,  -- folded display/text, for :text
-  PRIMARY KEY (tenant, type, param, code, system, res_id)
+  PRIMARY KEY (tenant, type, param, code, system, res_id, grp)
 ) WITHOUT ROWID;
 CREATE INDEX idx_token_res ON idx_token (tenant, type, res_id);
 
@@ -28,7 +30,8 @@ CREATE TABLE idx_reference (
   target_type TEXT NOT NULL,
   url         TEXT NOT NULL,  -- other references: the URL as written
   res_id TEXT NOT NULL,
-  PRIMARY KEY (tenant, type, param, target_id, target_type, url, res_id)
+  grp    INTEGER NOT NULL,  -- composite parameters: values of one group belong together
+  PRIMARY KEY (tenant, type, param, target_id, target_type, url, res_id, grp)
 ) WITHOUT ROWID;
 CREATE INDEX idx_reference_res ON idx_reference (tenant, type, res_id);
 CREATE INDEX idx_reference_url ON idx_reference (tenant, type, param, url) WHERE url <> '';
@@ -38,7 +41,8 @@ CREATE TABLE idx_date (
   start INTEGER NOT NULL,  -- [start, end) in microseconds since the epoch, UTC
   end   INTEGER NOT NULL,
   res_id TEXT NOT NULL,
-  PRIMARY KEY (tenant, type, param, start, end, res_id)
+  grp    INTEGER NOT NULL,  -- composite parameters: values of one group belong together
+  PRIMARY KEY (tenant, type, param, start, end, res_id, grp)
 ) WITHOUT ROWID;
 CREATE INDEX idx_date_res ON idx_date (tenant, type, res_id);
 
@@ -46,8 +50,9 @@ CREATE TABLE idx_number (
   tenant TEXT NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
   value REAL NOT NULL,
   res_id TEXT NOT NULL,
+  grp    INTEGER NOT NULL,  -- composite parameters: values of one group belong together
   low REAL NOT NULL, high REAL NOT NULL,
-  PRIMARY KEY (tenant, type, param, value, res_id)
+  PRIMARY KEY (tenant, type, param, value, res_id, grp)
 ) WITHOUT ROWID;
 CREATE INDEX idx_number_res ON idx_number (tenant, type, res_id);
 
@@ -57,8 +62,9 @@ CREATE TABLE idx_quantity (
   value REAL NOT NULL,
   system TEXT NOT NULL,
   res_id TEXT NOT NULL,
+  grp    INTEGER NOT NULL,  -- composite parameters: values of one group belong together
   low REAL NOT NULL, high REAL NOT NULL,
-  PRIMARY KEY (tenant, type, param, code, value, system, res_id)
+  PRIMARY KEY (tenant, type, param, code, value, system, res_id, grp)
 ) WITHOUT ROWID;
 CREATE INDEX idx_quantity_res ON idx_quantity (tenant, type, res_id);
 
@@ -66,6 +72,7 @@ CREATE TABLE idx_uri (
   tenant TEXT NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
   uri TEXT NOT NULL,
   res_id TEXT NOT NULL,
-  PRIMARY KEY (tenant, type, param, uri, res_id)
+  grp    INTEGER NOT NULL,  -- composite parameters: values of one group belong together
+  PRIMARY KEY (tenant, type, param, uri, res_id, grp)
 ) WITHOUT ROWID;
 CREATE INDEX idx_uri_res ON idx_uri (tenant, type, res_id);
