@@ -1,5 +1,7 @@
 #include "store/sqlite/index_sql.h"
 
+#include <algorithm>
+
 namespace kiln::store::sqlite {
 
 namespace {
@@ -219,6 +221,19 @@ void AppendValueTest(SqlText& q, const TenantId& tenant, const Predicate& p, con
   }
 }
 
+// "EXISTS (SELECT 1 FROM idx_K x WHERE x.res_id = <alias>.id AND ...)": a test of one candidate
+// through the per-resource index, for clauses that do not drive the search.
+void AppendExists(SqlText& q, const TenantId& tenant, const Predicate& p, const std::string& alias,
+                  int& next_alias) {
+  std::string x = AliasName(next_alias++);
+  q.sql += std::string(p.missing.value_or(false) ? "NOT EXISTS" : "EXISTS") + " (SELECT 1 FROM " +
+           kTables[static_cast<int>(p.kind)] + " " + x + " WHERE " + x + ".tenant = " + alias +
+           ".tenant AND " + x + ".type = " + alias + ".type AND " + x + ".res_id = " + alias + ".id";
+  q.Add(" AND " + x + ".param = ?", p.param);
+  if (!p.missing) AppendValueTest(q, tenant, p, x + ".", next_alias);
+  q.sql += ")";
+}
+
 // "<alias>.id [NOT] IN (SELECT res_id FROM idx_K WHERE ...)" for one predicate.
 void AppendPredicate(SqlText& q, const TenantId& tenant, const std::string& type, const Predicate& p,
                      const std::string& alias, int& next_alias) {
@@ -287,15 +302,53 @@ Result<> WriteIndex(Connection& conn, const TenantId& tenant, const std::string&
   return Ok{};
 }
 
+// How few rows a predicate is likely to select (lower is fewer), to choose the clause that
+// drives a search: SQLite has no statistics on the index tables to choose by.
+int Selectivity(const Predicate& p) {
+  if (!p.components.empty()) return Selectivity(p.components.front());
+  if (p.missing) return 9;
+  switch (p.kind) {
+    case IndexKind::kReference:
+      return p.target_id || p.url ? 0 : (p.chain ? 1 : 6);
+    case IndexKind::kToken:
+      return p.token_text ? 5 : (p.code ? (p.system ? 1 : 2) : 6);
+    case IndexKind::kString:
+      return p.string_mode == Predicate::StringMode::kContains ? 7 : 3;
+    case IndexKind::kUri:
+      return p.uri_mode == Predicate::UriMode::kExact ? 2 : 5;
+    default:
+      return p.cmp == Cmp::kEq ? 4 : 6;
+  }
+}
+
+int Selectivity(const Clause& c) {
+  if (c.negate || c.any_of.empty()) return 100;
+  int worst = 0;
+  for (const Predicate& p : c.any_of) worst = std::max(worst, Selectivity(p));
+  return worst + static_cast<int>(c.any_of.size()) - 1;
+}
+
 void AppendConditions(SqlText& q, const TenantId& tenant, const IndexQuery& query, const std::string& alias,
                       int& next_alias) {
-  for (const Clause& clause : query.all_of) {
+  // The most selective clause selects candidates through its value index (IN); every other
+  // clause then tests each candidate through the per-resource index (EXISTS).
+  size_t driver = query.all_of.size();
+  int best = 100;
+  for (size_t i = 0; i < query.all_of.size(); ++i) {
+    int score = Selectivity(query.all_of[i]);
+    if (score < best) best = score, driver = i;
+  }
+  for (size_t ci = 0; ci < query.all_of.size(); ++ci) {
+    const Clause& clause = query.all_of[ci];
     if (clause.any_of.empty()) continue;
+    bool drives = ci == driver || (driver == query.all_of.size() && ci == 0);
     q.sql += clause.negate ? " AND NOT (" : " AND (";
     for (size_t i = 0; i < clause.any_of.size(); ++i) {
       if (i > 0) q.sql += " OR ";
       const Predicate& p = clause.any_of[i];
-      if (p.components.empty()) {
+      if (!drives && p.components.empty() && !p.chain) {
+        AppendExists(q, tenant, p, alias, next_alias);
+      } else if (p.components.empty()) {
         AppendPredicate(q, tenant, query.type, p, alias, next_alias);
       } else {
         AppendComposite(q, tenant, query.type, p, alias, next_alias);
