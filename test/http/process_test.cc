@@ -117,7 +117,9 @@ TEST_F(ProcessTest, AcknowledgedWritesSurviveKill9) {
         }
       });
     }
-    while (true) {
+    // Bounded: a server that acknowledges nothing fails the test instead of hanging it.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       std::lock_guard lock(mu);
       if (acknowledged.size() >= 300) break;
