@@ -10,4 +10,8 @@ namespace kiln {
 // "Müller" -> "muller", "ÉLODIE" -> "elodie". Invalid UTF-8 is folded byte-wise as ASCII.
 std::string FoldText(std::string_view utf8);
 
+// Percent-decoding (RFC 3986); with `plus_is_space`, '+' is a space, as in form-encoded queries.
+// A '%' not followed by two hex digits stays as it is.
+std::string UrlDecode(std::string_view s, bool plus_is_space);
+
 }  // namespace kiln

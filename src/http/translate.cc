@@ -1,38 +1,14 @@
 #include "http/translate.h"
 
+#include "core/text.h"
+
 #include <cstdio>
 
 namespace kiln::http {
 
 namespace bhttp = boost::beast::http;
 
-namespace {
-
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding for the path ('+' stays '+' in paths) and the query ('+' is a space).
-std::string Decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (plus_is_space && s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && Hex(s[i + 1]) >= 0 && Hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(Hex(s[i + 1]) * 16 + Hex(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::optional<rest::Request> ToRestRequest(const bhttp::request<bhttp::string_body>& raw,
                                            const ServerOptions& options, uint64_t seq) {
@@ -44,7 +20,7 @@ std::optional<rest::Request> ToRestRequest(const bhttp::request<bhttp::string_bo
 
   rest::Request req;
   req.method = std::string(raw.method_string());
-  req.path = Decode(path.substr(std::min(path.size(), base.size() + 1)), false);
+  req.path = UrlDecode(path.substr(std::min(path.size(), base.size() + 1)), false);
   while (!req.path.empty() && req.path.back() == '/') req.path.pop_back();
   if (q != std::string_view::npos) {
     std::string_view query = target.substr(q + 1);
@@ -53,9 +29,9 @@ std::optional<rest::Request> ToRestRequest(const bhttp::request<bhttp::string_bo
       std::string_view part = query.substr(0, amp);
       if (!part.empty()) {
         size_t eq = part.find('=');
-        req.query.emplace_back(Decode(part.substr(0, eq), true), eq == std::string_view::npos
-                                                                     ? std::string()
-                                                                     : Decode(part.substr(eq + 1), true));
+        req.query.emplace_back(
+            UrlDecode(part.substr(0, eq), true),
+            eq == std::string_view::npos ? std::string() : UrlDecode(part.substr(eq + 1), true));
       }
       if (amp == std::string_view::npos) break;
       query.remove_prefix(amp + 1);

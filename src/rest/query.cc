@@ -1,31 +1,10 @@
 #include "rest/query.h"
 
+#include "core/text.h"
+
 namespace kiln::rest {
 
 namespace {
-
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string Decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && Hex(s[i + 1]) >= 0 && Hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(Hex(s[i + 1]) * 16 + Hex(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 // Parameters that shape a result rather than select resources.
 bool IsResultParam(std::string_view name) {
@@ -42,8 +21,9 @@ Params ParseQueryString(std::string_view query) {
     std::string_view part = query.substr(0, amp);
     if (!part.empty()) {
       size_t eq = part.find('=');
-      params.emplace_back(Decode(part.substr(0, eq)),
-                          eq == std::string_view::npos ? std::string() : Decode(part.substr(eq + 1)));
+      params.emplace_back(UrlDecode(part.substr(0, eq), true), eq == std::string_view::npos
+                                                                   ? std::string()
+                                                                   : UrlDecode(part.substr(eq + 1), true));
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);

@@ -12,8 +12,11 @@ Result<Expression> Compile(std::string_view text) {
   return Expression(std::string(text), std::shared_ptr<const Node>(std::move(root)));
 }
 
-Result<Ok> Evaluate(const Expression& e, const json::Value& resource, const core::Model& model,
-                    Collection& out, const EvalOptions& options) {
+namespace {
+
+// Evaluates `e` on `context` (the resource itself when null), with `resource` as %resource.
+Result<Ok> Run(const Expression& e, const Item* context, const json::Value& resource,
+               const core::Model& model, Collection& out, const EvalOptions& options) {
   std::optional<Item> root = ResourceItem(model, resource);
   if (!root) return Error::Make(Issue::kInvalid, "FHIRPath: the input is not a resource of a known type");
   // Search expressions on a typical resource stay within this block, so they never touch the heap
@@ -22,22 +25,21 @@ Result<Ok> Evaluate(const Expression& e, const json::Value& resource, const core
   std::pmr::monotonic_buffer_resource mr(arena.data(), arena.size());
   Env env(model, *root, &mr, options);
   Buffer result(&mr);
-  KILN_TRY(Eval(e.root(), env, Span(&*root, 1), result));
+  KILN_TRY(Eval(e.root(), env, Span(context != nullptr ? context : &*root, 1), result));
   out.insert(out.end(), std::make_move_iterator(result.begin()), std::make_move_iterator(result.end()));
   return Ok{};
 }
 
+}  // namespace
+
+Result<Ok> Evaluate(const Expression& e, const json::Value& resource, const core::Model& model,
+                    Collection& out, const EvalOptions& options) {
+  return Run(e, nullptr, resource, model, out, options);
+}
+
 Result<Ok> EvaluateAt(const Expression& e, const Item& context, const json::Value& resource,
                       const core::Model& model, Collection& out, const EvalOptions& options) {
-  std::optional<Item> root = ResourceItem(model, resource);
-  if (!root) return Error::Make(Issue::kInvalid, "FHIRPath: the input is not a resource of a known type");
-  alignas(std::max_align_t) std::array<std::byte, 8192> arena;
-  std::pmr::monotonic_buffer_resource mr(arena.data(), arena.size());
-  Env env(model, *root, &mr, options);
-  Buffer result(&mr);
-  KILN_TRY(Eval(e.root(), env, Span(&context, 1), result));
-  out.insert(out.end(), std::make_move_iterator(result.begin()), std::make_move_iterator(result.end()));
-  return Ok{};
+  return Run(e, &context, resource, model, out, options);
 }
 
 Result<Collection> Evaluate(const Expression& e, const json::Value& resource, const core::Model& model,
