@@ -44,29 +44,9 @@ SEED=${SEARCH_SEED:-1}
 SERVER_PID=""
 SERVER_PORT=""
 
-# Stops the current server (graceful SIGTERM; SIGKILL after 15 s so we never hang).
-stop_server() {
-  local pid=$SERVER_PID
-  SERVER_PID=""
-  [[ -n "$pid" ]] || return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 150); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "bench: server $pid ignored SIGTERM for 15 s; killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || true
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+START_TICKS=300  # the imported database takes longer to open
 
-cleanup() {
-  stop_server
-  rm -rf "$WORK"
-}
 WORK=$(mktemp -d -t kiln-search-bench.XXXXXX)
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -77,64 +57,10 @@ cp "$KILN" "$WORK/kiln"
 KILN_SOURCE=$KILN
 KILN=$WORK/kiln
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
-# start_server LOGNAME DATA_DIR: starts `kiln serve` on a free loopback port and waits until
-# /fhir/metadata answers. Retries with another port if the first was taken between picking
-# and binding.
-start_server() {
-  local name=$1 data_dir=$2 port
-  for _ in 1 2 3 4 5; do
-    port=$(free_port)
-    "$KILN" serve --bind 127.0.0.1 --log-level warn --data-dir "$data_dir" --port "$port" >"$WORK/$name.log" 2>&1 &
-    SERVER_PID=$!
-    for _ in $(seq 300); do
-      if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        wait "$SERVER_PID" 2>/dev/null || true
-        SERVER_PID=""
-        break
-      fi
-      if curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/fhir/metadata" 2>/dev/null; then
-        SERVER_PORT=$port
-        return 0
-      fi
-      sleep 0.1
-    done
-    [[ -z "$SERVER_PID" ]] || break # alive but silent for 30 s: another port will not help
-  done
-  cat "$WORK/$name.log" >&2 || true
-  die "could not start 'kiln serve' ($name)"
-}
 
-# The benchmark is void if the server died under load.
-check_alive() {
-  if [[ -z "$SERVER_PID" ]] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    local status=0
-    wait "$SERVER_PID" 2>/dev/null || status=$?
-    SERVER_PID=""
-    tail -n 30 "$WORK/$1.log" >&2 || true
-    if [[ $status -gt 128 ]]; then
-      die "the server died during '$1' (killed by signal $((status - 128)))"
-    fi
-    die "the server died during '$1' (exit status $status)"
-  fi
-}
 
-# run_wrk NAME WRK-ARGS...: runs wrk, shows its output and keeps it for `field`.
-run_wrk() {
-  local name=$1
-  shift
-  echo "\$ wrk $*"
-  wrk "$@" | tee "$WORK/$name.wrk"
-  grep -q '^KILN_RESULT ' "$WORK/$name.wrk" || die "wrk printed no KILN_RESULT line for '$name'"
-}
 
-# field NAME KEY: a value from the KILN_RESULT line that the wrk script's done() printed.
-field() {
-  grep '^KILN_RESULT ' "$WORK/$1.wrk" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'
-}
 
 # check NAME KEY: a value from the CHECK line that check_queries.py printed.
 check() {
@@ -159,7 +85,7 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------------------------------
 section "1. create: POST /fhir/Observation (~1.2 KB) on an EMPTY server, wrk -t2 -c32"
-start_server create "$WORK/create-data"
+start_server create serve "$WORK/create-data"
 # /proc/PID/io write_bytes: bytes the server caused to be written to storage.
 WB0=$(awk '/^write_bytes:/ {print $2}' "/proc/$SERVER_PID/io" 2>/dev/null || echo "")
 run_wrk create -t2 -c32 -d"$DURATION" --latency -s "$LUA/create_observation.lua" \
@@ -217,7 +143,7 @@ echo "total $DB_BYTES bytes = $(mb_bytes "$DB_BYTES") MB; $DB_PER_100K MB per 10
 
 # ---------------------------------------------------------------------------------------
 section "4. searches on the imported data: correctness checks"
-start_server search "$DATA"
+start_server search serve "$DATA"
 BASE="http://127.0.0.1:$SERVER_PORT/fhir"
 QUERIES=(obs_patient_code patient_name docref_chain encounter_location)
 for q in "${QUERIES[@]}"; do
