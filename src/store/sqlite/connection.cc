@@ -72,6 +72,11 @@ Result<std::unique_ptr<Statement>> Connection::Prepare(const std::string& sql) {
   return std::make_unique<Statement>(stmt);
 }
 
+Result<> Connection::Run(const std::string& sql) {
+  KILN_TRY_ASSIGN(auto stmt, Prepare(sql));
+  return stmt->Run();
+}
+
 Result<> Connection::Exec(std::string_view sql) {
   char* err = nullptr;
   std::string text(sql);

@@ -68,6 +68,9 @@ class Connection {
   Result<std::unique_ptr<Statement>> Prepare(const std::string& sql);
   // Runs one or more statements without parameters.
   Result<> Exec(std::string_view sql);
+  // Runs one statement without parameters through the statement cache (BEGIN, COMMIT, ...).
+  Result<> Run(const std::string& sql);
+  sqlite3* handle() const { return db_; }
   int64_t LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
 
  private:

@@ -31,28 +31,21 @@ std::string LikeContains(const std::string& s) {
   return out;
 }
 
-Result<> Insert(Connection& conn, const TenantId& tenant, const std::string& type, const std::string& id,
-                const IndexEntry& e) {
+Result<> Insert(Connection& conn, int64_t key, const std::string& id, const IndexEntry& e) {
   static const std::string kSql[] = {
-      "INSERT OR IGNORE INTO idx_string (tenant, type, param, norm, exact, res_id, grp) VALUES (?, ?, ?, ?, "
-      "?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_token (tenant, type, param, system, code, text, res_id, grp) "
+      "INSERT OR IGNORE INTO idx_string (key, norm, exact, res_id, grp) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_token (key, system, code, text, res_id, grp) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_reference (key, target_type, target_id, url, res_id, grp) "
+      "VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_date (key, start, end, res_id, grp) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_number (key, value, low, high, res_id, grp) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_quantity (key, system, code, value, low, high, res_id, grp) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_reference (tenant, type, param, target_type, target_id, url, res_id, grp) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_date (tenant, type, param, start, end, res_id, grp) VALUES (?, ?, ?, ?, ?, "
-      "?, ?)",
-      "INSERT OR IGNORE INTO idx_number (tenant, type, param, value, low, high, res_id, grp) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_quantity (tenant, type, param, system, code, value, low, high, res_id, grp) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_uri (tenant, type, param, uri, res_id, grp) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_uri (key, uri, res_id, grp) VALUES (?, ?, ?, ?)",
   };
   KILN_TRY_ASSIGN(auto s, conn.Prepare(kSql[e.value.index()]));
-  s->BindStatic(1, tenant.value);
-  s->BindStatic(2, type);
-  s->BindStatic(3, e.param);
-  int i = 4;
+  s->Bind(1, key);
+  int i = 2;
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
@@ -92,8 +85,8 @@ Result<> Insert(Connection& conn, const TenantId& tenant, const std::string& typ
 
 // The condition on one index table's columns for a value test.
 // `t` is the index table's alias with its dot ("t0."), or empty.
-void AppendValueTest(SqlText& q, const TenantId& tenant, const Predicate& p, const std::string& t,
-                     int& next_alias);
+Result<> AppendValueTest(SqlText& q, const KeyLookup& keys, const Predicate& p, const std::string& t,
+                         int& next_alias);
 
 void AppendNumberTest(SqlText& q, const std::string& col, const Predicate& p) {
   const NumberValue& n = p.number;
@@ -160,8 +153,8 @@ void AppendDateTest(SqlText& q, const Predicate& p, const std::string& t) {
   }
 }
 
-void AppendValueTest(SqlText& q, const TenantId& tenant, const Predicate& p, const std::string& t,
-                     int& next_alias) {
+Result<> AppendValueTest(SqlText& q, const KeyLookup& keys, const Predicate& p, const std::string& t,
+                         int& next_alias) {
   switch (p.kind) {
     case IndexKind::kString:
       if (p.string_mode == Predicate::StringMode::kExact) {
@@ -190,10 +183,10 @@ void AppendValueTest(SqlText& q, const TenantId& tenant, const Predicate& p, con
         std::string a = AliasName(next_alias++);
         q.Add(" AND " + t + "target_type = ?", p.chain->type);
         q.sql += " AND " + t + "target_id IN (SELECT " + a + ".id FROM resource_current " + a;
-        q.Add(" WHERE " + a + ".tenant = ?", tenant.value);
+        q.Add(" WHERE " + a + ".tenant = ?", keys.tenant().value);
         q.Add(" AND " + a + ".type = ?", p.chain->type);
         q.sql += " AND " + a + ".deleted = 0";
-        AppendConditions(q, tenant, *p.chain, a, next_alias);
+        KILN_TRY(AppendConditions(q, keys, *p.chain, a, next_alias));
         q.sql += ")";
       }
       break;
@@ -219,37 +212,39 @@ void AppendValueTest(SqlText& q, const TenantId& tenant, const Predicate& p, con
       }
       break;
   }
+  return Ok{};
 }
 
-// "EXISTS (SELECT 1 FROM idx_K x WHERE x.res_id = <alias>.id AND ...)": a test of one candidate
-// through the per-resource index, for clauses that do not drive the search.
-void AppendExists(SqlText& q, const TenantId& tenant, const Predicate& p, const std::string& alias,
-                  int& next_alias) {
+// "EXISTS (SELECT 1 FROM idx_K x WHERE x.res_id = <alias>.id AND x.key = ? ...)": a test of one
+// candidate through the per-resource index, for clauses that do not drive the search.
+Result<> AppendExists(SqlText& q, const KeyLookup& keys, const std::string& type, const Predicate& p,
+                      const std::string& alias, int& next_alias) {
   std::string x = AliasName(next_alias++);
+  KILN_TRY_ASSIGN(int64_t key, keys(type, p.param));
   q.sql += std::string(p.missing.value_or(false) ? "NOT EXISTS" : "EXISTS") + " (SELECT 1 FROM " +
-           kTables[static_cast<int>(p.kind)] + " " + x + " WHERE " + x + ".tenant = " + alias +
-           ".tenant AND " + x + ".type = " + alias + ".type AND " + x + ".res_id = " + alias + ".id";
-  q.Add(" AND " + x + ".param = ?", p.param);
-  if (!p.missing) AppendValueTest(q, tenant, p, x + ".", next_alias);
+           kTables[static_cast<int>(p.kind)] + " " + x + " WHERE " + x + ".res_id = " + alias + ".id";
+  q.Add(" AND " + x + ".key = ?", key);
+  if (!p.missing) KILN_TRY(AppendValueTest(q, keys, p, x + ".", next_alias));
   q.sql += ")";
+  return Ok{};
 }
 
-// "<alias>.id [NOT] IN (SELECT res_id FROM idx_K WHERE ...)" for one predicate.
-void AppendPredicate(SqlText& q, const TenantId& tenant, const std::string& type, const Predicate& p,
-                     const std::string& alias, int& next_alias) {
+// "<alias>.id [NOT] IN (SELECT res_id FROM idx_K WHERE key = ? ...)" for one predicate.
+Result<> AppendPredicate(SqlText& q, const KeyLookup& keys, const std::string& type, const Predicate& p,
+                         const std::string& alias, int& next_alias) {
   bool negate = p.missing.value_or(false);
+  KILN_TRY_ASSIGN(int64_t key, keys(type, p.param));
   q.sql += alias + ".id " + (negate ? "NOT IN" : "IN") + " (SELECT res_id FROM " +
            kTables[static_cast<int>(p.kind)];
-  q.Add(" WHERE tenant = ?", tenant.value);
-  q.Add(" AND type = ?", type);
-  q.Add(" AND param = ?", p.param);
-  if (!p.missing) AppendValueTest(q, tenant, p, "", next_alias);
+  q.Add(" WHERE key = ?", key);
+  if (!p.missing) KILN_TRY(AppendValueTest(q, keys, p, "", next_alias));
   q.sql += ")";
+  return Ok{};
 }
 
 // A composite predicate: one index row per component, all of one resource and one group.
-void AppendComposite(SqlText& q, const TenantId& tenant, const std::string& type, const Predicate& p,
-                     const std::string& alias, int& next_alias) {
+Result<> AppendComposite(SqlText& q, const KeyLookup& keys, const std::string& type, const Predicate& p,
+                         const std::string& alias, int& next_alias) {
   std::vector<std::string> t;
   for (size_t i = 0; i < p.components.size(); ++i) t.push_back(AliasName(next_alias++));
   q.sql += alias + ".id IN (SELECT " + t[0] + ".res_id FROM ";
@@ -257,17 +252,16 @@ void AppendComposite(SqlText& q, const TenantId& tenant, const std::string& type
     if (i > 0) q.sql += " JOIN ";
     q.sql += std::string(kTables[static_cast<int>(p.components[i].kind)]) + " " + t[i];
     if (i > 0) {
-      q.sql += " ON " + t[i] + ".tenant = " + t[0] + ".tenant AND " + t[i] + ".type = " + t[0] +
-               ".type AND " + t[i] + ".res_id = " + t[0] + ".res_id AND " + t[i] + ".grp = " + t[0] + ".grp";
+      q.sql += " ON " + t[i] + ".res_id = " + t[0] + ".res_id AND " + t[i] + ".grp = " + t[0] + ".grp";
     }
   }
-  q.Add(" WHERE " + t[0] + ".tenant = ?", tenant.value);
-  q.Add(" AND " + t[0] + ".type = ?", type);
   for (size_t i = 0; i < p.components.size(); ++i) {
-    q.Add(" AND " + t[i] + ".param = ?", p.components[i].param);
-    AppendValueTest(q, tenant, p.components[i], t[i] + ".", next_alias);
+    KILN_TRY_ASSIGN(int64_t key, keys(type, p.components[i].param));
+    q.Add((i == 0 ? " WHERE " : " AND ") + t[i] + ".key = ?", key);
+    KILN_TRY(AppendValueTest(q, keys, p.components[i], t[i] + ".", next_alias));
   }
   q.sql += ")";
+  return Ok{};
 }
 
 }  // namespace
@@ -287,18 +281,28 @@ Result<std::unique_ptr<Statement>> PrepareWith(Connection& conn, const SqlText& 
   return stmt;
 }
 
-Result<> WriteIndex(Connection& conn, const TenantId& tenant, const std::string& type, const std::string& id,
-                    const std::vector<IndexEntry>& entries, bool replace) {
+Result<> WriteIndex(Connection& conn, SearchKeys& keys, const TenantId& tenant, const std::string& type,
+                    const std::string& id, const std::vector<IndexEntry>& entries, bool replace) {
   for (const char* table : kTables) {
     if (!replace) break;  // a new resource has no rows to remove
     KILN_TRY_ASSIGN(auto s, conn.Prepare(std::string("DELETE FROM ") + table +
-                                         " WHERE tenant = ? AND type = ? AND res_id = ?"));
-    s->BindStatic(1, tenant.value);
-    s->BindStatic(2, type);
-    s->BindStatic(3, id);
+                                         " WHERE res_id = ? AND key IN (SELECT key FROM search_key"
+                                         " WHERE tenant = ? AND type = ?)"));
+    s->BindStatic(1, id);
+    s->BindStatic(2, tenant.value);
+    s->BindStatic(3, type);
     KILN_TRY(s->Run());
   }
-  for (const IndexEntry& e : entries) KILN_TRY(Insert(conn, tenant, type, id, e));
+  // Rows come grouped by parameter, so the previous key usually answers the next entry too.
+  const std::string* last_param = nullptr;
+  int64_t key = kNoKey;
+  for (const IndexEntry& e : entries) {
+    if (last_param == nullptr || *last_param != e.param) {
+      KILN_TRY_ASSIGN(key, keys.Ensure(conn, tenant, type, e.param));
+      last_param = &e.param;
+    }
+    KILN_TRY(Insert(conn, key, id, e));
+  }
   return Ok{};
 }
 
@@ -328,8 +332,12 @@ int Selectivity(const Clause& c) {
   return worst + static_cast<int>(c.any_of.size()) - 1;
 }
 
-void AppendConditions(SqlText& q, const TenantId& tenant, const IndexQuery& query, const std::string& alias,
-                      int& next_alias) {
+Result<int64_t> KeyLookup::operator()(std::string_view type, std::string_view param) const {
+  return keys_.Find(conn_, tenant_, type, param);
+}
+
+Result<> AppendConditions(SqlText& q, const KeyLookup& keys, const IndexQuery& query,
+                          const std::string& alias, int& next_alias) {
   // The most selective clause selects candidates through its value index (IN); every other
   // clause then tests each candidate through the per-resource index (EXISTS).
   size_t driver = query.all_of.size();
@@ -347,29 +355,28 @@ void AppendConditions(SqlText& q, const TenantId& tenant, const IndexQuery& quer
       if (i > 0) q.sql += " OR ";
       const Predicate& p = clause.any_of[i];
       if (!drives && p.components.empty() && !p.chain) {
-        AppendExists(q, tenant, p, alias, next_alias);
+        KILN_TRY(AppendExists(q, keys, query.type, p, alias, next_alias));
       } else if (p.components.empty()) {
-        AppendPredicate(q, tenant, query.type, p, alias, next_alias);
+        KILN_TRY(AppendPredicate(q, keys, query.type, p, alias, next_alias));
       } else {
-        AppendComposite(q, tenant, query.type, p, alias, next_alias);
+        KILN_TRY(AppendComposite(q, keys, query.type, p, alias, next_alias));
       }
     }
     q.sql += ")";
   }
   for (const ReverseChain& has : query.has) {
     std::string a = AliasName(next_alias++);
-    q.sql += " AND " + alias + ".id IN (SELECT r.target_id FROM idx_reference r WHERE r.tenant = ?";
-    q.params.push_back(tenant.value);
-    q.Add(" AND r.type = ?", has.type);
-    q.Add(" AND r.param = ?", has.param);
+    KILN_TRY_ASSIGN(int64_t key, keys(has.type, has.param));
+    q.Add(" AND " + alias + ".id IN (SELECT r.target_id FROM idx_reference r WHERE r.key = ?", key);
     q.Add(" AND r.target_type = ?", query.type);
     q.sql += " AND r.res_id IN (SELECT " + a + ".id FROM resource_current " + a;
-    q.Add(" WHERE " + a + ".tenant = ?", tenant.value);
+    q.Add(" WHERE " + a + ".tenant = ?", keys.tenant().value);
     q.Add(" AND " + a + ".type = ?", has.type);
     q.sql += " AND " + a + ".deleted = 0";
-    AppendConditions(q, tenant, *has.query, a, next_alias);
+    KILN_TRY(AppendConditions(q, keys, *has.query, a, next_alias));
     q.sql += "))";
   }
+  return Ok{};
 }
 
 }  // namespace kiln::store::sqlite

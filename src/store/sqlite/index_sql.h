@@ -8,6 +8,7 @@
 
 #include "core/result.h"
 #include "store/sqlite/connection.h"
+#include "store/sqlite/search_keys.h"
 #include "store/types.h"
 
 namespace kiln::store::sqlite {
@@ -27,13 +28,28 @@ struct SqlText {
 Result<std::unique_ptr<Statement>> PrepareWith(Connection& conn, const SqlText& q);
 
 // Writes the index rows of one resource; with `replace`, its earlier rows are removed first
-// (updates and deletions). Duplicate rows of one resource are stored once.
-Result<> WriteIndex(Connection& conn, const TenantId& tenant, const std::string& type, const std::string& id,
-                    const std::vector<IndexEntry>& entries, bool replace);
+// (updates and deletions). Duplicate rows of one resource are stored once. Writer thread only.
+Result<> WriteIndex(Connection& conn, SearchKeys& keys, const TenantId& tenant, const std::string& type,
+                    const std::string& id, const std::vector<IndexEntry>& entries, bool replace);
+
+// The search keys of one tenant, looked up through one connection while a query is built.
+class KeyLookup {
+ public:
+  KeyLookup(SearchKeys& keys, Connection& conn, const TenantId& tenant)
+      : keys_(keys), conn_(conn), tenant_(tenant) {}
+  // The key of (type, param) in the tenant, kNoKey when no resource has had that parameter.
+  Result<int64_t> operator()(std::string_view type, std::string_view param) const;
+  const TenantId& tenant() const { return tenant_; }
+
+ private:
+  SearchKeys& keys_;
+  Connection& conn_;
+  const TenantId& tenant_;
+};
 
 // Appends " AND ..." conditions restricting `alias` (a resource_current alias of `query.type`)
 // to resources matching every clause and reverse chain of `query`.
-void AppendConditions(SqlText& q, const TenantId& tenant, const IndexQuery& query, const std::string& alias,
-                      int& next_alias);
+Result<> AppendConditions(SqlText& q, const KeyLookup& keys, const IndexQuery& query,
+                          const std::string& alias, int& next_alias);
 
 }  // namespace kiln::store::sqlite

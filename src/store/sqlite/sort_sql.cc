@@ -10,15 +10,6 @@ namespace kiln::store::sqlite {
 
 namespace {
 
-std::string Literal(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out.push_back('\'');
-    out.push_back(c);
-  }
-  return out + "'";
-}
-
 // The aggregate column of one index table that a key sorts by, and its value type.
 struct KeyColumn {
   const char* table;
@@ -58,22 +49,26 @@ std::string Sentinel(int value_type, bool descending) {
 
 }  // namespace
 
-SortPlan::SortPlan(const std::vector<SortKey>& keys) {
+Result<SortPlan> SortPlan::Make(const std::vector<SortKey>& keys, const KeyLookup& lookup,
+                                const std::string& type) {
+  SortPlan plan;
   for (const SortKey& k : keys) {
     if (k.param == "_id") {
-      keys_.push_back({"c.id", k.descending, 0});
+      plan.keys_.push_back({"c.id", k.descending, 0});
     } else if (k.param == "_lastUpdated") {
-      keys_.push_back({"c.last_updated", k.descending, 1});
+      plan.keys_.push_back({"c.last_updated", k.descending, 1});
     } else {
       KeyColumn col = ColumnFor(k.kind);
-      std::string sql =
-          std::string("IFNULL((SELECT ") + (k.descending ? "max(" : "min(") +
-          (k.descending ? col.max_col : col.min_col) + ") FROM " + col.table +
-          " x WHERE x.tenant = c.tenant AND x.type = c.type AND x.res_id = c.id AND x.param = " +
-          Literal(k.param) + "), " + Sentinel(col.value_type, k.descending) + ")";
-      keys_.push_back({std::move(sql), k.descending, col.value_type});
+      // The key is a number the store assigned, so it can be part of the SQL text.
+      KILN_TRY_ASSIGN(int64_t key, lookup(type, k.param));
+      std::string sql = std::string("IFNULL((SELECT ") + (k.descending ? "max(" : "min(") +
+                        (k.descending ? col.max_col : col.min_col) + ") FROM " + col.table +
+                        " x WHERE x.res_id = c.id AND x.key = " + std::to_string(key) + "), " +
+                        Sentinel(col.value_type, k.descending) + ")";
+      plan.keys_.push_back({std::move(sql), k.descending, col.value_type});
     }
   }
+  return plan;
 }
 
 std::string SortPlan::SelectColumns() const {

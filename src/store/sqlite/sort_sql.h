@@ -14,7 +14,9 @@ namespace kiln::store::sqlite {
 
 class SortPlan {
  public:
-  explicit SortPlan(const std::vector<SortKey>& keys);
+  // The plan for sorting resources of `type` by `keys`.
+  static Result<SortPlan> Make(const std::vector<SortKey>& keys, const KeyLookup& lookup,
+                               const std::string& type);
 
   // ", k1 AS sort0, k2 AS sort1" for the select list.
   std::string SelectColumns() const;
@@ -32,6 +34,7 @@ class SortPlan {
     bool descending;
     int value_type;  // 0 text, 1 integer, 2 real
   };
+  SortPlan() = default;
   std::vector<Key> keys_;
 };
 

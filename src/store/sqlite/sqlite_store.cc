@@ -56,17 +56,28 @@ const std::string kUpsertCurrentSql =
     "INSERT OR REPLACE INTO resource_current (tenant, type, id, version, seq, last_updated, deleted)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)";
 #undef KILN_VERSION_COLUMNS
+const std::string kBeginSql = "BEGIN IMMEDIATE";
+const std::string kCommitSql = "COMMIT";
+const std::string kSavepointSql = "SAVEPOINT kiln_commit";
+const std::string kRollbackToSql = "ROLLBACK TO kiln_commit";
+const std::string kReleaseSql = "RELEASE kiln_commit";
 
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, int read_connections) {
   KILN_TRY_ASSIGN(auto writer, Connection::Open(path, kWriterCacheKib));
   KILN_TRY(Migrate(*writer));
+  // The WAL syncer makes commits durable (durability.h); SQLite itself need not fsync them.
+  KILN_TRY(writer->Exec("PRAGMA synchronous=NORMAL"));
   return std::unique_ptr<SqliteStore>(new SqliteStore(path, read_connections, std::move(writer)));
 }
 
 SqliteStore::SqliteStore(std::string path, int read_connections, std::unique_ptr<Connection> writer)
-    : path_(std::move(path)), max_readers_(std::max(1, read_connections)), writer_(std::move(writer)) {
+    : path_(std::move(path)),
+      max_readers_(std::max(1, read_connections)),
+      writer_(std::move(writer)),
+      syncer_(std::make_unique<WalSyncer>(path_ + "-wal")),
+      checkpointer_(std::make_unique<Checkpointer>(path_, *writer_)) {
   writer_thread_ = std::thread([this] { WriterLoop(); });
 }
 
@@ -77,6 +88,8 @@ SqliteStore::~SqliteStore() {
   }
   queue_cv_.notify_all();
   writer_thread_.join();
+  syncer_.reset();  // acknowledges what the writer committed last
+  checkpointer_.reset();
 }
 
 Result<SqliteStore::Lease> SqliteStore::Borrow() {
@@ -140,48 +153,91 @@ void SqliteStore::WriterLoop() {
 }
 
 void SqliteStore::CommitGroup(std::vector<PendingCommit*>& group) {
-  std::vector<Result<CommitInfo>> results;
-  results.reserve(group.size());
-  auto begun = writer_->Exec("BEGIN IMMEDIATE");
-  if (!begun) {
-    for (PendingCommit* p : group) p->done.set_value(begun.error());
-    return;
+  auto results = std::make_shared<std::vector<Result<CommitInfo>>>();
+  // Fast path: one transaction, no savepoints. Conflicts are found before a commit writes
+  // anything, so only a storage error can leave a commit half applied; then the whole group is
+  // rolled back and applied again with a savepoint per commit, failing just the commits that fail.
+  bool applied = ApplyGroup(group, /*savepoints=*/false, *results);
+  if (!applied) {
+    results->clear();
+    applied = ApplyGroup(group, /*savepoints=*/true, *results);
   }
-  for (PendingCommit* p : group) {
-    (void)writer_->Exec("SAVEPOINT kiln_commit");
-    results.push_back(Apply(*p->tenant, *p->writes));
-    if (!results.back()) (void)writer_->Exec("ROLLBACK TO kiln_commit");
-    (void)writer_->Exec("RELEASE kiln_commit");
-  }
-  auto committed = writer_->Exec("COMMIT");
+  Result<> committed = applied ? writer_->Run(kCommitSql) : Result<>(results->back().error());
   if (!committed) {
     (void)writer_->Exec("ROLLBACK");
+    keys_.Discard();
     for (PendingCommit* p : group) p->done.set_value(committed.error());
     return;
   }
-  for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move(results[i]));
+  keys_.Publish();
+  // Acknowledged once the WAL is on disk; the next group is applied meanwhile.
+  syncer_->Submit([group = group, results](const Result<>& synced) {
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (synced) {
+        group[i]->done.set_value(std::move((*results)[i]));
+      } else {
+        group[i]->done.set_value(synced.error());
+      }
+    }
+  });
 }
 
-Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<WriteOp>& writes) {
-  CommitInfo info;
-  for (const WriteOp& w : writes) {
-    int64_t current = 0;
-    {
-      KILN_TRY_ASSIGN(auto s, writer_->Prepare(kCurrentVersionSql));
-      s->BindStatic(1, tenant.value);
-      s->BindStatic(2, w.type);
-      s->BindStatic(3, w.id);
-      KILN_TRY_ASSIGN(bool row, s->Step());
-      if (row) current = s->Int(0);
+bool SqliteStore::ApplyGroup(std::vector<PendingCommit*>& group, bool savepoints,
+                             std::vector<Result<CommitInfo>>& results) {
+  if (auto begun = writer_->Run(kBeginSql); !begun) {
+    results.push_back(begun.error());
+    return false;
+  }
+  for (PendingCommit* p : group) {
+    if (savepoints) (void)writer_->Run(kSavepointSql);
+    size_t keys_mark = keys_.Mark();
+    bool wrote = false;
+    results.push_back(Apply(*p->tenant, *p->writes, wrote));
+    if (!results.back() && wrote) {
+      if (!savepoints) {
+        (void)writer_->Exec("ROLLBACK");
+        keys_.Discard();
+        return false;
+      }
+      (void)writer_->Run(kRollbackToSql);
     }
-    if (w.index_only) {
-      if (current == w.base_version) KILN_TRY(WriteIndex(*writer_, tenant, w.type, w.id, w.index, true));
-      continue;
+    if (!results.back()) keys_.RollbackTo(keys_mark);
+    if (savepoints) (void)writer_->Run(kReleaseSql);
+  }
+  return true;
+}
+
+Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<WriteOp>& writes,
+                                      bool& wrote) {
+  // Every check first: a conflict fails the commit before any of its writes happened.
+  std::vector<int64_t> current(writes.size(), 0);
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const WriteOp& w = writes[i];
+    KILN_TRY_ASSIGN(auto s, writer_->Prepare(kCurrentVersionSql));
+    s->BindStatic(1, tenant.value);
+    s->BindStatic(2, w.type);
+    s->BindStatic(3, w.id);
+    KILN_TRY_ASSIGN(bool row, s->Step());
+    if (row) current[i] = s->Int(0);
+    // A commit may write one resource twice (in order): the later write builds on the earlier.
+    for (size_t j = 0; j < i; ++j) {
+      if (writes[j].type == w.type && writes[j].id == w.id && !writes[j].index_only)
+        current[i] = writes[j].new_version;
     }
-    if (current != w.base_version) {
+    if (!w.index_only && current[i] != w.base_version) {
       return Error::Make(Issue::kConflict, "Resource " + w.type + "/" + w.id +
                                                " was changed concurrently (now at version " +
-                                               std::to_string(current) + ")");
+                                               std::to_string(current[i]) + ")");
+    }
+  }
+  wrote = true;
+  CommitInfo info;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const WriteOp& w = writes[i];
+    if (w.index_only) {
+      if (current[i] == w.base_version)
+        KILN_TRY(WriteIndex(*writer_, keys_, tenant, w.type, w.id, w.index, true));
+      continue;
     }
     {
       KILN_TRY_ASSIGN(auto s, writer_->Prepare(kInsertVersionSql));
@@ -204,7 +260,7 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
     s->Bind(6, w.last_updated);
     s->Bind(7, int64_t{w.change == Change::kDelete});
     KILN_TRY(s->Run());
-    KILN_TRY(WriteIndex(*writer_, tenant, w.type, w.id, w.index, /*replace=*/current != 0));
+    KILN_TRY(WriteIndex(*writer_, keys_, tenant, w.type, w.id, w.index, /*replace=*/current[i] != 0));
   }
   return info;
 }
@@ -251,9 +307,9 @@ Result<ListPage> SqliteStore::List(const TenantId& tenant, const ListQuery& quer
   int next_alias = 1;
   IndexQuery index = query.index;
   index.type = query.type;
-  AppendConditions(filter, tenant, index, "c", next_alias);
-
   KILN_TRY_ASSIGN(auto conn, Borrow());
+  KeyLookup keys(keys_, *conn, tenant);
+  KILN_TRY(AppendConditions(filter, keys, index, "c", next_alias));
   ListPage page;
   if (query.with_total) {
     SqlText count = filter;
@@ -265,7 +321,7 @@ Result<ListPage> SqliteStore::List(const TenantId& tenant, const ListQuery& quer
   if (query.count <= 0) return page;
 
   // Ordered by the sort keys, then id; the cursor is the last row's position in that order.
-  SortPlan sort(query.sort);
+  KILN_TRY_ASSIGN(SortPlan sort, SortPlan::Make(query.sort, keys, query.type));
   SqlText select = filter;
   select.sql = std::string("SELECT ") + kVersionColumns + sort.SelectColumns() +
                " FROM resource_current c JOIN resource_version v ON v.seq = c.seq" + select.sql;
@@ -292,18 +348,22 @@ Result<std::vector<ResourceRef>> SqliteStore::References(const TenantId& tenant,
                                                          const std::vector<std::string>& params) {
   std::vector<ResourceRef> refs;
   if (ids.empty()) return refs;
-  SqlText q;
-  q.Add("SELECT DISTINCT target_type, target_id FROM idx_reference WHERE tenant = ?", tenant.value);
-  q.Add(" AND type = ?", type);
-  q.sql += " AND target_id <> '' AND res_id IN (";
-  for (size_t i = 0; i < ids.size(); ++i) q.Add(i == 0 ? "?" : ", ?", ids[i]);
-  q.sql += ")";
-  if (!params.empty()) {
-    q.sql += " AND param IN (";
-    for (size_t i = 0; i < params.size(); ++i) q.Add(i == 0 ? "?" : ", ?", params[i]);
-    q.sql += ")";
-  }
   KILN_TRY_ASSIGN(auto conn, Borrow());
+  SqlText q;
+  q.sql = "SELECT DISTINCT target_type, target_id FROM idx_reference WHERE target_id <> '' AND res_id IN (";
+  for (size_t i = 0; i < ids.size(); ++i) q.Add(i == 0 ? "?" : ", ?", ids[i]);
+  q.sql += ") AND key IN (";
+  if (params.empty()) {
+    q.Add("SELECT key FROM search_key WHERE tenant = ?", tenant.value);
+    q.Add(" AND type = ?", type);
+  } else {
+    KeyLookup keys(keys_, *conn, tenant);
+    for (size_t i = 0; i < params.size(); ++i) {
+      KILN_TRY_ASSIGN(int64_t key, keys(type, params[i]));
+      q.Add(i == 0 ? "?" : ", ?", key);
+    }
+  }
+  q.sql += ")";
   KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, q));
   for (;;) {
     KILN_TRY_ASSIGN(bool row, s->Step());

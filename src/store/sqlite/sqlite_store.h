@@ -12,7 +12,10 @@
 #include <thread>
 #include <vector>
 
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/connection.h"
+#include "store/sqlite/durability.h"
+#include "store/sqlite/search_keys.h"
 #include "store/store.h"
 
 namespace kiln::store::sqlite {
@@ -63,7 +66,13 @@ class SqliteStore final : public Store {
 
   void WriterLoop();
   void CommitGroup(std::vector<PendingCommit*>& group);
-  Result<CommitInfo> Apply(const TenantId& tenant, const std::vector<WriteOp>& writes);
+  // Applies every commit of `group` in one open transaction, each in a savepoint if asked.
+  // False when the transaction had to be rolled back (then `results` ends with the error).
+  bool ApplyGroup(std::vector<PendingCommit*>& group, bool savepoints,
+                  std::vector<Result<CommitInfo>>& results);
+  // Applies one commit; `wrote` tells whether it got as far as writing (and so, on failure,
+  // left something that must be rolled back).
+  Result<CommitInfo> Apply(const TenantId& tenant, const std::vector<WriteOp>& writes, bool& wrote);
 
   const std::string path_;
   const int max_readers_;
@@ -73,11 +82,14 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // GUARDED_BY(pool_mu_)
   int open_readers_ = 0;                                   // GUARDED_BY(pool_mu_)
 
+  SearchKeys keys_;
   std::unique_ptr<Connection> writer_;  // used only by writer_thread_
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<PendingCommit*> queue_;  // GUARDED_BY(queue_mu_)
   bool stopping_ = false;             // GUARDED_BY(queue_mu_)
+  std::unique_ptr<WalSyncer> syncer_;
+  std::unique_ptr<Checkpointer> checkpointer_;
   std::thread writer_thread_;
 };
 

@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <sqlite3.h>
+
 #include <filesystem>
 #include <thread>
+
+#include "store/sqlite/schema_sql.h"
 
 namespace kiln::store::sqlite {
 namespace {
@@ -107,6 +111,113 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchema) {
   auto again = SqliteStore::Open(dir_ + "/kiln.db", 2);
   ASSERT_TRUE(again);
   EXPECT_EQ((*again)->ReadCurrent(tenant, "Patient", "a")->json, "x");
+}
+
+// A token clause "param = code" for List.
+ListQuery TokenQuery(const std::string& param, const std::string& code) {
+  ListQuery q;
+  q.type = "Patient";
+  Predicate p;
+  p.kind = IndexKind::kToken;
+  p.param = param;
+  p.code = code;
+  q.index.all_of.push_back(Clause{{p}, false});
+  return q;
+}
+
+std::vector<std::string> Ids(const Result<ListPage>& page) {
+  std::vector<std::string> ids;
+  if (page) {
+    for (const Version& v : page->items) ids.push_back(v.id);
+  }
+  return ids;
+}
+
+TEST_F(SqliteStoreTest, IndexKeysAreTenantScoped) {
+  TenantId other{"other"};
+  WriteOp mine = Op(Change::kCreate, "a", 0, 100);
+  mine.index.emplace_back("gender", TokenValue{"", "female", ""});
+  WriteOp theirs = Op(Change::kCreate, "a", 0, 100);
+  theirs.index.emplace_back("gender", TokenValue{"", "male", ""});
+  ASSERT_TRUE(store_->Commit(tenant, {mine}));
+  ASSERT_TRUE(store_->Commit(other, {theirs}));
+  EXPECT_EQ(Ids(store_->List(tenant, TokenQuery("gender", "female"))), std::vector<std::string>{"a"});
+  EXPECT_TRUE(Ids(store_->List(tenant, TokenQuery("gender", "male"))).empty());
+  EXPECT_EQ(Ids(store_->List(other, TokenQuery("gender", "male"))), std::vector<std::string>{"a"});
+  // A parameter no resource ever had matches nothing, and :missing=true matches everything.
+  EXPECT_TRUE(Ids(store_->List(tenant, TokenQuery("never-indexed", "x"))).empty());
+  ListQuery missing = TokenQuery("never-indexed", "x");
+  missing.index.all_of[0].any_of[0].missing = true;
+  EXPECT_EQ(Ids(store_->List(tenant, missing)), std::vector<std::string>{"a"});
+}
+
+TEST_F(SqliteStoreTest, UpdateReplacesIndexRowsAndOneCommitMayWriteAResourceTwice) {
+  WriteOp v1 = Op(Change::kCreate, "a", 0, 100);
+  v1.index.emplace_back("gender", TokenValue{"", "female", ""});
+  WriteOp v2 = Op(Change::kUpdate, "a", 1, 200);
+  v2.index.emplace_back("gender", TokenValue{"", "male", ""});
+  ASSERT_TRUE(store_->Commit(tenant, {v1, v2}));
+  EXPECT_EQ(store_->ReadCurrent(tenant, "Patient", "a")->version, 2);
+  EXPECT_TRUE(Ids(store_->List(tenant, TokenQuery("gender", "female"))).empty());
+  EXPECT_EQ(Ids(store_->List(tenant, TokenQuery("gender", "male"))), std::vector<std::string>{"a"});
+}
+
+TEST_F(SqliteStoreTest, ConflictingCommitsInOneGroupFailAloneAndKeepNoIndexRows) {
+  ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kCreate, "a", 0, 100)}));
+  // Many threads at once, so that the writer groups them: half conflict (stale base version).
+  std::vector<std::thread> threads;
+  std::atomic<int> ok = 0, conflicts = 0;
+  for (int i = 0; i < 64; ++i) {
+    threads.emplace_back([&, i] {
+      WriteOp w = Op(Change::kCreate, "n" + std::to_string(i), i % 2 == 0 ? 0 : 7, 200 + i);
+      w.new_version = 1;
+      w.index.emplace_back("param-" + std::to_string(i), TokenValue{"", "v", ""});
+      auto done = store_->Commit(tenant, {w});
+      (done ? ok : conflicts)++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 32);
+  EXPECT_EQ(conflicts, 32);
+  for (int i = 0; i < 64; ++i) {
+    auto found = Ids(store_->List(tenant, TokenQuery("param-" + std::to_string(i), "v")));
+    if (i % 2 == 0) {
+      EXPECT_EQ(found, std::vector<std::string>{"n" + std::to_string(i)});
+    } else {
+      EXPECT_TRUE(found.empty()) << i;
+    }
+  }
+}
+
+// A database written by schema version 2 (index rows naming tenant, type and parameter) is
+// migrated with its index rows intact.
+TEST(SqliteMigrationTest, SchemaTwoIndexRowsSurviveTheKeyMigration) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "kiln-migrate-XXXXXX").string();
+  std::string dir = mkdtemp(tmpl.data());
+  std::string path = dir + "/kiln.db";
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::string sql =
+        std::string("CREATE TABLE kiln_schema (version INTEGER NOT NULL);") + kMigrations[0] +
+        kMigrations[1] +
+        "INSERT INTO kiln_schema VALUES (1), (2);"
+        "INSERT INTO resource_version VALUES (1, 'default', 'Patient', 'p1', 1, 10, 0, '{}');"
+        "INSERT INTO resource_current VALUES ('default', 'Patient', 'p1', 1, 1, 10, 0);"
+        "INSERT INTO idx_token VALUES ('default', 'Patient', 'gender', 'female', '', 'p1', 0, '');"
+        "INSERT INTO idx_token VALUES ('other', 'Patient', 'gender', 'male', '', 'p1', 0, '');";
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_close(db);
+  }
+  {
+    auto store = SqliteStore::Open(path, 2);
+    ASSERT_TRUE(store) << store.error().diagnostics;
+    TenantId tenant = DefaultTenant();
+    EXPECT_EQ(Ids((*store)->List(tenant, TokenQuery("gender", "female"))), std::vector<std::string>{"p1"});
+    EXPECT_TRUE(Ids((*store)->List(tenant, TokenQuery("gender", "male"))).empty());
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,0 +1,47 @@
+// Background WAL checkpoints. SQLite's automatic checkpoint runs inside the writer's COMMIT:
+// copying pages into the database file and fsyncing it stalls every write queued behind it.
+// Here the writer's WAL hook only nudges a thread of its own connection, which checkpoints
+// (PASSIVE: it never blocks the writer or readers). Under a steady load that checkpoint never
+// catches up with the end of the WAL, so the log could not restart and would grow without end;
+// past a hard limit the writer therefore checkpoints itself (cheap, since little is left),
+// after which its next transaction restarts the log. Private to src/store/sqlite/.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "store/sqlite/connection.h"
+
+namespace kiln::store::sqlite {
+
+class Checkpointer {
+ public:
+  // Takes over checkpointing of `writer` (its WAL hook), using a connection of its own to `path`.
+  Checkpointer(const std::string& path, Connection& writer);
+  ~Checkpointer();
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // WAL sizes, in pages: a background checkpoint starts past the first; the writer checkpoints
+  // in line past the second.
+  static constexpr int kBackgroundPages = 1000;
+  static constexpr int kInlinePages = 8000;
+
+ private:
+  static int OnCommit(void* self, sqlite3* db, const char* schema, int wal_pages);
+  void Loop();
+
+  const std::string path_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wanted_ = false;    // GUARDED_BY(mu_)
+  bool stopping_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace kiln::store::sqlite
