@@ -16,15 +16,22 @@ void ExtractComposite(const ParamDef& def, const core::Model& model, const json:
   for (const fhirpath::Item& root : *roots) {
     if (root.node() == nullptr) continue;
     int32_t group = next_group++;
+    size_t group_start = out.size();
     for (const auto& component : def.components) {
       const Kind* kind = KindFor(component->type);
       fhirpath::Collection items;
-      if (kind == nullptr || !fhirpath::EvaluateAt(*component->compiled, root, resource, model, items))
-        continue;
-      ExtractContext ctx{*component, base_url};
       size_t first = out.size();
-      for (const fhirpath::Item& item : items) {
-        if (item.node() != nullptr) kind->Extract(Node{item.node(), item.type_name()}, ctx, out);
+      if (kind != nullptr && fhirpath::EvaluateAt(*component->compiled, root, resource, model, items)) {
+        ExtractContext ctx{*component, base_url};
+        for (const fhirpath::Item& item : items) {
+          if (item.node() != nullptr) kind->Extract(Node{item.node(), item.type_name()}, ctx, out);
+        }
+      }
+      if (out.size() == first) {
+        // A composite search matches only a group that has every component, so a group
+        // missing one could never match: its rows would only cost writes.
+        out.erase(out.begin() + static_cast<std::ptrdiff_t>(group_start), out.end());
+        break;
       }
       for (size_t i = first; i < out.size(); ++i) out[i].group = group;
     }
