@@ -53,6 +53,22 @@ Error Unknown(std::string_view type, std::string_view name) {
 Result<store::Clause> ParseClause(const Ctx& ctx, std::string_view type, std::string_view name,
                                   std::string_view value, int depth);
 
+// The parameter codes whose index rows hold `def`'s values: its own, or for a union parameter
+// (ParamDef::union_of) its members'. A member replaced by a custom parameter breaks the union.
+Result<std::vector<std::string>> IndexedAs(const Ctx& ctx, std::string_view type, const ParamDef& def) {
+  if (def.union_of.empty()) return std::vector<std::string>{def.code};
+  std::vector<std::string> codes;
+  for (const ParamDef* member : def.union_of) {
+    if (ctx.registry.Find(type, member->code) != member) {
+      return Error::At(Issue::kNotSupported, def.code,
+                       "Search parameter '" + def.code + "' is not available while '" + member->code +
+                           "' is redefined by a custom SearchParameter");
+    }
+    codes.push_back(member->code);
+  }
+  return codes;
+}
+
 // "code-value-quantity=http://loinc.org|8480-6$lt60": each comma-separated value is one
 // predicate whose components must match within one group of the resource's values.
 Result<store::Clause> ParseComposite(const Ctx& ctx, const ParamDef& def, std::string_view value) {
@@ -134,14 +150,19 @@ Result<store::Clause> ParseClause(const Ctx& ctx, std::string_view type, std::st
     return Error::At(Issue::kNotSupported, std::string(name),
                      "Search parameter '" + def->code + "' is not supported yet");
   }
+  KILN_TRY_ASSIGN(std::vector<std::string> indexed_as, IndexedAs(ctx, type, *def));
   store::Clause clause;
   if (modifier == "missing") {
     if (value != "true" && value != "false") return BadValue(*def, value, ":missing takes true or false");
-    store::Predicate p;
-    p.kind = static_cast<store::IndexKind>(static_cast<int>(def->type));
-    p.param = def->code;
-    p.missing = value == "true";
-    clause.any_of.push_back(std::move(p));
+    // Missing means no value under any of the codes it is indexed as: NOT (any present).
+    for (const std::string& code : indexed_as) {
+      store::Predicate p;
+      p.kind = static_cast<store::IndexKind>(static_cast<int>(def->type));
+      p.param = code;
+      p.missing = false;
+      clause.any_of.push_back(std::move(p));
+    }
+    clause.negate = value == "true";
     return clause;
   }
   if (modifier == "not") {
@@ -151,7 +172,16 @@ Result<store::Clause> ParseClause(const Ctx& ctx, std::string_view type, std::st
   for (const std::string& v : SplitValues(value)) {
     if (v.empty()) return BadValue(*def, value, "empty value");
     KILN_TRY_ASSIGN(store::Predicate p, kind->Compile(*def, modifier, v, ctx.base_url));
-    clause.any_of.push_back(std::move(p));
+    if (def->union_of.empty()) {
+      clause.any_of.push_back(std::move(p));
+      continue;
+    }
+    // A kind may index a modifier under a derived code ("<code>:of-type"): keep the suffix.
+    std::string suffix = p.param.starts_with(def->code) ? p.param.substr(def->code.size()) : std::string();
+    for (const std::string& code : indexed_as) {
+      p.param = code + suffix;
+      clause.any_of.push_back(p);
+    }
   }
   return clause;
 }
@@ -317,6 +347,10 @@ Result<ParsedSearch> Parse(const Registry& registry, const core::Model& model, c
             continue;
           }
           k.kind = static_cast<store::IndexKind>(static_cast<int>(def->type));
+          if (!def->union_of.empty()) {
+            k.param = def->union_of.front()->code;
+            for (size_t i = 1; i < def->union_of.size(); ++i) k.also.push_back(def->union_of[i]->code);
+          }
         }
         q.sort.push_back(std::move(k));
       }

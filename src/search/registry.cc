@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "core/log.h"
 #include "search/search.h"
@@ -38,6 +39,75 @@ Result<std::unique_ptr<Registry>> Registry::LoadEmbedded(const core::Model& mode
                                               static_cast<size_t>(kiln_search_params_json_end -
                                                                   kiln_search_params_json_begin)));
 }
+
+namespace {
+
+// The top-level terms of a FHIRPath union, "a | (b as X)" -> {"a", "(b as X)"}, or {} when the
+// text is not safe to split by characters (string literals may hold '|').
+std::set<std::string> UnionTerms(std::string_view expression) {
+  std::set<std::string> terms;
+  if (expression.find('\'') != std::string_view::npos) return {};
+  int depth = 0;
+  size_t start = 0;
+  auto add = [&](size_t end) {
+    std::string_view t = expression.substr(start, end - start);
+    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+    if (!t.empty()) terms.emplace(t);
+  };
+  for (size_t i = 0; i < expression.size(); ++i) {
+    char ch = expression[i];
+    if (ch == '(' || ch == '[') ++depth;
+    if (ch == ')' || ch == ']') --depth;
+    if (ch == '|' && depth == 0) {
+      add(i);
+      start = i + 1;
+    }
+  }
+  add(expression.size());
+  return terms;
+}
+
+// Finds the parameters of one type whose terms are exactly covered by other parameters of the
+// same type and targets (see ParamDef::union_of), and takes them out of `indexed`.
+void MarkUnions(std::vector<const ParamDef*>& indexed, std::vector<std::unique_ptr<ParamDef>>& defs) {
+  std::map<const ParamDef*, std::set<std::string>> terms;
+  for (const ParamDef* d : indexed) {
+    if (d->type != ParamType::kComposite) terms[d] = UnionTerms(d->expression);
+  }
+  std::set<const ParamDef*> unions;
+  for (auto& [def, own] : terms) {
+    if (own.size() < 2) continue;
+    std::vector<const ParamDef*> members;
+    std::set<std::string> covered;
+    for (auto& [other, theirs] : terms) {
+      if (other == def || theirs.empty() || theirs.size() >= own.size() || other->type != def->type ||
+          other->targets != def->targets ||
+          !std::includes(own.begin(), own.end(), theirs.begin(), theirs.end()))
+        continue;
+      members.push_back(other);
+      covered.insert(theirs.begin(), theirs.end());
+    }
+    if (covered != own) continue;
+    for (auto& d : defs) {
+      if (d.get() == def) d->union_of = members;
+    }
+    unions.insert(def);
+  }
+  // A member that is itself a union would leave its share unindexed.
+  for (const ParamDef* u : unions) {
+    for (const ParamDef* m : u->union_of) {
+      if (unions.contains(m)) {
+        for (auto& d : defs) {
+          if (d.get() == u) d->union_of.clear();
+        }
+      }
+    }
+  }
+  std::erase_if(indexed, [](const ParamDef* d) { return !d->union_of.empty(); });
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& model,
                                                          std::string_view json_text) {
@@ -132,6 +202,7 @@ Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& mode
       }
     }
   }
+  for (auto& [type, indexed] : r->indexed_) MarkUnions(indexed, r->defs_);
   return r;
 }
 

@@ -39,6 +39,10 @@ struct ParamDef {
   // Composite parameters: each component as a parameter of its own (code "<code>$<i>"), its
   // expression relative to each item the composite's expression selects.
   std::vector<std::shared_ptr<const ParamDef>> components;
+  // Set when this parameter's expression is exactly the union (`a | b`) of other parameters'
+  // expressions of the same type (R4's Observation combo-* parameters): its values are theirs,
+  // so it is not indexed itself and searches ask those parameters instead.
+  std::vector<const ParamDef*> union_of;
 };
 
 class Registry {

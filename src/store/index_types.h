@@ -127,6 +127,7 @@ struct SortKey {
   std::string param;
   IndexKind kind = IndexKind::kString;
   bool descending = false;
+  std::vector<std::string> also;  // further parameters whose values count as this one's
 };
 
 // What a search asks of the store: current, not deleted resources of one type that satisfy every

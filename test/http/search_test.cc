@@ -424,6 +424,44 @@ TEST_F(SearchTest, CompositeParameters) {
   EXPECT_EQ(server.Get("Observation?code-value-quantity=29463-7").status, 400);
 }
 
+// R4's Observation combo-* parameters are unions of the plain and the component- parameters
+// (combo-code = code | component.code): every form of search sees both.
+TEST_F(SearchTest, ComboParametersSearchTheObservationAndItsComponents) {
+  std::string weight = Observation(smith, "29463-7", "72.5", "2020-05-01");
+  std::string bp = server.Create("Observation", R"({"resourceType":"Observation","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+      "component":[
+        {"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
+         "valueQuantity":{"value":120,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
+        {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},
+         "valueQuantity":{"value":80,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
+  std::string pending = server.Create("Observation", R"({"resourceType":"Observation","status":"registered",
+      "code":{"coding":[{"system":"http://loinc.org","code":"2339-0"}]}})");
+  EXPECT_EQ(Ids("Observation?combo-code=8480-6"), std::vector<std::string>{bp});
+  EXPECT_EQ(Ids("Observation?combo-code=http://loinc.org|85354-9"), std::vector<std::string>{bp});
+  EXPECT_EQ(Ids("Observation?combo-code=29463-7,8462-4"), Sorted({weight, bp}));
+  EXPECT_EQ(Ids("Observation?combo-code:not=8480-6"), Sorted({weight, pending}));
+  EXPECT_EQ(Ids("Observation?combo-value-quantity=gt100"), std::vector<std::string>{bp});
+  EXPECT_EQ(Ids("Observation?combo-value-quantity=72.5|http://unitsofmeasure.org|kg"),
+            std::vector<std::string>{weight});
+  EXPECT_EQ(Ids("Observation?combo-value-quantity=80||mmHg"), std::vector<std::string>{bp});
+  EXPECT_EQ(Ids("Observation?combo-value-quantity:missing=true"), std::vector<std::string>{pending});
+  EXPECT_EQ(Ids("Observation?combo-value-quantity:missing=false"), Sorted({weight, bp}));
+  EXPECT_EQ(Ids("Observation?combo-code=8480-6&combo-value-quantity=lt100"), std::vector<std::string>{bp})
+      << "unlike combo-code-value-quantity, the two need not be in one component";
+  EXPECT_TRUE(Ids("Observation?combo-code-value-quantity=8480-6$lt100").empty());
+  // Ascending by the smallest value ("2339-0" < "29463-7" < "8462-4"), descending by the largest.
+  auto order = [&](const std::string& query) {
+    std::vector<std::string> ids;
+    auto doc = server.Get(query).Json();
+    for (const auto& e : (*json::Find(doc, "entry")).GetArray())
+      ids.emplace_back(json::GetString(*json::Find(e, "resource"), "id"));
+    return ids;
+  };
+  EXPECT_EQ(order("Observation?_sort=combo-code"), (std::vector<std::string>{pending, weight, bp}));
+  EXPECT_EQ(order("Observation?_sort=-combo-code"), (std::vector<std::string>{bp, weight, pending}));
+}
+
 TEST_F(SearchTest, UnknownAndUnsupportedParameters) {
   HttpResponse lenient = server.Get("Patient?name=smith&nosuch=1");
   EXPECT_EQ(lenient.status, 200);

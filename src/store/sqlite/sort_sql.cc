@@ -59,11 +59,16 @@ Result<SortPlan> SortPlan::Make(const std::vector<SortKey>& keys, const KeyLooku
       plan.keys_.push_back({"c.last_updated", k.descending, 1});
     } else {
       KeyColumn col = ColumnFor(k.kind);
-      // The key is a number the store assigned, so it can be part of the SQL text.
+      // Keys are numbers the store assigned, so they can be part of the SQL text.
       KILN_TRY_ASSIGN(int64_t key, lookup(type, k.param));
+      std::string keys = std::to_string(key);
+      for (const std::string& more : k.also) {
+        KILN_TRY_ASSIGN(int64_t also, lookup(type, more));
+        keys += ", " + std::to_string(also);
+      }
       std::string sql = std::string("IFNULL((SELECT ") + (k.descending ? "max(" : "min(") +
                         (k.descending ? col.max_col : col.min_col) + ") FROM " + col.table +
-                        " x WHERE x.res_id = c.id AND x.key = " + std::to_string(key) + "), " +
+                        " x WHERE x.res_id = c.id AND x.key IN (" + keys + ")), " +
                         Sentinel(col.value_type, k.descending) + ")";
       plan.keys_.push_back({std::move(sql), k.descending, col.value_type});
     }
