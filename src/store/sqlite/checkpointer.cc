@@ -23,7 +23,13 @@ int Checkpointer::OnCommit(void* self, sqlite3* db, const char* schema, int wal_
   if (wal_pages >= kInlinePages) {
     int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::Warn("checkpoint failed", {{"error", sqlite3_errstr(rc)}});
-  } else if (wal_pages >= kBackgroundPages) {
+    return SQLITE_OK;
+  }
+  if (wal_pages < c->nudged_at_) c->nudged_at_ = 0;  // the log restarted
+  // Every kBackgroundPages new frames, so that a page that many commits wrote meanwhile is
+  // copied into the database file once, not once per commit.
+  if (wal_pages - c->nudged_at_ >= kBackgroundPages) {
+    c->nudged_at_ = wal_pages;
     {
       std::lock_guard lock(c->mu_);
       c->wanted_ = true;

@@ -27,8 +27,8 @@ class Checkpointer {
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
-  // WAL sizes, in pages: a background checkpoint starts past the first; the writer checkpoints
-  // in line past the second.
+  // WAL sizes, in pages: a background checkpoint starts each time the log grew by the first;
+  // the writer checkpoints in line past the second.
   static constexpr int kBackgroundPages = 1000;
   static constexpr int kInlinePages = 8000;
 
@@ -37,6 +37,7 @@ class Checkpointer {
   void Loop();
 
   const std::string path_;
+  int nudged_at_ = 0;  // writer thread only: the WAL size at the last nudge
   std::mutex mu_;
   std::condition_variable cv_;
   bool wanted_ = false;    // GUARDED_BY(mu_)
