@@ -255,6 +255,7 @@ struct Location {
   json::Value* object = nullptr;             // the object holding the member
   std::string member;                        // its JSON name, never the "_name" of an extension
   std::optional<rapidjson::SizeType> index;  // the position within the member's array
+  bool in_extension = false;                 // found in "_member" (an extension-only primitive)
 
   json::Value& list() const { return *Member(*object, member); }
   json::Value* extension() const { return Member(*object, "_" + member); }
@@ -274,6 +275,7 @@ bool Locate(json::Value& v, const json::Value* target, Location& out) {
       out.object = &v;
       out.member = std::string(name.starts_with("_") ? name.substr(1) : name);
       out.index = index;
+      out.in_extension = name.starts_with("_");
       return true;
     };
     if (&it->value == target) return found(std::nullopt);
@@ -446,6 +448,11 @@ Result<Ok> Delete(const Env& env, const Operation& op) {
   }
   KILN_TRY_ASSIGN(Location loc, LocationOf(env.doc, items.front(), op.path));
   Erase(loc);
+  // FHIR JSON has no empty objects: an element left with no content goes too, up the tree.
+  while (loc.object != &env.doc && loc.object->ObjectEmpty() && Locate(env.doc, loc.object, loc) &&
+         !loc.in_extension) {
+    Erase(loc);
+  }
   return Ok{};
 }
 

@@ -127,6 +127,13 @@ TEST(FhirPathPatch, Delete) {
   EXPECT_EQ(Apply(R"({"resourceType":"Patient","name":[{"text":"t"}]})",
                   Params({Type("delete") + "," + Path("Patient.name[0]")})),
             R"({"resourceType":"Patient"})");
+  // An element emptied by a delete goes too, as FHIR JSON has no empty objects.
+  EXPECT_EQ(Apply(R"({"resourceType":"Patient","contact":[{"name":{"text":"t"},"gender":"male"}]})",
+                  Params({Type("delete") + "," + Path("Patient.contact.name.text")})),
+            R"({"resourceType":"Patient","contact":[{"gender":"male"}]})");
+  EXPECT_EQ(Apply(R"({"resourceType":"Patient","contact":[{"name":{"text":"t"}}],"active":true})",
+                  Params({Type("delete") + "," + Path("Patient.contact.name.text")})),
+            R"({"resourceType":"Patient","active":true})");
 }
 
 TEST(FhirPathPatch, Replace) {

@@ -133,36 +133,6 @@ Result<json::Value> Remove(json::Document& doc, std::string_view pointer) {
   return out;
 }
 
-// RFC 6902 section 4.6: equal types and values; numbers by value, objects regardless of order.
-bool JsonEqual(const json::Value& a, const json::Value& b) {
-  if (a.IsNumber() && b.IsNumber()) {
-    if (a.IsInt64() && b.IsInt64()) return a.GetInt64() == b.GetInt64();
-    return a.GetDouble() == b.GetDouble();
-  }
-  if (a.GetType() != b.GetType()) return false;
-  if (a.IsString()) {
-    return a.GetStringLength() == b.GetStringLength() &&
-           std::string_view(a.GetString(), a.GetStringLength()) ==
-               std::string_view(b.GetString(), b.GetStringLength());
-  }
-  if (a.IsArray()) {
-    if (a.Size() != b.Size()) return false;
-    for (rapidjson::SizeType i = 0; i < a.Size(); ++i) {
-      if (!JsonEqual(a[i], b[i])) return false;
-    }
-    return true;
-  }
-  if (a.IsObject()) {
-    if (a.MemberCount() != b.MemberCount()) return false;
-    for (auto it = a.MemberBegin(); it != a.MemberEnd(); ++it) {
-      auto other = b.FindMember(it->name);
-      if (other == b.MemberEnd() || !JsonEqual(it->value, other->value)) return false;
-    }
-    return true;
-  }
-  return a == b;  // true, false, null
-}
-
 // A required string member of an operation, such as "path" or "from".
 Result<std::string_view> StringMember(const json::Value& op, std::string_view name, size_t n) {
   const json::Value* v = json::Find(op, name);
@@ -215,7 +185,7 @@ Result<Ok> ApplyOne(const json::Value& op, json::Document& doc) {
       *target = json::Value(value, alloc);
       return Ok{};
     }
-    if (!JsonEqual(*target, value)) {
+    if (!json::Equal(*target, value)) {
       return NotApplicable(
           path, "test failed: the value at '" + std::string(path) + "' is not " + json::Write(value));
     }
