@@ -223,4 +223,33 @@ std::string_view GetString(const Value& object, std::string_view key) {
   return {v->GetString(), v->GetStringLength()};
 }
 
+bool Equal(const json::Value& a, const json::Value& b) {
+  if (a.IsNumber() && b.IsNumber()) {
+    if (a.IsInt64() && b.IsInt64()) return a.GetInt64() == b.GetInt64();
+    return a.GetDouble() == b.GetDouble();
+  }
+  if (a.GetType() != b.GetType()) return false;
+  if (a.IsString()) {
+    return a.GetStringLength() == b.GetStringLength() &&
+           std::string_view(a.GetString(), a.GetStringLength()) ==
+               std::string_view(b.GetString(), b.GetStringLength());
+  }
+  if (a.IsArray()) {
+    if (a.Size() != b.Size()) return false;
+    for (rapidjson::SizeType i = 0; i < a.Size(); ++i) {
+      if (!Equal(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  if (a.IsObject()) {
+    if (a.MemberCount() != b.MemberCount()) return false;
+    for (auto it = a.MemberBegin(); it != a.MemberEnd(); ++it) {
+      auto other = b.FindMember(it->name);
+      if (other == b.MemberEnd() || !Equal(it->value, other->value)) return false;
+    }
+    return true;
+  }
+  return a == b;  // true, false, null
+}
+
 }  // namespace kiln::json

@@ -47,6 +47,10 @@ std::vector<std::string_view> ArrayElements(std::string_view text);
 void AppendQuoted(std::string& out, std::string_view s);
 std::string Quote(std::string_view s);
 
+// Equal JSON values as RFC 6902's `test` defines them: same types, numbers by value (1 = 1.0),
+// object members in any order, arrays in order.
+bool Equal(const Value& a, const Value& b);
+
 // Small accessors that treat a missing member and a member of the wrong type alike.
 const Value* Find(const Value& object, std::string_view key);
 std::string_view GetString(const Value& object, std::string_view key);

@@ -70,21 +70,23 @@ Response RouteBase(const Call& call, const std::vector<std::string_view>& seg) {
   return NotFound(call, "Unknown resource type or path '" + std::string(seg[0]) + "'");
 }
 
+// PUT and PATCH on a type act on the resource their criteria match; without criteria, they
+// are missing either those or an id.
+Response Conditional(const Call& call, Response (*interaction)(const Call&), std::string_view what) {
+  if (!call.req.query.empty()) return interaction(call);
+  return ErrorResponse(Error::Make(Issue::kInvalid, call.req.method + " on a type needs search criteria (" +
+                                                        std::string(what) + ") or an id in the URL"),
+                       call.format);
+}
+
 Response RouteType(const Call& call, const std::vector<std::string_view>& seg) {
   if (seg.size() == 1) {
     if (Is(call, "GET")) return interaction::SearchType(call);
     if (Is(call, "POST")) return interaction::Create(call);
-    if (Is(call, "PUT")) {
-      if (call.req.query.empty()) {
-        return ErrorResponse(Error::Make(Issue::kInvalid,
-                                         "PUT on a type needs search criteria (conditional update)"
-                                         " or an id in the URL"),
-                             call.format);
-      }
-      return interaction::ConditionalUpdate(call);
-    }
+    if (Is(call, "PUT")) return Conditional(call, interaction::ConditionalUpdate, "conditional update");
     if (Is(call, "DELETE")) return interaction::ConditionalDelete(call);
-    return NotAllowed(call, "GET, POST, PUT, DELETE");
+    if (Is(call, "PATCH")) return Conditional(call, interaction::ConditionalPatch, "conditional patch");
+    return NotAllowed(call, "GET, POST, PUT, DELETE, PATCH");
   }
   if (seg[1] == "_search" && seg.size() == 2) {
     return Is(call, "POST") || Is(call, "GET") ? interaction::SearchType(call)
@@ -103,7 +105,8 @@ Response RouteType(const Call& call, const std::vector<std::string_view>& seg) {
     if (Is(call, "GET")) return interaction::Read(call);
     if (Is(call, "PUT")) return interaction::Update(call);
     if (Is(call, "DELETE")) return interaction::Delete(call);
-    return NotAllowed(call, "GET, PUT, DELETE");
+    if (Is(call, "PATCH")) return interaction::Patch(call);
+    return NotAllowed(call, "GET, PUT, DELETE, PATCH");
   }
   if (seg.size() == 3 && std::isupper(static_cast<unsigned char>(seg[2][0]))) {
     auto member = call.ctx.model.FindResourceType(seg[2]);

@@ -107,6 +107,10 @@ Result<Negotiated> Negotiate(const Request& req) {
 
 bool IsFhirJsonContentType(std::string_view content_type) { return IsJsonMime(MediaType(content_type)); }
 
+bool IsJsonPatchContentType(std::string_view content_type) {
+  return MediaType(content_type) == "application/json-patch+json";
+}
+
 Result<> RequireFhirJson(const Request& req) {
   std::string_view ct = req.Header("Content-Type");
   if (IsFhirJsonContentType(ct)) return Ok{};

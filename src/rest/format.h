@@ -26,6 +26,8 @@ Result<Negotiated> Negotiate(const Request& req);
 
 // True for the JSON media types a FHIR resource body may be sent as.
 bool IsFhirJsonContentType(std::string_view content_type);
+// True for application/json-patch+json, the media type of a JSON Patch (RFC 6902).
+bool IsJsonPatchContentType(std::string_view content_type);
 // Checks a request body's Content-Type for a FHIR resource: 415 for anything but JSON.
 Result<> RequireFhirJson(const Request& req);
 

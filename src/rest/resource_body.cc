@@ -64,7 +64,11 @@ Expected<IncomingResource, Errors> ParseResource(const Context& ctx, const Reque
 
   auto parsed = json::Parse(text);
   if (!parsed) return One(parsed.error());
-  json::Document doc = std::move(parsed).value();
+  return CheckResource(ctx, url_type, std::move(parsed).value(), std::move(text));
+}
+
+Expected<IncomingResource, Errors> CheckResource(const Context& ctx, const core::ResourceType& url_type,
+                                                 json::Document doc, std::string text) {
   if (!doc.IsObject())
     return One(Error::Make(Issue::kStructure, "The body must be a JSON object (a FHIR resource)"));
   const json::Value* rt = json::Find(doc, "resourceType");

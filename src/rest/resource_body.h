@@ -25,6 +25,11 @@ struct IncomingResource {
 Expected<IncomingResource, Errors> ParseResource(const Context& ctx, const Request& req,
                                                  const core::ResourceType& url_type, std::string_view url_id);
 
+// The checks of ParseResource after the JSON is parsed: a resource of `url_type`, valid for the
+// model. `text` is the JSON `doc` was parsed from (or written from).
+Expected<IncomingResource, Errors> CheckResource(const Context& ctx, const core::ResourceType& url_type,
+                                                 json::Document doc, std::string text);
+
 // The stored form: resourceType, id and meta (versionId and lastUpdated set, other meta kept)
 // first, then every other member of the client's JSON byte-exact but minified.
 std::string StoredJson(const IncomingResource& r, std::string_view id, int64_t version, Micros last_updated);

@@ -31,11 +31,21 @@ Response ReadResponse(const Call& call, const store::Version& v) {
   return res;
 }
 
-Response WriteResponse(const Call& call, int status, const store::Version& v, std::string_view what) {
+Response DeletedResponse(const Call& call, const store::Version& v) {
+  Response res = ErrorResponse(
+      Error::Make(Issue::kDeleted, "Resource " + v.type + "/" + v.id + " was deleted (version " +
+                                       std::to_string(v.version) + ")"),
+      call.format);
+  res.SetHeader("ETag", ETag(v.version));
+  return res;
+}
+
+Response WriteResponse(const Call& call, int status, const store::Version& v, std::string_view what,
+                       bool location) {
   Response res;
   res.status = status;
   SetVersionHeaders(res, v);
-  if (status == 201) res.SetHeader("Location", VersionUrl(call.req, v));
+  if (status == 201 || location) res.SetHeader("Location", VersionUrl(call.req, v));
   switch (call.format.prefer_return) {
     case ReturnPref::kMinimal:
       break;

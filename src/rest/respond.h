@@ -15,7 +15,11 @@ std::string VersionUrl(const Request& req, const store::Version& v);
 
 // A read: the stored bytes, ETag and Last-Modified.
 Response ReadResponse(const Call& call, const store::Version& v);
-// After a write: `status` (200/201), Location for 201, and the body per Prefer.
-Response WriteResponse(const Call& call, int status, const store::Version& v, std::string_view what);
+// 410 Gone for a deleted resource, with the ETag of its deletion.
+Response DeletedResponse(const Call& call, const store::Version& v);
+// After a write: `status` (200/201), Location for 201 (or whenever `location` is set), and the
+// body per Prefer.
+Response WriteResponse(const Call& call, int status, const store::Version& v, std::string_view what,
+                       bool location = false);
 
 }  // namespace kiln::rest

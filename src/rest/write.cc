@@ -56,33 +56,47 @@ Response CreateResource(const Call& call, const IncomingResource& in) {
 }
 
 Response UpdateResource(const Call& call, const IncomingResource& in, const std::string& id) {
+  return WriteNextVersion(
+      call, std::string(in.type.name()), id,
+      [&in](const store::Version&) -> Expected<const IncomingResource*, Errors> { return &in; }, {});
+}
+
+Response WriteNextVersion(const Call& call, const std::string& type, const std::string& id,
+                          const NextContent& next, const NextVersionWrite& how) {
   auto pinned = IfMatch(call.req);
   if (!pinned) return ErrorResponse(pinned.error(), call.format);
-  if (auto usable = CheckDefinition(call, in); !usable) return ErrorResponse(usable.error(), call.format);
-  std::string type(in.type.name());
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = CurrentOrNone(call, type, id);
     if (!cur) return ErrorResponse(cur.error(), call.format);
+    bool created = cur->version == 0 || cur->deleted();
+    if (how.must_exist && cur->version == 0) {
+      return ErrorResponse(Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " is not known"),
+                           call.format);
+    }
+    if (how.must_exist && cur->deleted()) return DeletedResponse(call, *cur);
     if (*pinned && **pinned != cur->version) {
       return ErrorResponse(
           PreconditionFailed("If-Match " + ETag(**pinned) + " does not match the current version " +
                              ETag(cur->version) + " of " + type + "/" + id),
           call.format);
     }
+    auto made = next(*cur);
+    if (!made) return ErrorResponse(made.error(), call.format);
+    const IncomingResource& in = **made;
+    if (auto usable = CheckDefinition(call, in); !usable) return ErrorResponse(usable.error(), call.format);
     store::Version v;
     v.type = type;
     v.id = id;
     v.version = cur->version + 1;
     v.last_updated = std::max(call.ctx.clock.Now(), cur->last_updated + 1);
     v.change = store::Change::kUpdate;  // recorded as the PUT it was, even when it creates
-    bool created = cur->version == 0 || cur->deleted();
     v.json = StoredJson(in, id, v.version, v.last_updated);
     store::WriteOp op{
         v.change, type, id, cur->version, v.version, v.last_updated, v.json, IndexRows(call, in), false};
     auto done = call.ctx.store.Commit(call.req.tenant, {std::move(op)});
     if (done) {
       DefinitionChanged(call, type);
-      return WriteResponse(call, created ? 201 : 200, v, created ? "Created" : "Updated");
+      return WriteResponse(call, created ? 201 : 200, v, created ? "Created" : how.what, how.must_exist);
     }
     if (done.error().issue != Issue::kConflict) return ErrorResponse(done.error(), call.format);
     if (*pinned) return ErrorResponse(PreconditionFailed(done.error().diagnostics), call.format);

@@ -31,7 +31,7 @@ TEST_F(ProtocolTest, WrongContentTypeIs415) {
 }
 
 TEST_F(ProtocolTest, UnsupportedMethodIs405WithAllow) {
-  HttpResponse res = server.Request("PATCH", "Patient");
+  HttpResponse res = server.Request("PATCH", "Patient/_history");
   EXPECT_EQ(res.status, 405);
   EXPECT_FALSE(res.Header("Allow").empty());
   EXPECT_EQ(json::GetString(res.Json(), "resourceType"), "OperationOutcome");

@@ -8,8 +8,9 @@ namespace kiln::rest::interaction {
 
 namespace {
 
-constexpr const char* kTypeInteractions[] = {
-    "read", "vread", "update", "delete", "create", "history-instance", "history-type", "search-type"};
+constexpr const char* kTypeInteractions[] = {"read",       "vread",  "update",           "patch",
+                                             "delete",     "create", "history-instance", "history-type",
+                                             "search-type"};
 
 constexpr const char* kTypeNames[] = {"string",   "token", "reference", "date",   "number",
                                       "quantity", "uri",   "composite", "special"};

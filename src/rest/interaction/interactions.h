@@ -12,6 +12,8 @@ Response VRead(const Call& call);              // GET [type]/[id]/_history/[vid]
 Response Create(const Call& call);             // POST [type]
 Response Update(const Call& call);             // PUT [type]/[id]
 Response ConditionalUpdate(const Call& call);  // PUT [type]?[criteria]
+Response Patch(const Call& call);              // PATCH [type]/[id]
+Response ConditionalPatch(const Call& call);   // PATCH [type]?[criteria]
 Response Delete(const Call& call);             // DELETE [type]/[id]
 Response ConditionalDelete(const Call& call);  // DELETE [type]?[criteria]
 Response History(const Call& call);            // GET [type]/[id]/_history, [type]/_history, _history

@@ -43,14 +43,7 @@ Response RawBinary(const Call& call, const store::Version& v) {
 Response Read(const Call& call) {
   auto v = call.ctx.store.ReadCurrent(call.req.tenant, std::string(call.route.type->name()), call.route.id);
   if (!v) return ErrorResponse(v.error(), call.format);
-  if (v->deleted()) {
-    Response res = ErrorResponse(
-        Error::Make(Issue::kDeleted, "Resource " + v->type + "/" + v->id + " was deleted (version " +
-                                         std::to_string(v->version) + ")"),
-        call.format);
-    res.SetHeader("ETag", ETag(v->version));
-    return res;
-  }
+  if (v->deleted()) return DeletedResponse(call, *v);
   if (NotModified(call.req, *v)) {
     Response res;
     res.status = 304;

@@ -1,0 +1,112 @@
+// patch: hl7.org/fhir/R4/http.html#patch, with conditional patch (PATCH [type]?criteria). The
+// body is a JSON Patch (application/json-patch+json) or a FHIRPath Patch Parameters resource
+// (application/fhir+json, hl7.org/fhir/R4/fhirpatch.html). The patched resource is checked and
+// stored like an update; a result that is not a valid resource of the same type and id is 422.
+#include <optional>
+
+#include "core/json.h"
+#include "core/patch.h"
+#include "rest/interaction/interactions.h"
+#include "rest/outcome.h"
+#include "rest/query.h"
+#include "rest/write.h"
+
+namespace kiln::rest::interaction {
+
+namespace {
+
+enum class PatchFormat { kJsonPatch, kFhirPathPatch };
+
+// The patch document, parsed and checked for its kind before any resource is read.
+struct PatchBody {
+  PatchFormat format;
+  json::Document doc;
+};
+
+Result<PatchBody> ReadPatchBody(const Call& call) {
+  std::string_view ct = call.req.Header("Content-Type");
+  PatchFormat format;
+  if (IsJsonPatchContentType(ct)) {
+    format = PatchFormat::kJsonPatch;
+  } else if (IsFhirJsonContentType(ct)) {
+    format = PatchFormat::kFhirPathPatch;
+  } else {
+    std::string shown = ct.empty() ? std::string("(none)") : std::string(ct);
+    return Error::Make(
+        Issue::kNotSupported,
+        "Unsupported Content-Type " + shown +
+            " for PATCH: send application/json-patch+json (JSON Patch) or application/fhir+json "
+            "(a FHIRPath Patch Parameters resource)",
+        415);
+  }
+  if (call.req.body.empty())
+    return Error::Make(Issue::kInvalid, "The request body is empty; a patch is required");
+  KILN_TRY_ASSIGN(json::Document doc, json::Parse(call.req.body));
+  if (format == PatchFormat::kFhirPathPatch && json::GetString(doc, "resourceType") != "Parameters") {
+    return Error::At(Issue::kInvalid, "resourceType",
+                     "A FHIRPath Patch is a Parameters resource (hl7.org/fhir/R4/fhirpatch.html)");
+  }
+  return PatchBody{format, std::move(doc)};
+}
+
+Errors One(Error e) { return Errors{{std::move(e)}}; }
+
+// A patched resource that is not valid is not a bad request but an unprocessable one.
+Errors Unprocessable(Errors errors) {
+  for (Error& e : errors.items) e.http_status = core::kPatchNotApplicable;
+  return errors;
+}
+
+Response PatchResource(const Call& call, const PatchBody& patch, const std::string& id) {
+  std::string type(call.route.type->name());
+  std::optional<IncomingResource> patched;
+  auto next = [&](const store::Version& cur) -> Expected<const IncomingResource*, Errors> {
+    auto parsed = json::Parse(cur.json);
+    if (!parsed) return One(parsed.error());
+    json::Document doc = std::move(parsed).value();
+    auto applied = patch.format == PatchFormat::kJsonPatch
+                       ? core::ApplyJsonPatch(patch.doc, doc)
+                       : core::ApplyFhirPathPatch(call.ctx.model, patch.doc, doc);
+    if (!applied) return One(std::move(applied).error());
+    if (!doc.IsObject() || json::GetString(doc, "resourceType") != type) {
+      return Unprocessable(One(Error::At(Issue::kInvalid, "resourceType",
+                                         "A patch cannot change the resource type of " + type + "/" + id)));
+    }
+    if (json::GetString(doc, "id") != id) {
+      return Unprocessable(One(Error::At(Issue::kInvalid, type + ".id",
+                                         "A patch cannot change or remove the id of " + type + "/" + id)));
+    }
+    std::string text = json::Write(doc);
+    auto checked = CheckResource(call.ctx, *call.route.type, std::move(doc), std::move(text));
+    if (!checked) return Unprocessable(std::move(checked).error());
+    patched = std::move(checked).value();
+    return &*patched;
+  };
+  return WriteNextVersion(call, type, id, next, {.must_exist = true, .what = "Patched"});
+}
+
+}  // namespace
+
+Response Patch(const Call& call) {
+  auto body = ReadPatchBody(call);
+  if (!body) return ErrorResponse(body.error(), call.format);
+  return PatchResource(call, *body, call.route.id);
+}
+
+Response ConditionalPatch(const Call& call) {
+  auto body = ReadPatchBody(call);
+  if (!body) return ErrorResponse(body.error(), call.format);
+  std::string type(call.route.type->name());
+  auto matches = MatchIds(call, *call.route.type, call.req.query, 2);
+  if (!matches) return ErrorResponse(matches.error(), call.format);
+  if (matches->empty()) {
+    return ErrorResponse(Error::Make(Issue::kNotFound, "The criteria matched no " + type), call.format);
+  }
+  if (matches->size() > 1) {
+    return ErrorResponse(Error::Make(Issue::kDuplicate, "The criteria matched more than one " + type),
+                         call.format);
+  }
+  return PatchResource(call, *body, matches->front());
+}
+
+}  // namespace kiln::rest::interaction
