@@ -134,8 +134,8 @@ Expected<std::vector<PlannedWrite>, Errors> CommitPlanned(const Call& call, cons
       if (w.op) ops.push_back(*w.op);
     }
     if (ops.empty()) return planned;
-    std::vector<std::string> types;
-    for (const auto& op : ops) types.push_back(op.type);
+    std::set<std::string> types;
+    for (const auto& op : ops) types.insert(op.type);
     auto done = call.ctx.store.Commit(call.req.tenant, std::move(ops));
     if (done) {
       for (const std::string& type : types) DefinitionChanged(call, type);
