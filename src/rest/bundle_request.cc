@@ -20,7 +20,7 @@ Result<Ok> SplitUrl(const Call& call, std::string_view url, EntryRequest& e) {
   if (!base.empty() && url.starts_with(base) &&
       (url.size() == base.size() || url[base.size()] == '/' || url[base.size()] == '?')) {
     url.remove_prefix(base.size());
-  } else if (url.find("://") != std::string_view::npos) {
+  } else if (url.substr(0, url.find('?')).find("://") != std::string_view::npos) {
     return Error::Make(Issue::kInvalid, "request.url '" + std::string(url) + "' is not on this server");
   }
   while (url.starts_with('/')) url.remove_prefix(1);
