@@ -10,6 +10,7 @@
 #include <boost/asio.hpp>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -94,40 +95,48 @@ class ProcessTest : public ::testing::Test {
   TempDir dir;
 };
 
+// Runs `clients` threads that each call `write` until the server is gone (`write` returns whether
+// the server acknowledged), and kills the server with SIGKILL mid-stream, with requests in flight,
+// once `enough` writes were acknowledged. Bounded: a server that acknowledges nothing fails the
+// test instead of hanging it.
+void WriteUntilKilled(ServerProcess& server, int clients, size_t enough, const std::function<bool()>& write) {
+  std::atomic<size_t> acknowledged{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < clients; ++t) {
+    threads.emplace_back([&] {
+      while (!stop) {
+        try {
+          if (write()) ++acknowledged;
+        } catch (const std::exception&) {
+          return;  // the server is gone
+        }
+      }
+    });
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline && acknowledged < enough) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  server.Kill(SIGKILL);
+  stop = true;
+  for (auto& t : threads) t.join();
+}
+
 TEST_F(ProcessTest, AcknowledgedWritesSurviveKill9) {
   std::vector<std::string> acknowledged;
   std::mutex mu;
   {
     ServerProcess server(dir.path());
-    std::atomic<bool> stop{false};
-    std::vector<std::thread> clients;
-    for (int t = 0; t < 8; ++t) {
-      clients.emplace_back([&] {
-        while (!stop) {
-          try {
-            HttpResponse res = Send(server.port(), "POST", "/fhir/Observation",
-                                    R"({"resourceType":"Observation","status":"final","code":{"text":"k9"}})",
-                                    {{"Prefer", "return=representation"}});
-            if (res.status == 201) {
-              std::lock_guard lock(mu);
-              acknowledged.emplace_back(json::GetString(res.Json(), "id"));
-            }
-          } catch (const std::exception&) {
-            return;  // the server is gone
-          }
-        }
-      });
-    }
-    // Bounded: a server that acknowledges nothing fails the test instead of hanging it.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    WriteUntilKilled(server, 8, 300, [&] {
+      HttpResponse res = Send(server.port(), "POST", "/fhir/Observation",
+                              R"({"resourceType":"Observation","status":"final","code":{"text":"k9"}})",
+                              {{"Prefer", "return=representation"}});
+      if (res.status != 201) return false;
       std::lock_guard lock(mu);
-      if (acknowledged.size() >= 300) break;
-    }
-    server.Kill(SIGKILL);  // mid-stream: requests are in flight
-    stop = true;
-    for (auto& c : clients) c.join();
+      acknowledged.emplace_back(json::GetString(res.Json(), "id"));
+      return true;
+    });
   }
   ASSERT_GE(acknowledged.size(), 300u);
   ServerProcess restarted(dir.path());
@@ -168,35 +177,15 @@ TEST_F(ProcessTest, TransactionsAreAllOrNothingAcrossKill9) {
   std::mutex mu;
   {
     ServerProcess server(dir.path());
-    std::atomic<bool> stop{false};
-    std::vector<std::thread> clients;
-    for (int t = 0; t < 4; ++t) {
-      clients.emplace_back([&] {
-        while (!stop) {
-          int n = next++;
-          try {
-            HttpResponse res =
-                Send(server.port(), "POST", "/fhir", TaggedTransaction(std::to_string(n), kSize),
-                     {{"Prefer", "return=minimal"}});
-            if (res.status == 200) {
-              std::lock_guard lock(mu);
-              acknowledged.push_back(n);
-            }
-          } catch (const std::exception&) {
-            return;  // the server is gone
-          }
-        }
-      });
-    }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    WriteUntilKilled(server, 4, 8, [&] {
+      int n = next++;
+      HttpResponse res = Send(server.port(), "POST", "/fhir", TaggedTransaction(std::to_string(n), kSize),
+                              {{"Prefer", "return=minimal"}});
+      if (res.status != 200) return false;
       std::lock_guard lock(mu);
-      if (acknowledged.size() >= 8) break;
-    }
-    server.Kill(SIGKILL);  // transactions are in flight on every client
-    stop = true;
-    for (auto& c : clients) c.join();
+      acknowledged.push_back(n);
+      return true;
+    });
   }
   ASSERT_GE(acknowledged.size(), 8u);
   ServerProcess restarted(dir.path());
