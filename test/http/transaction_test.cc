@@ -3,11 +3,14 @@
 // Bundle, the response Bundle, and where errors are reported.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "support/test_server.h"
 
@@ -438,6 +441,47 @@ TEST_F(TransactionTest, PreferReturnShapesTheResponseEntriesAsForSingleInteracti
   EXPECT_EQ(json::Find(outcome, "resource"), nullptr);
   EXPECT_EQ(json::GetString(*json::Find(*json::Find(outcome, "response"), "outcome"), "resourceType"),
             "OperationOutcome");
+}
+
+TEST_F(TransactionTest, ConcurrentTransactionsOnOneResourceAreAllOrNothing) {
+  ASSERT_EQ(server.Put("Patient/shared", PatientWith("shared", "shared")).status, 201);
+  std::atomic<int> committed{0}, conflicts{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        std::string tag = std::to_string(t) + "-" + std::to_string(i);
+        HttpResponse res = PostBundle(
+            Bundle("transaction", {Entry("PUT", "Patient/shared", PatientWith("shared-" + tag, "shared")),
+                                   Entry("POST", "Observation", ObservationAbout("Patient/shared", tag))}));
+        ++(res.status == 200 ? committed : res.status == 409 ? conflicts : other);
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GT(committed.load(), 0);
+  // Every committed transaction wrote both its entries; a transaction given up on wrote neither.
+  EXPECT_EQ(server.Get("Patient/shared").Header("ETag"),
+            "W/\"" + std::to_string(1 + committed.load()) + "\"");
+  EXPECT_EQ(Count("Observation"), committed.load());
+}
+
+TEST_F(TransactionTest, HeadAndConditionalReadEntries) {
+  std::string id = server.Create("Patient", PatientWith("head"));
+  HttpResponse res =
+      PostBundle(Bundle("batch", {Entry("HEAD", "Patient/" + id),
+                                  Entry("GET", "Patient/" + id, "", "", R"(,"ifNoneMatch":"W/\"1\"")"),
+                                  Entry("GET", "Patient/" + id, "", "", R"(,"ifNoneMatch":"W/\"0\"")")}));
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto entries = Entries(res.Json());
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(Status(*entries[0]), "200 OK");
+  EXPECT_EQ(json::Find(*entries[0], "resource"), nullptr);
+  EXPECT_EQ(json::GetString(*json::Find(*entries[0], "response"), "etag"), "W/\"1\"");
+  EXPECT_EQ(Status(*entries[1]), "304 Not Modified");
+  EXPECT_EQ(Status(*entries[2]), "200 OK");
+  EXPECT_EQ(json::GetString(*json::Find(*entries[2], "resource"), "id"), id);
 }
 
 TEST_F(TransactionTest, CapabilityStatementDeclaresBatchAndTransaction) {
