@@ -86,6 +86,9 @@ Result<std::string> RewriteStrings(std::string_view s, const StringRewrite& rewr
 std::optional<std::string> LocalUrlReplacement(std::string_view key, std::string_view raw,
                                                const LocalUrls& urls) {
   if (key == "div") return RewriteNarrative(raw, urls);
+  // Identifier.value and ContactPoint.value are strings, which the rules leave alone: a document's
+  // masterIdentifier often is its own urn:uuid, and must stay that.
+  if (key == "value") return std::nullopt;
   auto it = urls.find(raw);
   if (it == urls.end()) return std::nullopt;
   return it->second;

@@ -28,7 +28,9 @@ Result<std::string> RewriteStrings(std::string_view json, const StringRewrite& r
 
 // The replacement of one string value under the transaction rules (hl7.org/fhir/R4/http.html#
 // trules): a value equal to a local URL (a reference, or an element of type uri, url, oid or
-// uuid), and in narrative (`div`) the src and href attributes naming one.
+// uuid), and in narrative (`div`) the src and href attributes naming one. Works from member
+// names, not element types: a `value` member (Identifier.value, ContactPoint.value: strings) is
+// never rewritten, and a canonical element equal to a fullUrl is.
 std::optional<std::string> LocalUrlReplacement(std::string_view key, std::string_view raw,
                                                const LocalUrls& urls);
 

@@ -92,7 +92,9 @@ TEST_F(TransactionTest, DocumentBinaryAndDocumentReferenceReferToEachOtherByUrnU
                        R"("securityContext":{"reference":")" +
                        docref_urn + R"("}})";
   std::string docref =
-      R"({"resourceType":"DocumentReference","status":"current",)"
+      R"({"resourceType":"DocumentReference","masterIdentifier":{"system":"urn:ietf:rfc:3986","value":")" +
+      docref_urn +
+      R"("},"status":"current",)"
       R"("text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><a href=\")" +
       binary_urn + R"(\">the document</a><img src=')" + binary_urn +
       R"('/></div>"},"content":[{"attachment":{"contentType":"text/plain","url":")" + binary_urn + R"("}}]})";
@@ -122,6 +124,8 @@ TEST_F(TransactionTest, DocumentBinaryAndDocumentReferenceReferToEachOtherByUrnU
   EXPECT_NE(div.find("href=\"" + binary_ref + "\""), std::string::npos) << div;
   EXPECT_NE(div.find("src='" + binary_ref + "'"), std::string::npos) << div;
   EXPECT_EQ(div.find("urn:uuid"), std::string::npos) << div;
+  // An identifier is a string, not a reference: it keeps the urn.
+  EXPECT_EQ(json::GetString(*json::Find(stored_doc, "masterIdentifier"), "value"), docref_urn);
   auto stored_binary = server.Get(binary_ref, {{"Accept", "application/fhir+json"}}).Json();
   EXPECT_EQ(json::GetString(*json::Find(stored_binary, "securityContext"), "reference"), docref_ref);
   // The rewritten reference is indexed: the DocumentReference is found through its Binary.
