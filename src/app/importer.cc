@@ -7,6 +7,7 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "rest/reference_rewrite.h"
 
 namespace kiln::app {
 
@@ -19,9 +20,10 @@ struct Item {
 };
 
 // Bundle entries with "urn:uuid:" fullUrls reference each other by those URNs. Each such
-// resource is stored under the UUID as its id, and references are rewritten to "Type/uuid".
+// resource is stored under the UUID as its id (a transaction would assign new ids; importing the
+// same files twice updates the same resources), and references are rewritten to "Type/uuid".
 void CollectBundle(const std::string& file, std::string text, std::vector<Item>& out) {
-  std::vector<std::pair<std::string, std::string>> rewrites;
+  rest::LocalUrls urls;
   std::vector<std::string> entry_uuid;  // per entry: the UUID of its urn:uuid fullUrl, or ""
   for (const auto& m : json::TopLevelMembers(text)) {
     if (m.key != "entry") continue;
@@ -37,14 +39,11 @@ void CollectBundle(const std::string& file, std::string text, std::vector<Item>&
       if (!doc) continue;
       std::string type(json::GetString(*doc, "resourceType"));
       entry_uuid.back() = std::string(full_url.substr(10, full_url.size() - 11));
-      rewrites.emplace_back(std::string(full_url), "\"" + type + "/" + entry_uuid.back() + "\"");
+      urls[std::string(full_url.substr(1, full_url.size() - 2))] = type + "/" + entry_uuid.back();
     }
   }
-  for (const auto& [from, to] : rewrites) {
-    for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
-      text.replace(pos, from.size(), to);
-    }
-  }
+  // The same rewriting as a transaction's (references, uri elements and narrative links).
+  text = rest::RewriteLocalUrls(text, urls);
   for (const auto& m : json::TopLevelMembers(text)) {
     if (m.key != "entry") continue;
     size_t index = 0;

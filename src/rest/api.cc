@@ -7,6 +7,7 @@
 #include "rest/interaction/interactions.h"
 #include "rest/outcome.h"
 #include "rest/rest.h"
+#include "rest/router.h"
 
 namespace kiln::rest {
 
@@ -47,9 +48,7 @@ Response RouteBase(const Call& call, const std::vector<std::string_view>& seg) {
   if (seg.empty()) {
     if (Is(call, "GET")) return interaction::SearchSystem(call);
     if (Is(call, "POST")) {
-      return ErrorResponse(
-          Error::Make(Issue::kNotSupported, "Batch and transaction are not implemented yet", 501),
-          call.format);
+      return interaction::BundlePost(call);
     }
     return NotAllowed(call, "GET, POST");
   }
@@ -140,21 +139,24 @@ Result<Ok> Api::LoadDefinitions(const store::TenantId& tenant) const {
   return LoadCustomSearchParameters(ctx, tenant);
 }
 
-Response Api::Handle(const Request& req) const {
-  Context ctx{model_, registry_, store_, clock_, options_, started_};
-  auto format = Negotiate(req);
-  if (!format) return ErrorResponse(format.error());
-  Call call{ctx, req, Route{}, *format};
-
-  std::vector<std::string_view> seg = Segments(req.path);
+Response RouteRequest(const Call& request) {
+  Call call = request;
+  std::vector<std::string_view> seg = Segments(call.req.path);
   if (seg.empty() || !std::isupper(static_cast<unsigned char>(seg[0][0]))) return RouteBase(call, seg);
-  auto type = model_.FindResourceType(seg[0]);
+  auto type = call.ctx.model.FindResourceType(seg[0]);
   if (!type) return NotFound(call, "Unknown resource type '" + std::string(seg[0]) + "'");
   call.route.type = *type;
   if (seg.size() >= 2 && !seg[1].starts_with("_") && !seg[1].starts_with("$"))
     call.route.id = std::string(seg[1]);
   if (seg.size() == 4) call.route.version = std::string(seg[3]);
   return RouteType(call, seg);
+}
+
+Response Api::Handle(const Request& req) const {
+  Context ctx{model_, registry_, store_, clock_, options_, started_};
+  auto format = Negotiate(req);
+  if (!format) return ErrorResponse(format.error());
+  return RouteRequest(Call{ctx, req, Route{}, *format});
 }
 
 }  // namespace kiln::rest

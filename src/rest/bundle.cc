@@ -52,6 +52,10 @@ void BundleWriter::AddEntry(const BundleEntry& e) {
     sep();
     entries_ += R"("response":{"status":)";
     json::AppendQuoted(entries_, e.response_status);
+    if (!e.response_location.empty()) {
+      entries_ += R"(,"location":)";
+      json::AppendQuoted(entries_, e.response_location);
+    }
     if (!e.response_etag.empty()) {
       entries_ += R"(,"etag":)";
       json::AppendQuoted(entries_, e.response_etag);
@@ -59,6 +63,10 @@ void BundleWriter::AddEntry(const BundleEntry& e) {
     if (e.response_last_modified) {
       entries_ += R"(,"lastModified":)";
       json::AppendQuoted(entries_, FormatInstant(*e.response_last_modified));
+    }
+    if (!e.response_outcome.empty()) {
+      entries_ += R"(,"outcome":)";
+      entries_ += e.response_outcome;
     }
     entries_.push_back('}');
   }

@@ -17,8 +17,9 @@ struct BundleEntry {
   std::string resource;                     // raw resource JSON, empty for none
   std::string search_mode;                  // "match", "include", "outcome" or empty
   std::string request_method, request_url;  // history
-  std::string response_status, response_etag;
+  std::string response_status, response_location, response_etag;
   std::optional<Micros> response_last_modified;
+  std::string response_outcome;  // raw OperationOutcome JSON, empty for none
 };
 
 class BundleWriter {

@@ -31,6 +31,11 @@ Params ParseQueryString(std::string_view query) {
   return params;
 }
 
+Params ParseIfNoneExist(std::string_view criteria) {
+  if (size_t q = criteria.find('?'); q != std::string_view::npos) criteria.remove_prefix(q + 1);
+  return ParseQueryString(criteria);
+}
+
 search::Handling HandlingFrom(const Request& req) {
   return req.Header("Prefer").find("handling=strict") != std::string_view::npos ? search::Handling::kStrict
                                                                                 : search::Handling::kLenient;
@@ -59,6 +64,20 @@ Result<std::vector<std::string>> MatchIds(const Call& call, const core::Resource
   std::vector<std::string> ids;
   for (const auto& v : page.items) ids.push_back(v.id);
   return ids;
+}
+
+Result<std::optional<std::string>> MatchOne(const Call& call, const core::ResourceType& type,
+                                            const Params& criteria, std::string_view what,
+                                            const std::set<std::string>& exclude) {
+  KILN_TRY_ASSIGN(std::vector<std::string> ids,
+                  MatchIds(call, type, criteria, 2 + static_cast<int>(exclude.size())));
+  std::erase_if(ids, [&](const std::string& id) { return exclude.contains(id); });
+  if (ids.size() > 1) {
+    return Error::Make(Issue::kDuplicate,
+                       std::string(what) + " matched more than one " + std::string(type.name()));
+  }
+  if (ids.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(ids.front());
 }
 
 }  // namespace kiln::rest

@@ -3,6 +3,8 @@
 // ignore a parameter they do not understand.
 #pragma once
 
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,11 +18,22 @@ using Params = search::Params;
 // Parses "a=1&b=c%20d" (form encoding: '+' is a space).
 Params ParseQueryString(std::string_view query);
 
+// The criteria of If-None-Exist (or a Bundle entry's request.ifNoneExist): a query string,
+// optionally written as "[type]?query".
+Params ParseIfNoneExist(std::string_view criteria);
+
 // `Prefer: handling=strict|lenient` (hl7.org/fhir/R4/search.html#errors); lenient by default.
 search::Handling HandlingFrom(const Request& req);
 
 // Runs a conditional interaction's criteria: the ids of the current matches (at most `limit`).
 Result<std::vector<std::string>> MatchIds(const Call& call, const core::ResourceType& type,
                                           const Params& criteria, int limit);
+
+// The one current match of a conditional interaction's criteria, nullopt for none; several
+// matches are 412 (kDuplicate), `what` naming the criteria in the message. Ids in `exclude` do
+// not count (resources a transaction deletes before it evaluates the criteria).
+Result<std::optional<std::string>> MatchOne(const Call& call, const core::ResourceType& type,
+                                            const Params& criteria, std::string_view what,
+                                            const std::set<std::string>& exclude = {});
 
 }  // namespace kiln::rest

@@ -61,7 +61,11 @@ Expected<IncomingResource, Errors> ParseResource(const Context& ctx, const Reque
   }
   if (text.empty())
     return One(Error::Make(Issue::kInvalid, "The request body is empty; a resource is required"));
+  return ParseResourceText(ctx, std::move(text), url_type);
+}
 
+Expected<IncomingResource, Errors> ParseResourceText(const Context& ctx, std::string text,
+                                                     const core::ResourceType& url_type) {
   auto parsed = json::Parse(text);
   if (!parsed) return One(parsed.error());
   return CheckResource(ctx, url_type, std::move(parsed).value(), std::move(text));
@@ -89,6 +93,20 @@ Expected<IncomingResource, Errors> CheckResource(const Context& ctx, const core:
   Errors problems = core::Validate(ctx.model, *type, doc);
   if (!problems.items.empty()) return problems;
   return IncomingResource{*type, std::move(doc), std::move(text)};
+}
+
+Result<Ok> CheckBodyId(const IncomingResource& in, std::string_view id) {
+  std::string type(in.type.name());
+  std::string_view body_id = json::GetString(in.doc, "id");
+  if (body_id.empty()) {
+    return Error::At(Issue::kRequired, type + ".id", "An update must carry the resource id in the body");
+  }
+  if (body_id != id) {
+    return Error::At(Issue::kInvalid, type + ".id",
+                     "The id in the body ('" + std::string(body_id) + "') differs from the URL ('" +
+                         std::string(id) + "')");
+  }
+  return Ok{};
 }
 
 std::string StoredJson(const IncomingResource& r, std::string_view id, int64_t version, Micros last_updated) {

@@ -24,6 +24,12 @@ struct IncomingResource {
 // `url_id` is the id in the URL of an update, empty for a create.
 Expected<IncomingResource, Errors> ParseResource(const Context& ctx, const Request& req,
                                                  const core::ResourceType& url_type, std::string_view url_id);
+// The JSON half of ParseResource: `text` must be a valid resource of `url_type`. Bundle entries,
+// which carry their resources as JSON, go through this directly.
+Expected<IncomingResource, Errors> ParseResourceText(const Context& ctx, std::string text,
+                                                     const core::ResourceType& url_type);
+// An update must carry the id of its URL in the body (400 when it is missing or differs).
+Result<Ok> CheckBodyId(const IncomingResource& in, std::string_view id);
 
 // The checks of ParseResource after the JSON is parsed: a resource of `url_type`, valid for the
 // model. `text` is the JSON `doc` was parsed from (or written from).

@@ -2,6 +2,7 @@
 
 #include "rest/definitions.h"
 #include "rest/outcome.h"
+#include "rest/query.h"
 #include "rest/respond.h"
 
 namespace kiln::rest {
@@ -15,15 +16,6 @@ Error PreconditionFailed(std::string message) {
   return Error::Make(Issue::kConflict, std::move(message), 412);
 }
 
-// The version If-Match pins, if any. An unparseable If-Match is a 400.
-Result<std::optional<int64_t>> IfMatch(const Request& req) {
-  std::string_view h = req.Header("If-Match");
-  if (h.empty()) return std::optional<int64_t>();
-  auto v = ParseETag(h);
-  if (!v) return Error::Make(Issue::kInvalid, "If-Match must be a version ETag such as W/\"3\"");
-  return std::optional<int64_t>(*v);
-}
-
 // The current version number, 0 when the resource never existed.
 Result<store::Version> CurrentOrNone(const Call& call, const std::string& type, const std::string& id) {
   auto cur = call.ctx.store.ReadCurrent(call.req.tenant, type, id);
@@ -31,110 +23,204 @@ Result<store::Version> CurrentOrNone(const Call& call, const std::string& type, 
   return cur;
 }
 
-// The search index rows of the version being written.
-std::vector<store::IndexEntry> IndexRows(const Call& call, const IncomingResource& in) {
-  return search::Extract(call.ctx.registry, call.ctx.model, in.type, in.doc, call.req.base_url);
+Result<Ok> CheckPinned(std::optional<int64_t> pinned, const store::Version& cur, const std::string& type,
+                       const std::string& id) {
+  if (pinned && *pinned != cur.version) {
+    return PreconditionFailed("If-Match " + ETag(*pinned) + " does not match the current version " +
+                              ETag(cur.version) + " of " + type + "/" + id);
+  }
+  return Ok{};
+}
+
+// A version of `in` as stored, with the op that stores it on top of `base_version`.
+PlannedWrite Planned(const Call& call, const IncomingResource& in, const std::string& id,
+                     store::Change change, int64_t base_version, Micros now) {
+  PlannedWrite w;
+  store::Version& v = w.version;
+  v.type = std::string(in.type.name());
+  v.id = id;
+  v.version = base_version + 1;
+  v.last_updated = now;
+  v.change = change;
+  v.json = StoredJson(in, id, v.version, now);
+  w.op = store::WriteOp{
+      change,    v.type,
+      id,        base_version,
+      v.version, now,
+      v.json,    search::Extract(call.ctx.registry, call.ctx.model, in.type, in.doc, call.req.base_url),
+      false};
+  return w;
+}
+
+Errors One(Error e) { return Errors{{std::move(e)}}; }
+
+// Commits one planned write, as a single interaction does.
+Response CommitOne(const Call& call, const std::function<Result<PlannedWrite>()>& plan) {
+  auto done = CommitPlanned(call, [&]() -> Expected<std::vector<PlannedWrite>, Errors> {
+    auto w = plan();
+    if (!w) return One(std::move(w).error());
+    std::vector<PlannedWrite> out;
+    out.push_back(std::move(w).value());
+    return out;
+  });
+  if (!done) return ErrorResponse(done.error(), call.format);
+  return PlannedResponse(call, done->front());
+}
+
+Result<std::optional<int64_t>> IfMatchHeader(const Request& req) {
+  return ParseIfMatch(req.Header("If-Match"));
 }
 
 }  // namespace
 
+Result<std::optional<int64_t>> ParseIfMatch(std::string_view etag) {
+  if (etag.empty()) return std::optional<int64_t>();
+  auto v = ParseETag(etag);
+  if (!v) return Error::Make(Issue::kInvalid, "If-Match must be a version ETag such as W/\"3\"");
+  return std::optional<int64_t>(*v);
+}
+
+Result<PlannedWrite> PlanCreate(const Call& call, const IncomingResource& in, const std::string& id,
+                                Micros now) {
+  KILN_TRY(CheckDefinition(call, in));
+  PlannedWrite w = Planned(call, in, id, store::Change::kCreate, 0, now);
+  w.status = 201;
+  w.what = "Created";
+  return w;
+}
+
+Result<PlannedWrite> PlanUpdate(const Call& call, const IncomingResource& in, const std::string& id,
+                                std::optional<int64_t> pinned, Micros now) {
+  KILN_TRY(CheckDefinition(call, in));
+  std::string type(in.type.name());
+  KILN_TRY_ASSIGN(store::Version cur, CurrentOrNone(call, type, id));
+  KILN_TRY(CheckPinned(pinned, cur, type, id));
+  // Recorded as the PUT it was, even when it creates.
+  PlannedWrite w =
+      Planned(call, in, id, store::Change::kUpdate, cur.version, std::max(now, cur.last_updated + 1));
+  bool created = cur.version == 0 || cur.deleted();
+  w.status = created ? 201 : 200;
+  w.what = created ? "Created" : "Updated";
+  return w;
+}
+
+Result<PlannedWrite> PlanDelete(const Call& call, const std::string& type, const std::string& id,
+                                std::optional<int64_t> pinned, Micros now) {
+  KILN_TRY_ASSIGN(store::Version cur, CurrentOrNone(call, type, id));
+  KILN_TRY(CheckPinned(pinned, cur, type, id));
+  PlannedWrite w;
+  w.status = 204;
+  w.what = "Deleted";
+  w.version = cur;
+  w.version.type = type;
+  w.version.id = id;
+  // Nothing to delete: the spec's "or if the resource does not exist at all".
+  if (cur.version == 0 || cur.deleted()) return w;
+  w.version.version = cur.version + 1;
+  w.version.last_updated = std::max(now, cur.last_updated + 1);
+  w.version.change = store::Change::kDelete;
+  w.version.json.clear();
+  w.op = store::WriteOp{store::Change::kDelete, type, id, cur.version, w.version.version,
+                        w.version.last_updated, "",   {}, false};
+  return w;
+}
+
+Expected<std::vector<PlannedWrite>, Errors> CommitPlanned(const Call& call, const Planner& plan) {
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto planned = plan();
+    if (!planned) return std::move(planned).error();
+    std::vector<store::WriteOp> ops;
+    for (const PlannedWrite& w : *planned) {
+      if (w.op) ops.push_back(*w.op);
+    }
+    if (ops.empty()) return planned;
+    std::set<std::string> types;
+    for (const auto& op : ops) types.insert(op.type);
+    auto done = call.ctx.store.Commit(call.req.tenant, std::move(ops));
+    if (done) {
+      for (const std::string& type : types) DefinitionChanged(call, type);
+      return planned;
+    }
+    if (done.error().issue != Issue::kConflict) return One(std::move(done).error());
+  }
+  return One(Error::Make(Issue::kConflict, "Too many concurrent updates of the same resources"));
+}
+
+Response PlannedResponse(const Call& call, const PlannedWrite& w) {
+  if (w.status != 204) return WriteResponse(call, w.status, w.version, w.what);
+  Response res;
+  res.status = 204;
+  if (w.version.version != 0) res.SetHeader("ETag", ETag(w.version.version));
+  return res;
+}
+
+Result<std::string> ConditionalUpdateTarget(const Call& call, const core::ResourceType& type,
+                                            const search::Params& criteria, std::string_view body_id,
+                                            const std::set<std::string>& exclude) {
+  KILN_TRY_ASSIGN(std::optional<std::string> match, MatchOne(call, type, criteria, "The criteria", exclude));
+  if (!match) return std::string(body_id);  // update as create, or a create when empty
+  if (!body_id.empty() && body_id != *match) {
+    return Error::At(Issue::kInvalid, std::string(type.name()) + ".id",
+                     "The id in the body ('" + std::string(body_id) +
+                         "') differs from the matching resource ('" + *match + "')");
+  }
+  return *match;
+}
+
 Response CreateResource(const Call& call, const IncomingResource& in) {
-  if (auto usable = CheckDefinition(call, in); !usable) return ErrorResponse(usable.error(), call.format);
-  store::Version v;
-  v.type = std::string(in.type.name());
-  v.last_updated = call.ctx.clock.Now();
-  v.id = NewResourceId(v.last_updated);
-  v.version = 1;
-  v.change = store::Change::kCreate;
-  v.json = StoredJson(in, v.id, v.version, v.last_updated);
-  store::WriteOp op{store::Change::kCreate, v.type, v.id, 0, 1, v.last_updated, v.json,
-                    IndexRows(call, in),    false};
-  auto done = call.ctx.store.Commit(call.req.tenant, {std::move(op)});
-  if (!done) return ErrorResponse(done.error(), call.format);
-  DefinitionChanged(call, v.type);
-  return WriteResponse(call, 201, v, "Created");
+  return CommitOne(call, [&]() -> Result<PlannedWrite> {
+    Micros now = call.ctx.clock.Now();
+    return PlanCreate(call, in, NewResourceId(now), now);
+  });
 }
 
 Response UpdateResource(const Call& call, const IncomingResource& in, const std::string& id) {
-  return WriteNextVersion(
-      call, std::string(in.type.name()), id,
-      [&in](const store::Version&) -> Expected<const IncomingResource*, Errors> { return &in; }, {});
+  auto pinned = IfMatchHeader(call.req);
+  if (!pinned) return ErrorResponse(pinned.error(), call.format);
+  return CommitOne(call, [&] { return PlanUpdate(call, in, id, *pinned, call.ctx.clock.Now()); });
 }
 
 Response WriteNextVersion(const Call& call, const std::string& type, const std::string& id,
                           const NextContent& next, const NextVersionWrite& how) {
-  auto pinned = IfMatch(call.req);
+  auto pinned = IfMatchHeader(call.req);
   if (!pinned) return ErrorResponse(pinned.error(), call.format);
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+  std::optional<store::Version> deleted;  // set when the resource must exist but was deleted (410)
+  auto done = CommitPlanned(call, [&]() -> Expected<std::vector<PlannedWrite>, Errors> {
     auto cur = CurrentOrNone(call, type, id);
-    if (!cur) return ErrorResponse(cur.error(), call.format);
-    bool created = cur->version == 0 || cur->deleted();
+    if (!cur) return One(std::move(cur).error());
     if (how.must_exist && cur->version == 0) {
-      return ErrorResponse(Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " is not known"),
-                           call.format);
+      return One(Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " is not known"));
     }
-    if (how.must_exist && cur->deleted()) return DeletedResponse(call, *cur);
-    if (*pinned && **pinned != cur->version) {
-      return ErrorResponse(
-          PreconditionFailed("If-Match " + ETag(**pinned) + " does not match the current version " +
-                             ETag(cur->version) + " of " + type + "/" + id),
-          call.format);
+    if (how.must_exist && cur->deleted()) {
+      deleted = *cur;
+      return One(Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " was deleted", 410));
     }
+    if (auto ok = CheckPinned(*pinned, *cur, type, id); !ok) return One(std::move(ok).error());
+    // Made from what is current now: after a concurrent write, a patch applies to the new version.
     auto made = next(*cur);
-    if (!made) return ErrorResponse(made.error(), call.format);
+    if (!made) return std::move(made).error();
     const IncomingResource& in = **made;
-    if (auto usable = CheckDefinition(call, in); !usable) return ErrorResponse(usable.error(), call.format);
-    store::Version v;
-    v.type = type;
-    v.id = id;
-    v.version = cur->version + 1;
-    v.last_updated = std::max(call.ctx.clock.Now(), cur->last_updated + 1);
-    v.change = store::Change::kUpdate;  // recorded as the PUT it was, even when it creates
-    v.json = StoredJson(in, id, v.version, v.last_updated);
-    store::WriteOp op{
-        v.change, type, id, cur->version, v.version, v.last_updated, v.json, IndexRows(call, in), false};
-    auto done = call.ctx.store.Commit(call.req.tenant, {std::move(op)});
-    if (done) {
-      DefinitionChanged(call, type);
-      return WriteResponse(call, created ? 201 : 200, v, created ? "Created" : how.what, how.must_exist);
-    }
-    if (done.error().issue != Issue::kConflict) return ErrorResponse(done.error(), call.format);
-    if (*pinned) return ErrorResponse(PreconditionFailed(done.error().diagnostics), call.format);
-  }
-  return ErrorResponse(Error::Make(Issue::kConflict, "Too many concurrent updates of " + type + "/" + id),
-                       call.format);
+    if (auto usable = CheckDefinition(call, in); !usable) return One(std::move(usable).error());
+    bool created = cur->version == 0 || cur->deleted();
+    // Recorded as the PUT it was, even when it creates.
+    PlannedWrite w = Planned(call, in, id, store::Change::kUpdate, cur->version,
+                             std::max(call.ctx.clock.Now(), cur->last_updated + 1));
+    w.status = created ? 201 : 200;
+    w.what = created ? "Created" : std::string(how.what);
+    std::vector<PlannedWrite> out;
+    out.push_back(std::move(w));
+    return out;
+  });
+  if (deleted) return DeletedResponse(call, *deleted);
+  if (!done) return ErrorResponse(done.error(), call.format);
+  const PlannedWrite& w = done->front();
+  return WriteResponse(call, w.status, w.version, w.what, how.must_exist);
 }
 
 Response DeleteResource(const Call& call, const std::string& type, const std::string& id) {
-  auto pinned = IfMatch(call.req);
+  auto pinned = IfMatchHeader(call.req);
   if (!pinned) return ErrorResponse(pinned.error(), call.format);
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    auto cur = CurrentOrNone(call, type, id);
-    if (!cur) return ErrorResponse(cur.error(), call.format);
-    if (*pinned && **pinned != cur->version) {
-      return ErrorResponse(PreconditionFailed("If-Match " + ETag(**pinned) +
-                                              " does not match the current version of " + type + "/" + id),
-                           call.format);
-    }
-    Response res;
-    res.status = 204;
-    if (cur->version == 0 || cur->deleted()) {
-      if (cur->version != 0) res.SetHeader("ETag", ETag(cur->version));
-      return res;  // nothing to delete: the spec's "or if the resource does not exist at all"
-    }
-    Micros now = std::max(call.ctx.clock.Now(), cur->last_updated + 1);
-    store::WriteOp op{store::Change::kDelete, type, id, cur->version, cur->version + 1, now, "", {}, false};
-    auto done = call.ctx.store.Commit(call.req.tenant, {std::move(op)});
-    if (done) {
-      DefinitionChanged(call, type);
-      res.SetHeader("ETag", ETag(cur->version + 1));
-      return res;
-    }
-    if (done.error().issue != Issue::kConflict) return ErrorResponse(done.error(), call.format);
-    if (*pinned) return ErrorResponse(PreconditionFailed(done.error().diagnostics), call.format);
-  }
-  return ErrorResponse(Error::Make(Issue::kConflict, "Too many concurrent updates of " + type + "/" + id),
-                       call.format);
+  return CommitOne(call, [&] { return PlanDelete(call, type, id, *pinned, call.ctx.clock.Now()); });
 }
 
 }  // namespace kiln::rest

@@ -1,15 +1,57 @@
-// The write paths shared by create, update, their conditional forms and delete: assigning the
-// next version, building the stored bytes, committing, and retrying when another request
-// wrote the same resource in between (unless the client pinned a version with If-Match).
+// The write paths shared by create, update, their conditional forms, delete, and the entries
+// of batches and transactions: planning a write (assigning the next version, building the
+// stored bytes and index rows, checking If-Match), committing planned writes together, and
+// planning again when another request wrote one of the same resources in between.
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "rest/context.h"
 #include "rest/resource_body.h"
 
 namespace kiln::rest {
+
+// One write ready to commit, and what to answer once it is committed.
+struct PlannedWrite {
+  std::optional<store::WriteOp> op;  // nullopt: nothing to write (deleting what is not there)
+  store::Version version;            // the version written; for nothing written, the current one
+  int status = 200;                  // 201 created, 200 updated, 204 deleted or nothing to delete
+  std::string what;                  // "Created", "Updated", ... for Prefer: return=OperationOutcome
+};
+
+// The version an If-Match header or a Bundle entry's request.ifMatch pins, if any (400 when it is
+// not a version ETag).
+Result<std::optional<int64_t>> ParseIfMatch(std::string_view etag);
+
+// A create of `in` under the new id `id`, stored at `now`.
+Result<PlannedWrite> PlanCreate(const Call& call, const IncomingResource& in, const std::string& id,
+                                Micros now);
+// The next version of `id` (creating it if it does not exist); 412 when `pinned` is not current.
+Result<PlannedWrite> PlanUpdate(const Call& call, const IncomingResource& in, const std::string& id,
+                                std::optional<int64_t> pinned, Micros now);
+// A logical delete of `id`; nothing to write when it does not exist or is deleted already.
+Result<PlannedWrite> PlanDelete(const Call& call, const std::string& type, const std::string& id,
+                                std::optional<int64_t> pinned, Micros now);
+
+// Plans with `plan` and commits every write it planned in one store commit (all or nothing).
+// When another request wrote one of the resources between planning and committing, plans again,
+// since the plan was built on versions that are no longer current; after a few attempts, 409.
+using Planner = std::function<Expected<std::vector<PlannedWrite>, Errors>()>;
+Expected<std::vector<PlannedWrite>, Errors> CommitPlanned(const Call& call, const Planner& plan);
+
+// The response a single interaction gives for a committed write (status, ETag, Location, body).
+Response PlannedResponse(const Call& call, const PlannedWrite& w);
+
+// The id a conditional update writes to: the one current match of `criteria`, else the body's
+// id (update as create), else "" (a create with a server-assigned id). 412 for several matches,
+// 400 when the body's id differs from the match. Ids in `exclude` do not match.
+Result<std::string> ConditionalUpdateTarget(const Call& call, const core::ResourceType& type,
+                                            const search::Params& criteria, std::string_view body_id,
+                                            const std::set<std::string>& exclude = {});
 
 // Stores `in` as a new resource with a server-assigned id (201).
 Response CreateResource(const Call& call, const IncomingResource& in);

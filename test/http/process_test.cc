@@ -10,7 +10,9 @@
 #include <boost/asio.hpp>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "support/test_server.h"
@@ -93,46 +95,116 @@ class ProcessTest : public ::testing::Test {
   TempDir dir;
 };
 
+// Runs `clients` threads that each call `write` until the server is gone (`write` returns whether
+// the server acknowledged), and kills the server with SIGKILL mid-stream, with requests in flight,
+// once `enough` writes were acknowledged. Bounded: a server that acknowledges nothing fails the
+// test instead of hanging it.
+void WriteUntilKilled(ServerProcess& server, int clients, size_t enough, const std::function<bool()>& write) {
+  std::atomic<size_t> acknowledged{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < clients; ++t) {
+    threads.emplace_back([&] {
+      while (!stop) {
+        try {
+          if (write()) ++acknowledged;
+        } catch (const std::exception&) {
+          return;  // the server is gone
+        }
+      }
+    });
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline && acknowledged < enough) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  server.Kill(SIGKILL);
+  stop = true;
+  for (auto& t : threads) t.join();
+}
+
 TEST_F(ProcessTest, AcknowledgedWritesSurviveKill9) {
   std::vector<std::string> acknowledged;
   std::mutex mu;
   {
     ServerProcess server(dir.path());
-    std::atomic<bool> stop{false};
-    std::vector<std::thread> clients;
-    for (int t = 0; t < 8; ++t) {
-      clients.emplace_back([&] {
-        while (!stop) {
-          try {
-            HttpResponse res = Send(server.port(), "POST", "/fhir/Observation",
-                                    R"({"resourceType":"Observation","status":"final","code":{"text":"k9"}})",
-                                    {{"Prefer", "return=representation"}});
-            if (res.status == 201) {
-              std::lock_guard lock(mu);
-              acknowledged.emplace_back(json::GetString(res.Json(), "id"));
-            }
-          } catch (const std::exception&) {
-            return;  // the server is gone
-          }
-        }
-      });
-    }
-    // Bounded: a server that acknowledges nothing fails the test instead of hanging it.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    WriteUntilKilled(server, 8, 300, [&] {
+      HttpResponse res = Send(server.port(), "POST", "/fhir/Observation",
+                              R"({"resourceType":"Observation","status":"final","code":{"text":"k9"}})",
+                              {{"Prefer", "return=representation"}});
+      if (res.status != 201) return false;
       std::lock_guard lock(mu);
-      if (acknowledged.size() >= 300) break;
-    }
-    server.Kill(SIGKILL);  // mid-stream: requests are in flight
-    stop = true;
-    for (auto& c : clients) c.join();
+      acknowledged.emplace_back(json::GetString(res.Json(), "id"));
+      return true;
+    });
   }
   ASSERT_GE(acknowledged.size(), 300u);
   ServerProcess restarted(dir.path());
   for (const std::string& id : acknowledged) {
     EXPECT_EQ(Send(restarted.port(), "GET", "/fhir/Observation/" + id).status, 200) << "lost write " << id;
   }
+}
+
+// One transaction of `size` Observations about one Patient, all carrying the identifier `tag`.
+std::string TaggedTransaction(const std::string& tag, int size) {
+  const std::string sys = "http://kiln.test/tx";
+  const std::string patient_urn = "urn:uuid:00000000-0000-4000-8000-" +
+                                  std::string(12 - std::min<size_t>(12, tag.size()), '0') + tag.substr(0, 12);
+  std::string b = R"({"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":")" + patient_urn +
+                  R"(","resource":{"resourceType":"Patient","identifier":[{"system":")" + sys +
+                  R"(","value":")" + tag + R"("}]},"request":{"method":"POST","url":"Patient"}})";
+  for (int i = 0; i < size; ++i) {
+    b += R"(,{"resource":{"resourceType":"Observation","status":"final","identifier":[{"system":")" + sys +
+         R"(","value":")" + tag + R"("}],"code":{"text":"item )" + std::to_string(i) +
+         R"("},"valueQuantity":{"value":)" + std::to_string(i) + R"(.50},"subject":{"reference":")" +
+         patient_urn + R"("}},"request":{"method":"POST","url":"Observation"}})";
+  }
+  return b + "]}";
+}
+
+int CountTagged(int port, const std::string& type, const std::string& tag) {
+  HttpResponse res =
+      Send(port, "GET", "/fhir/" + type + "?identifier=http://kiln.test/tx%7C" + tag + "&_summary=count");
+  if (res.status != 200) return -1;
+  const json::Value* total = json::Find(res.Json(), "total");
+  return total == nullptr ? -1 : total->GetInt();
+}
+
+TEST_F(ProcessTest, TransactionsAreAllOrNothingAcrossKill9) {
+  constexpr int kSize = 150;
+  std::atomic<int> next{0};
+  std::vector<int> acknowledged;
+  std::mutex mu;
+  {
+    ServerProcess server(dir.path());
+    WriteUntilKilled(server, 4, 8, [&] {
+      int n = next++;
+      HttpResponse res = Send(server.port(), "POST", "/fhir", TaggedTransaction(std::to_string(n), kSize),
+                              {{"Prefer", "return=minimal"}});
+      if (res.status != 200) return false;
+      std::lock_guard lock(mu);
+      acknowledged.push_back(n);
+      return true;
+    });
+  }
+  ASSERT_GE(acknowledged.size(), 8u);
+  ServerProcess restarted(dir.path());
+  std::set<int> acked(acknowledged.begin(), acknowledged.end());
+  int complete = 0;
+  for (int n = 0; n < next.load(); ++n) {
+    std::string tag = std::to_string(n);
+    int patients = CountTagged(restarted.port(), "Patient", tag);
+    int observations = CountTagged(restarted.port(), "Observation", tag);
+    bool present = patients == 1 && observations == kSize;
+    bool absent = patients == 0 && observations == 0;
+    EXPECT_TRUE(present || absent) << "transaction " << n << " is partly stored: " << patients << " Patient, "
+                                   << observations << " Observations";
+    if (acked.contains(n)) {
+      EXPECT_TRUE(present) << "acknowledged transaction " << n << " was lost";
+    }
+    complete += present ? 1 : 0;
+  }
+  EXPECT_GE(complete, static_cast<int>(acked.size()));
 }
 
 TEST_F(ProcessTest, SigtermStopsCleanly) {

@@ -70,7 +70,8 @@ Response Capabilities(const Call& call) {
     first = false;
     AppendResource(out, call.ctx.registry, type);
   }
-  out += R"(],"interaction":[{"code":"history-system"}]}]})";
+  out += R"(],"interaction":[{"code":"transaction"},{"code":"batch"},{"code":"search-system"},)"
+         R"({"code":"history-system"}]}]})";
   Response res;
   SetJsonBody(res, call.format, std::move(out));
   return res;

@@ -13,16 +13,11 @@ Response Create(const Call& call) {
   if (!in) return ErrorResponse(in.error(), call.format);
 
   if (std::string_view criteria = call.req.Header("If-None-Exist"); !criteria.empty()) {
-    if (criteria.find('?') != std::string_view::npos) criteria.remove_prefix(criteria.find('?') + 1);
-    std::string type(call.route.type->name());
-    auto matches = MatchIds(call, *call.route.type, ParseQueryString(criteria), 2);
-    if (!matches) return ErrorResponse(matches.error(), call.format);
-    if (matches->size() > 1) {
-      return ErrorResponse(Error::Make(Issue::kDuplicate, "If-None-Exist matched more than one " + type),
-                           call.format);
-    }
-    if (matches->size() == 1) {
-      auto existing = call.ctx.store.ReadCurrent(call.req.tenant, type, matches->front());
+    auto match = MatchOne(call, *call.route.type, ParseIfNoneExist(criteria), "If-None-Exist");
+    if (!match) return ErrorResponse(match.error(), call.format);
+    if (*match) {
+      auto existing =
+          call.ctx.store.ReadCurrent(call.req.tenant, std::string(call.route.type->name()), **match);
       if (!existing) return ErrorResponse(existing.error(), call.format);
       return WriteResponse(call, 200, *existing, "Found existing");
     }

@@ -13,20 +13,15 @@ Response Delete(const Call& call) {
 
 Response ConditionalDelete(const Call& call) {
   std::string type(call.route.type->name());
-  auto matches = MatchIds(call, *call.route.type, call.req.query, 2);
-  if (!matches) return ErrorResponse(matches.error(), call.format);
-  if (matches->size() > 1) {
-    return ErrorResponse(
-        Error::Make(Issue::kDuplicate, "The criteria matched more than one " + type +
-                                           "; a conditional delete removes one resource at most"),
-        call.format);
-  }
-  if (matches->empty()) {
+  auto match = MatchOne(call, *call.route.type, call.req.query,
+                        "The criteria of a conditional delete (which removes one resource at most)");
+  if (!match) return ErrorResponse(match.error(), call.format);
+  if (!*match) {
     Response res;
     res.status = 204;
     return res;
   }
-  return DeleteResource(call, type, matches->front());
+  return DeleteResource(call, type, **match);
 }
 
 }  // namespace kiln::rest::interaction

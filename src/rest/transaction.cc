@@ -1,0 +1,372 @@
+#include "rest/transaction.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include "rest/bundle.h"
+#include "rest/outcome.h"
+#include "rest/query.h"
+#include "rest/reference_rewrite.h"
+#include "rest/respond.h"
+#include "rest/router.h"
+#include "rest/write.h"
+
+namespace kiln::rest {
+
+namespace {
+
+Errors One(Error e) { return Errors{{std::move(e)}}; }
+
+// hl7.org/fhir/R4/http.html#trules: deletes, then creates, then updates, then reads.
+int Rank(std::string_view method) {
+  if (method == "DELETE") return 0;
+  if (method == "POST") return 1;
+  if (method == "PUT") return 2;
+  return 3;
+}
+
+// An entry's error, located: its diagnostics name the entry, and its expressions (paths into the
+// resource, as validation reports them) become paths below Bundle.entry[i].resource.
+Error AtEntry(Error e, const EntryRequest& entry) {
+  std::string where = entry.Where();
+  e.diagnostics = where + ": " + e.diagnostics;
+  std::string type = entry.type ? std::string(entry.type->name()) : std::string();
+  if (e.expression.empty()) e.expression.push_back(where);
+  for (std::string& x : e.expression) {
+    if (x.starts_with("Bundle.")) continue;
+    if (!type.empty() && (x == type || x.starts_with(type + "."))) {
+      x = where + ".resource" + x.substr(type.size());
+    } else {
+      x = where + ".resource." + x;
+    }
+  }
+  return e;
+}
+
+Errors AtEntry(Errors errors, const EntryRequest& entry) {
+  for (Error& e : errors.items) e = AtEntry(std::move(e), entry);
+  return errors;
+}
+
+// Resolves and plans the write entries of a transaction (or the one write entry of a batch
+// entry). Planning is repeatable: CommitPlanned plans again after a conflicting write.
+class WritePlanner {
+ public:
+  WritePlanner(const Call& call, std::vector<const EntryRequest*> writes, bool transaction)
+      : call_(call), writes_(std::move(writes)), transaction_(transaction) {}
+
+  // The planned writes, in the order of `writes`.
+  Expected<std::vector<PlannedWrite>, Errors> Plan() {
+    now_ = call_.ctx.clock.Now();
+    resolved_.assign(writes_.size(), Resolved{});
+    urls_.clear();
+    deleted_.clear();
+    targets_.clear();
+    conditional_refs_.clear();
+    std::vector<size_t> order(writes_.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return Rank(writes_[a]->method) < Rank(writes_[b]->method); });
+    // Ids first, so that every fullUrl is known before any resource is rewritten.
+    for (size_t i : order) {
+      const EntryRequest& e = *writes_[i];
+      if (e.invalid) return One(*e.invalid);
+      if (auto ok = Resolve(e, resolved_[i]); !ok) return One(AtEntry(std::move(ok).error(), e));
+    }
+    for (size_t i : order) {
+      if (auto ok = Build(*writes_[i], resolved_[i]); !ok) return AtEntry(std::move(ok).error(), *writes_[i]);
+    }
+    std::vector<PlannedWrite> out;
+    out.reserve(resolved_.size());
+    for (Resolved& r : resolved_) out.push_back(std::move(r.write));
+    return out;
+  }
+
+ private:
+  struct Resolved {
+    std::string id;       // the resource written; "" for a conditional delete matching nothing
+    bool create = false;  // a new resource under a server-assigned id
+    bool found = false;   // a conditional create that matched: nothing to write
+    PlannedWrite write;
+  };
+
+  // Which resource the entry writes.
+  Result<Ok> Resolve(const EntryRequest& e, Resolved& r) {
+    std::string type(e.type->name());
+    const std::set<std::string>& gone = deleted_[type];
+    if (e.method == "DELETE") {
+      if (!e.id.empty()) {
+        r.id = e.id;
+      } else {
+        KILN_TRY_ASSIGN(std::optional<std::string> match,
+                        MatchOne(call_, *e.type, ParseQueryString(e.query), "The criteria", gone));
+        r.id = match.value_or("");
+      }
+    } else if (e.method == "POST") {
+      if (!e.if_none_exist.empty()) {
+        KILN_TRY_ASSIGN(std::optional<std::string> match,
+                        MatchOne(call_, *e.type, ParseIfNoneExist(e.if_none_exist), "ifNoneExist", gone));
+        if (match) {
+          KILN_TRY_ASSIGN(r.write.version, call_.ctx.store.ReadCurrent(call_.req.tenant, type, *match));
+          r.write.status = 200;
+          r.write.what = "Found existing";
+          r.found = true;
+          r.id = *match;
+        }
+      }
+    } else if (!e.id.empty()) {
+      r.id = e.id;
+    } else {
+      KILN_TRY_ASSIGN(
+          r.id, ConditionalUpdateTarget(call_, *e.type, ParseQueryString(e.query), e.resource_id, gone));
+    }
+    if (r.id.empty() && e.method != "DELETE") {
+      r.id = NewResourceId(now_);
+      r.create = true;
+    }
+    if (r.id.empty()) return Ok{};
+    if (!targets_.insert(store::ResourceRef{type, r.id}).second) {
+      return Error::At(Issue::kInvalid, e.Where() + ".request",
+                       "Another entry of this transaction also targets " + type + "/" + r.id +
+                           "; each resource may be the target of one entry only");
+    }
+    if (e.method == "DELETE") {
+      deleted_[type].insert(r.id);
+    } else if (!e.full_url.empty()) {
+      urls_[e.full_url] = type + "/" + r.id;
+    }
+    return Ok{};
+  }
+
+  // The write itself: the rewritten, validated resource as its next version.
+  Expected<Ok, Errors> Build(const EntryRequest& e, Resolved& r) {
+    std::string type(e.type->name());
+    auto pinned = ParseIfMatch(e.if_match);
+    if (!pinned) {
+      Error err = std::move(pinned).error();
+      err.expression = {e.Where() + ".request.ifMatch"};
+      return One(std::move(err));
+    }
+    auto planned = [&]() -> Expected<PlannedWrite, Errors> {
+      if (e.method == "DELETE") {
+        if (!r.id.empty()) {
+          auto w = PlanDelete(call_, type, r.id, *pinned, now_);
+          if (!w) return One(std::move(w).error());
+          return std::move(w).value();
+        }
+        PlannedWrite nothing;
+        nothing.status = 204;
+        nothing.version.type = type;
+        return nothing;
+      }
+      if (r.found) return std::move(r.write);
+      auto text = RewriteReferences(e);
+      if (!text) return One(std::move(text).error());
+      auto in = ParseResourceText(call_.ctx, std::move(text).value(), *e.type);
+      if (!in) return std::move(in).error();
+      if (e.method == "PUT" && !e.id.empty()) {
+        if (auto same = CheckBodyId(*in, e.id); !same) return One(std::move(same).error());
+      }
+      auto w = r.create ? PlanCreate(call_, *in, r.id, now_) : PlanUpdate(call_, *in, r.id, *pinned, now_);
+      if (!w) return One(std::move(w).error());
+      return std::move(w).value();
+    }();
+    if (!planned) return std::move(planned).error();
+    r.write = std::move(planned).value();
+    return Ok{};
+  }
+
+  // The resource's JSON with fullUrls and conditional references replaced by Type/id.
+  Result<std::string> RewriteReferences(const EntryRequest& e) {
+    return RewriteStrings(
+        e.resource, [&](std::string_view key, std::string_view raw) -> Result<std::optional<std::string>> {
+          if (auto local = LocalUrlReplacement(key, raw, urls_)) return local;
+          if (key != "reference") return std::optional<std::string>();
+          if (raw.starts_with("urn:uuid:") || raw.starts_with("urn:oid:")) {
+            return Error::At(Issue::kInvalid, e.Where() + ".resource",
+                             "The reference '" + std::string(raw) + "' is not the fullUrl of an entry" +
+                                 (transaction_ ? std::string(" of this transaction")
+                                               : std::string("; the entries of a batch are independent and "
+                                                             "cannot refer to each other")));
+          }
+          return ResolveConditional(raw);
+        });
+  }
+
+  // "Patient?identifier=sys|val" -> "Patient/<id>" of its one match (hl7.org/fhir/R4/http.html#
+  // trules); no match (404) or several (412) fail the transaction.
+  Result<std::optional<std::string>> ResolveConditional(std::string_view raw) {
+    size_t q = raw.find('?');
+    if (q == std::string_view::npos) return std::optional<std::string>();
+    std::string_view type_name = raw.substr(0, q);
+    auto type = call_.ctx.model.FindResourceType(type_name);
+    if (!type) return std::optional<std::string>();  // not a conditional reference (an absolute URL, say)
+    if (auto it = conditional_refs_.find(raw); it != conditional_refs_.end()) return std::optional<std::string>(it->second);
+    std::string name(type_name);
+    KILN_TRY_ASSIGN(std::optional<std::string> match,
+                    MatchOne(call_, *type, ParseQueryString(raw.substr(q + 1)),
+                             "The conditional reference '" + std::string(raw) + "'", deleted_[name]));
+    if (!match) {
+      return Error::Make(Issue::kNotFound,
+                         "The conditional reference '" + std::string(raw) + "' matches no " + name);
+    }
+    std::string ref = name + "/" + *match;
+    conditional_refs_.emplace(std::string(raw), ref);
+    return std::optional<std::string>(ref);
+  }
+
+  const Call& call_;
+  const std::vector<const EntryRequest*> writes_;
+  const bool transaction_;
+  Micros now_ = 0;
+  std::vector<Resolved> resolved_;
+  LocalUrls urls_;                                        // fullUrl -> Type/id
+  std::map<std::string, std::set<std::string>> deleted_;  // type -> ids this transaction deletes
+  std::set<store::ResourceRef> targets_;
+  std::map<std::string, std::string, std::less<>> conditional_refs_;
+};
+
+std::string StatusLine(int status) {
+  static const std::map<int, const char*> kReasons = {{200, "OK"},
+                                                      {201, "Created"},
+                                                      {204, "No Content"},
+                                                      {304, "Not Modified"},
+                                                      {400, "Bad Request"},
+                                                      {403, "Forbidden"},
+                                                      {404, "Not Found"},
+                                                      {405, "Method Not Allowed"},
+                                                      {409, "Conflict"},
+                                                      {410, "Gone"},
+                                                      {412, "Precondition Failed"},
+                                                      {413, "Payload Too Large"},
+                                                      {415, "Unsupported Media Type"},
+                                                      {422, "Unprocessable Entity"},
+                                                      {500, "Internal Server Error"},
+                                                      {501, "Not Implemented"},
+                                                      {503, "Service Unavailable"}};
+  auto it = kReasons.find(status);
+  return std::to_string(status) + (it == kReasons.end() ? "" : std::string(" ") + it->second);
+}
+
+// One interaction's response as a response entry (hl7.org/fhir/R4/bundle.html#Bundle.entry.response).
+BundleEntry EntryFrom(const Call& call, const Response& res, bool body_is_outcome) {
+  BundleEntry e;
+  e.response_status = StatusLine(res.status);
+  for (const HeaderField& h : res.headers) {
+    if (h.name == "Location") {
+      std::string_view location = h.value;
+      if (location.starts_with(call.req.base_url + "/")) location.remove_prefix(call.req.base_url.size() + 1);
+      e.response_location = std::string(location);
+    } else if (h.name == "ETag") {
+      e.response_etag = h.value;
+    } else if (h.name == "Last-Modified") {
+      e.response_last_modified = ParseHttpDate(h.value);
+    }
+  }
+  if (!res.body.empty()) (res.status >= 400 || body_is_outcome ? e.response_outcome : e.resource) = res.body;
+  return e;
+}
+
+// The format of responses embedded in a Bundle: JSON, unindented (the Bundle is indented as a
+// whole), Prefer: return= as the client asked.
+Negotiated EntryFormat(const Call& call) {
+  Negotiated f = call.format;
+  f.pretty = false;
+  f.wants_fhir = true;
+  return f;
+}
+
+BundleEntry WriteEntry(const Call& call, const EntryRequest& req, const PlannedWrite& w) {
+  Negotiated format = EntryFormat(call);
+  Call entry_call{call.ctx, call.req, Route{}, format};
+  BundleEntry e =
+      EntryFrom(call, PlannedResponse(entry_call, w), format.prefer_return == ReturnPref::kOperationOutcome);
+  if (w.version.version != 0) e.response_last_modified = w.version.last_updated;
+  if (req.method != "DELETE" && !w.version.id.empty())
+    e.full_url = ResourceUrl(call.req, w.version.type, w.version.id);
+  return e;
+}
+
+BundleEntry ErrorEntry(const Call& call, const Errors& errors) {
+  (void)call;
+  BundleEntry e;
+  e.response_status = StatusLine(errors.items.empty() ? 500 : HttpStatus(errors.items.front()));
+  e.response_outcome = OperationOutcomeJson(errors.items);
+  return e;
+}
+
+// A GET or HEAD entry, run as the request it describes.
+BundleEntry ReadEntry(const Call& call, const EntryRequest& entry) {
+  Request sub;
+  sub.method = entry.method;
+  sub.path = entry.path;
+  sub.query = ParseQueryString(entry.query);
+  if (!entry.if_none_match.empty()) sub.headers.push_back({"If-None-Match", entry.if_none_match});
+  if (!entry.if_modified_since.empty()) {
+    // Bundle carries an instant; the read takes the HTTP header's form.
+    auto since = ParseFhirDateTime(entry.if_modified_since);
+    if (!since) {
+      return ErrorEntry(call, One(Error::At(Issue::kValue, entry.Where() + ".request.ifModifiedSince",
+                                            "request.ifModifiedSince must be an instant")));
+    }
+    sub.headers.push_back({"If-Modified-Since", FormatHttpDate(since->start)});
+  }
+  if (std::string_view prefer = call.req.Header("Prefer"); !prefer.empty()) {
+    sub.headers.push_back({"Prefer", std::string(prefer)});
+  }
+  sub.base_url = call.req.base_url;
+  sub.tenant = call.req.tenant;
+  sub.request_id = call.req.request_id;
+  Response res = RouteRequest(Call{call.ctx, sub, Route{}, EntryFormat(call)});
+  if (entry.method == "HEAD") res.body.clear();
+  return EntryFrom(call, res, false);
+}
+
+Response BundleResponse(const Call& call, std::string_view type, const std::vector<BundleEntry>& entries) {
+  Micros now = call.ctx.clock.Now();
+  BundleWriter writer(type, NewResourceId(now), now);
+  for (const BundleEntry& e : entries) writer.AddEntry(e);
+  Response res;
+  res.status = 200;
+  SetJsonBody(res, call.format, writer.Finish());
+  return res;
+}
+
+}  // namespace
+
+Response ProcessTransaction(const Call& call, const BundleRequest& bundle) {
+  std::vector<const EntryRequest*> writes;
+  for (const EntryRequest& e : bundle.entries) {
+    if (e.invalid) return ErrorResponse(*e.invalid, call.format);
+    if (e.IsWrite()) writes.push_back(&e);
+  }
+  WritePlanner planner(call, writes, true);
+  auto done = CommitPlanned(call, [&] { return planner.Plan(); });
+  if (!done) return ErrorResponse(done.error(), call.format);
+  std::vector<BundleEntry> entries;
+  size_t next_write = 0;
+  for (const EntryRequest& e : bundle.entries) {
+    entries.push_back(e.IsWrite() ? WriteEntry(call, e, (*done)[next_write++]) : ReadEntry(call, e));
+  }
+  return BundleResponse(call, "transaction-response", entries);
+}
+
+Response ProcessBatch(const Call& call, const BundleRequest& bundle) {
+  std::vector<BundleEntry> entries;
+  for (const EntryRequest& e : bundle.entries) {
+    if (e.invalid) {
+      entries.push_back(ErrorEntry(call, One(*e.invalid)));
+    } else if (!e.IsWrite()) {
+      entries.push_back(ReadEntry(call, e));
+    } else {
+      WritePlanner planner(call, {&e}, false);
+      auto done = CommitPlanned(call, [&] { return planner.Plan(); });
+      entries.push_back(done ? WriteEntry(call, e, done->front()) : ErrorEntry(call, done.error()));
+    }
+  }
+  return BundleResponse(call, "batch-response", entries);
+}
+
+}  // namespace kiln::rest
