@@ -52,13 +52,11 @@ PlannedWrite Planned(const Call& call, const IncomingResource& in, const std::st
   return w;
 }
 
-Errors One(Error e) { return Errors{{std::move(e)}}; }
-
 // Commits one planned write, as a single interaction does.
 Response CommitOne(const Call& call, const std::function<Result<PlannedWrite>()>& plan) {
   auto done = CommitPlanned(call, [&]() -> Expected<std::vector<PlannedWrite>, Errors> {
     auto w = plan();
-    if (!w) return One(std::move(w).error());
+    if (!w) return Errors::Of(std::move(w).error());
     std::vector<PlannedWrite> out;
     out.push_back(std::move(w).value());
     return out;
@@ -141,9 +139,9 @@ Expected<std::vector<PlannedWrite>, Errors> CommitPlanned(const Call& call, cons
       for (const std::string& type : types) DefinitionChanged(call, type);
       return planned;
     }
-    if (done.error().issue != Issue::kConflict) return One(std::move(done).error());
+    if (done.error().issue != Issue::kConflict) return Errors::Of(std::move(done).error());
   }
-  return One(Error::Make(Issue::kConflict, "Too many concurrent updates of the same resources"));
+  return Errors::Of(Error::Make(Issue::kConflict, "Too many concurrent updates of the same resources"));
 }
 
 Response PlannedResponse(const Call& call, const PlannedWrite& w) {
