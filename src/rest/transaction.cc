@@ -135,8 +135,9 @@ class WritePlanner {
     }
     if (e.method == "DELETE") {
       deleted_[type].insert(r.id);
-    } else if (!e.full_url.empty()) {
-      urls_[e.full_url] = type + "/" + r.id;
+    } else if (!e.full_url.empty() && !urls_.emplace(e.full_url, type + "/" + r.id).second) {
+      return Error::At(Issue::kInvalid, e.Where() + ".fullUrl",
+                       "Another entry has the fullUrl " + e.full_url + "; fullUrls are unique in a Bundle");
     }
     return Ok{};
   }
