@@ -49,6 +49,8 @@ struct Error {
 // Several problems found at once (validation reports all of them, not just the first).
 struct Errors {
   std::vector<Error> items;
+
+  static Errors Of(Error e) { return Errors{{std::move(e)}}; }
 };
 
 }  // namespace kiln

@@ -8,8 +8,6 @@ namespace kiln::rest {
 
 namespace {
 
-Errors One(Error e) { return Errors{{std::move(e)}}; }
-
 bool IsMethod(std::string_view m) {
   return m == "GET" || m == "HEAD" || m == "POST" || m == "PUT" || m == "DELETE" || m == "PATCH";
 }
@@ -58,7 +56,8 @@ Result<Ok> InterpretWrite(const Call& call, EntryRequest& e) {
                        "A " + e.method + " entry's url must be [type]/[id] or [type]?[criteria]");
   }
   if (!id.empty() && !IsValidId(id)) {
-    return Error::Make(Issue::kInvalid, std::string(id).append(" is not a valid resource id ([A-Za-z0-9-.]{1,64})"));
+    return Error::Make(Issue::kInvalid,
+                       std::string(id).append(" is not a valid resource id ([A-Za-z0-9-.]{1,64})"));
   }
   if (e.method == "DELETE") {
     if (!e.resource.empty())
@@ -89,25 +88,25 @@ std::string String(const json::Value& object, std::string_view key) {
 std::string EntryRequest::Where() const { return "Bundle.entry[" + std::to_string(index) + "]"; }
 
 Expected<BundleRequest, Errors> ReadBundleRequest(const Call& call) {
-  if (auto ok = RequireFhirJson(call.req); !ok) return One(ok.error());
+  if (auto ok = RequireFhirJson(call.req); !ok) return Errors::Of(ok.error());
   auto parsed = json::Parse(call.req.body);
-  if (!parsed) return One(parsed.error());
+  if (!parsed) return Errors::Of(parsed.error());
   const json::Document& doc = *parsed;
   if (!doc.IsObject() || json::GetString(doc, "resourceType") != "Bundle") {
-    return One(Error::At(Issue::kInvalid, "Bundle",
-                         "POST to the base URL takes a Bundle of type batch or transaction"));
+    return Errors::Of(Error::At(Issue::kInvalid, "Bundle",
+                                "POST to the base URL takes a Bundle of type batch or transaction"));
   }
   std::string_view type = json::GetString(doc, "type");
   if (type != "batch" && type != "transaction") {
-    return One(Error::At(Issue::kInvalid, "Bundle.type",
-                         "Bundle.type must be batch or transaction, not '" + std::string(type) + "'"));
+    return Errors::Of(Error::At(Issue::kInvalid, "Bundle.type",
+                                "Bundle.type must be batch or transaction, not '" + std::string(type) + "'"));
   }
   BundleRequest out;
   out.transaction = type == "transaction";
   const json::Value* entries = json::Find(doc, "entry");
   if (entries == nullptr) return out;
   if (!entries->IsArray())
-    return One(Error::At(Issue::kStructure, "Bundle.entry", "Bundle.entry must be an array"));
+    return Errors::Of(Error::At(Issue::kStructure, "Bundle.entry", "Bundle.entry must be an array"));
 
   // The resources as the exact text sent, in entry order.
   std::vector<std::string_view> raw_resources(entries->Size());

@@ -8,11 +8,7 @@
 
 namespace kiln::rest {
 
-namespace {
-
-Errors One(Error e) { return Errors{{std::move(e)}}; }
-
-}  // namespace
+namespace {}  // namespace
 
 bool IsValidId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
@@ -56,37 +52,37 @@ Expected<IncomingResource, Errors> ParseResource(const Context& ctx, const Reque
     if (!req.body.empty()) text += ",\"data\":\"" + Base64Encode(req.body) + "\"";
     text += "}";
   } else {
-    if (auto ok = RequireFhirJson(req); !ok) return One(ok.error());
+    if (auto ok = RequireFhirJson(req); !ok) return Errors::Of(ok.error());
     text = req.body;
   }
   if (text.empty())
-    return One(Error::Make(Issue::kInvalid, "The request body is empty; a resource is required"));
+    return Errors::Of(Error::Make(Issue::kInvalid, "The request body is empty; a resource is required"));
   return ParseResourceText(ctx, std::move(text), url_type);
 }
 
 Expected<IncomingResource, Errors> ParseResourceText(const Context& ctx, std::string text,
                                                      const core::ResourceType& url_type) {
   auto parsed = json::Parse(text);
-  if (!parsed) return One(parsed.error());
+  if (!parsed) return Errors::Of(parsed.error());
   return CheckResource(ctx, url_type, std::move(parsed).value(), std::move(text));
 }
 
 Expected<IncomingResource, Errors> CheckResource(const Context& ctx, const core::ResourceType& url_type,
                                                  json::Document doc, std::string text) {
   if (!doc.IsObject())
-    return One(Error::Make(Issue::kStructure, "The body must be a JSON object (a FHIR resource)"));
+    return Errors::Of(Error::Make(Issue::kStructure, "The body must be a JSON object (a FHIR resource)"));
   const json::Value* rt = json::Find(doc, "resourceType");
   if (rt == nullptr || !rt->IsString()) {
-    return One(Error::At(Issue::kRequired, "resourceType", "The resource has no resourceType"));
+    return Errors::Of(Error::At(Issue::kRequired, "resourceType", "The resource has no resourceType"));
   }
   std::string_view rt_name(rt->GetString(), rt->GetStringLength());
   auto type = ctx.model.FindResourceType(rt_name);
   if (!type) {
-    return One(
+    return Errors::Of(
         Error::At(Issue::kInvalid, "resourceType", "Unknown resource type '" + std::string(rt_name) + "'"));
   }
   if (!(*type == url_type)) {
-    return One(Error::At(
+    return Errors::Of(Error::At(
         Issue::kInvalid, "resourceType",
         "The resource is a " + std::string(rt_name) + " but the URL is for " + std::string(url_type.name())));
   }

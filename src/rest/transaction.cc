@@ -17,8 +17,6 @@ namespace kiln::rest {
 
 namespace {
 
-Errors One(Error e) { return Errors{{std::move(e)}}; }
-
 // hl7.org/fhir/R4/http.html#trules: deletes, then creates, then updates, then reads.
 int Rank(std::string_view method) {
   if (method == "DELETE") return 0;
@@ -27,9 +25,10 @@ int Rank(std::string_view method) {
   return 3;
 }
 
-// An entry's error, located: its diagnostics name the entry, and its expressions (paths into the
-// resource, as validation reports them) become paths below Bundle.entry[i].resource.
-Error AtEntry(Error e, const EntryRequest& entry) {
+// An entry's error, located: its diagnostics name the entry, and its expressions become paths
+// below Bundle.entry[i]: paths into the resource (as validation reports them, "Patient.birthDate")
+// below .resource, others (the search parameters of conditional criteria) `part`.
+Error AtEntry(Error e, const EntryRequest& entry, std::string_view part) {
   std::string where = entry.Where();
   e.diagnostics = where + ": " + e.diagnostics;
   std::string type = entry.type ? std::string(entry.type->name()) : std::string();
@@ -39,14 +38,14 @@ Error AtEntry(Error e, const EntryRequest& entry) {
     if (!type.empty() && (x == type || x.starts_with(type + "."))) {
       x = where + ".resource" + x.substr(type.size());
     } else {
-      x = where + ".resource." + x;
+      x = where + "." + std::string(part) + (part == "resource" ? "." + x : std::string());
     }
   }
   return e;
 }
 
-Errors AtEntry(Errors errors, const EntryRequest& entry) {
-  for (Error& e : errors.items) e = AtEntry(std::move(e), entry);
+Errors AtEntry(Errors errors, const EntryRequest& entry, std::string_view part) {
+  for (Error& e : errors.items) e = AtEntry(std::move(e), entry, part);
   return errors;
 }
 
@@ -72,11 +71,13 @@ class WritePlanner {
     // Ids first, so that every fullUrl is known before any resource is rewritten.
     for (size_t i : order) {
       const EntryRequest& e = *writes_[i];
-      if (e.invalid) return One(*e.invalid);
-      if (auto ok = Resolve(e, resolved_[i]); !ok) return One(AtEntry(std::move(ok).error(), e));
+      if (e.invalid) return Errors::Of(*e.invalid);
+      if (auto ok = Resolve(e, resolved_[i]); !ok)
+        return Errors::Of(AtEntry(std::move(ok).error(), e, "request"));
     }
     for (size_t i : order) {
-      if (auto ok = Build(*writes_[i], resolved_[i]); !ok) return AtEntry(std::move(ok).error(), *writes_[i]);
+      if (auto ok = Build(*writes_[i], resolved_[i]); !ok)
+        return AtEntry(std::move(ok).error(), *writes_[i], "resource");
     }
     std::vector<PlannedWrite> out;
     out.reserve(resolved_.size());
@@ -134,8 +135,9 @@ class WritePlanner {
     }
     if (e.method == "DELETE") {
       deleted_[type].insert(r.id);
-    } else if (!e.full_url.empty()) {
-      urls_[e.full_url] = type + "/" + r.id;
+    } else if (!e.full_url.empty() && !urls_.emplace(e.full_url, type + "/" + r.id).second) {
+      return Error::At(Issue::kInvalid, e.Where() + ".fullUrl",
+                       "Another entry has the fullUrl " + e.full_url + "; fullUrls are unique in a Bundle");
     }
     return Ok{};
   }
@@ -147,13 +149,13 @@ class WritePlanner {
     if (!pinned) {
       Error err = std::move(pinned).error();
       err.expression = {e.Where() + ".request.ifMatch"};
-      return One(std::move(err));
+      return Errors::Of(std::move(err));
     }
     auto planned = [&]() -> Expected<PlannedWrite, Errors> {
       if (e.method == "DELETE") {
         if (!r.id.empty()) {
           auto w = PlanDelete(call_, type, r.id, *pinned, now_);
-          if (!w) return One(std::move(w).error());
+          if (!w) return Errors::Of(std::move(w).error());
           return std::move(w).value();
         }
         PlannedWrite nothing;
@@ -163,14 +165,14 @@ class WritePlanner {
       }
       if (r.found) return std::move(r.write);
       auto text = RewriteReferences(e);
-      if (!text) return One(std::move(text).error());
+      if (!text) return Errors::Of(std::move(text).error());
       auto in = ParseResourceText(call_.ctx, std::move(text).value(), *e.type);
       if (!in) return std::move(in).error();
       if (e.method == "PUT" && !e.id.empty()) {
-        if (auto same = CheckBodyId(*in, e.id); !same) return One(std::move(same).error());
+        if (auto same = CheckBodyId(*in, e.id); !same) return Errors::Of(std::move(same).error());
       }
       auto w = r.create ? PlanCreate(call_, *in, r.id, now_) : PlanUpdate(call_, *in, r.id, *pinned, now_);
-      if (!w) return One(std::move(w).error());
+      if (!w) return Errors::Of(std::move(w).error());
       return std::move(w).value();
     }();
     if (!planned) return std::move(planned).error();
@@ -203,7 +205,8 @@ class WritePlanner {
     std::string_view type_name = raw.substr(0, q);
     auto type = call_.ctx.model.FindResourceType(type_name);
     if (!type) return std::optional<std::string>();  // not a conditional reference (an absolute URL, say)
-    if (auto it = conditional_refs_.find(raw); it != conditional_refs_.end()) return std::optional<std::string>(it->second);
+    if (auto it = conditional_refs_.find(raw); it != conditional_refs_.end())
+      return std::optional<std::string>(it->second);
     std::string name(type_name);
     KILN_TRY_ASSIGN(std::optional<std::string> match,
                     MatchOne(call_, *type, ParseQueryString(raw.substr(q + 1)),
@@ -289,8 +292,7 @@ BundleEntry WriteEntry(const Call& call, const EntryRequest& req, const PlannedW
   return e;
 }
 
-BundleEntry ErrorEntry(const Call& call, const Errors& errors) {
-  (void)call;
+BundleEntry ErrorEntry(const Errors& errors) {
   BundleEntry e;
   e.response_status = StatusLine(errors.items.empty() ? 500 : HttpStatus(errors.items.front()));
   e.response_outcome = OperationOutcomeJson(errors.items);
@@ -308,8 +310,8 @@ BundleEntry ReadEntry(const Call& call, const EntryRequest& entry) {
     // Bundle carries an instant; the read takes the HTTP header's form.
     auto since = ParseFhirDateTime(entry.if_modified_since);
     if (!since) {
-      return ErrorEntry(call, One(Error::At(Issue::kValue, entry.Where() + ".request.ifModifiedSince",
-                                            "request.ifModifiedSince must be an instant")));
+      return ErrorEntry(Errors::Of(Error::At(Issue::kValue, entry.Where() + ".request.ifModifiedSince",
+                                             "request.ifModifiedSince must be an instant")));
     }
     sub.headers.push_back({"If-Modified-Since", FormatHttpDate(since->start)});
   }
@@ -357,13 +359,13 @@ Response ProcessBatch(const Call& call, const BundleRequest& bundle) {
   std::vector<BundleEntry> entries;
   for (const EntryRequest& e : bundle.entries) {
     if (e.invalid) {
-      entries.push_back(ErrorEntry(call, One(*e.invalid)));
+      entries.push_back(ErrorEntry(Errors::Of(*e.invalid)));
     } else if (!e.IsWrite()) {
       entries.push_back(ReadEntry(call, e));
     } else {
       WritePlanner planner(call, {&e}, false);
       auto done = CommitPlanned(call, [&] { return planner.Plan(); });
-      entries.push_back(done ? WriteEntry(call, e, done->front()) : ErrorEntry(call, done.error()));
+      entries.push_back(done ? WriteEntry(call, e, done->front()) : ErrorEntry(done.error()));
     }
   }
   return BundleResponse(call, "batch-response", entries);

@@ -52,13 +52,11 @@ PlannedWrite Planned(const Call& call, const IncomingResource& in, const std::st
   return w;
 }
 
-Errors One(Error e) { return Errors{{std::move(e)}}; }
-
 // Commits one planned write, as a single interaction does.
 Response CommitOne(const Call& call, const std::function<Result<PlannedWrite>()>& plan) {
   auto done = CommitPlanned(call, [&]() -> Expected<std::vector<PlannedWrite>, Errors> {
     auto w = plan();
-    if (!w) return One(std::move(w).error());
+    if (!w) return Errors::Of(std::move(w).error());
     std::vector<PlannedWrite> out;
     out.push_back(std::move(w).value());
     return out;
@@ -141,9 +139,9 @@ Expected<std::vector<PlannedWrite>, Errors> CommitPlanned(const Call& call, cons
       for (const std::string& type : types) DefinitionChanged(call, type);
       return planned;
     }
-    if (done.error().issue != Issue::kConflict) return One(std::move(done).error());
+    if (done.error().issue != Issue::kConflict) return Errors::Of(std::move(done).error());
   }
-  return One(Error::Make(Issue::kConflict, "Too many concurrent updates of the same resources"));
+  return Errors::Of(Error::Make(Issue::kConflict, "Too many concurrent updates of the same resources"));
 }
 
 Response PlannedResponse(const Call& call, const PlannedWrite& w) {
@@ -187,20 +185,20 @@ Response WriteNextVersion(const Call& call, const std::string& type, const std::
   std::optional<store::Version> deleted;  // set when the resource must exist but was deleted (410)
   auto done = CommitPlanned(call, [&]() -> Expected<std::vector<PlannedWrite>, Errors> {
     auto cur = CurrentOrNone(call, type, id);
-    if (!cur) return One(std::move(cur).error());
+    if (!cur) return Errors::Of(std::move(cur).error());
     if (how.must_exist && cur->version == 0) {
-      return One(Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " is not known"));
+      return Errors::Of(Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " is not known"));
     }
     if (how.must_exist && cur->deleted()) {
       deleted = *cur;
-      return One(Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " was deleted", 410));
+      return Errors::Of(Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " was deleted", 410));
     }
-    if (auto ok = CheckPinned(*pinned, *cur, type, id); !ok) return One(std::move(ok).error());
+    if (auto ok = CheckPinned(*pinned, *cur, type, id); !ok) return Errors::Of(std::move(ok).error());
     // Made from what is current now: after a concurrent write, a patch applies to the new version.
     auto made = next(*cur);
     if (!made) return std::move(made).error();
     const IncomingResource& in = **made;
-    if (auto usable = CheckDefinition(call, in); !usable) return One(std::move(usable).error());
+    if (auto usable = CheckDefinition(call, in); !usable) return Errors::Of(std::move(usable).error());
     bool created = cur->version == 0 || cur->deleted();
     // Recorded as the PUT it was, even when it creates.
     PlannedWrite w = Planned(call, in, id, store::Change::kUpdate, cur->version,

@@ -410,6 +410,8 @@ TEST_F(TransactionTest, MalformedBundlesAreRejectedNamingTheEntry) {
                                     ObservationAbout("urn:uuid:00000000-0000-4000-8000-00000000dead"))}),
        400, "Bundle.entry[0].resource"},
       {Bundle("transaction", {Entry("PATCH", "Patient/a", "")}), 400, "Bundle.entry[0].request.method"},
+      {Bundle("transaction", {Entry("PUT", "Patient?_count=1", PatientWith("x"))}), 400,
+       "Bundle.entry[0].request"},
       {Bundle("transaction", {Entry("POST", "Patient")}), 400, "Bundle.entry[0].resource"},
       {Bundle("transaction", {Entry("PUT", "Patient/a", PatientWith("x", "a"), "", R"(,"ifMatch":"three")")}),
        400, "Bundle.entry[0].request.ifMatch"},
