@@ -251,6 +251,23 @@ TEST_F(PatchTest, SearchIndexFollowsThePatch) {
   EXPECT_EQ(json::Find(old.Json(), "entry"), nullptr) << old.body;
 }
 
+TEST_F(PatchTest, DecimalsKeepTheirDigits) {
+  std::string id = server.Create(
+      "Observation",
+      R"({"resourceType":"Observation","status":"preliminary","code":{"text":"w"},"valueQuantity":{"value":72.50,"unit":"kg"}})");
+  HttpResponse res =
+      server.Request("PATCH", "Observation/" + id,
+                     R"([{"op":"replace","path":"/status","value":"final"},)"
+                     R"({"op":"add","path":"/valueQuantity/comparator","value":"<"},)"
+                     R"({"op":"add","path":"/referenceRange","value":[{"low":{"value":1.50}}]}])",
+                     kJsonPatch);
+  ASSERT_EQ(res.status, 200) << res.body;
+  HttpResponse read = server.Get("Observation/" + id);
+  EXPECT_NE(read.body.find(R"("value":72.50)"), std::string::npos) << read.body;
+  EXPECT_NE(read.body.find(R"("value":1.50)"), std::string::npos) << read.body;
+  EXPECT_NE(read.body.find(R"("status":"final")"), std::string::npos) << read.body;
+}
+
 TEST_F(PatchTest, AllowAndCapabilities) {
   HttpResponse res = server.Request("POST", "Patient/1");
   EXPECT_EQ(res.status, 405);

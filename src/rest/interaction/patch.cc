@@ -76,7 +76,8 @@ Response PatchResource(const Call& call, const PatchBody& patch, const std::stri
       return Unprocessable(One(Error::At(Issue::kInvalid, type + ".id",
                                          "A patch cannot change or remove the id of " + type + "/" + id)));
     }
-    std::string text = json::Write(doc);
+    // The patch rewrites the JSON; numbers keep the digits the client sent (FHIR decimals).
+    std::string text = json::WriteKeepingNumbers(doc, {cur.json, call.req.body});
     auto checked = CheckResource(call.ctx, *call.route.type, std::move(doc), std::move(text));
     if (!checked) return Unprocessable(std::move(checked).error());
     patched = std::move(checked).value();
