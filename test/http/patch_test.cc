@@ -156,6 +156,11 @@ TEST_F(PatchTest, FhirPathPatchThatCannotApplyIs422AndMalformedIs400) {
   EXPECT_EQ(Patch("Patient/" + id, FhirPatch({Code("explode"), Str("path", "Patient")}), kFhirJson).status,
             400);
   EXPECT_EQ(Patch("Patient/" + id, R"({"resourceType":"Patient"})", kFhirJson).status, 400);
+  HttpResponse invalid =
+      Patch("Patient/" + id,
+            R"({"resourceType":"Parameters","parameter":[{"name":"operation","colour":"red"}]})", kFhirJson);
+  EXPECT_EQ(invalid.status, 400) << invalid.body;
+  EXPECT_EQ(IssueExpressions(invalid.Json()), std::vector<std::string>{"Parameters.parameter[0].colour"});
   EXPECT_EQ(server.Get("Patient/" + id).Header("ETag"), "W/\"1\"");
 }
 
