@@ -89,7 +89,8 @@ Response WriteNextVersion(const Call& call, const std::string& type, const std::
     v.id = id;
     v.version = cur->version + 1;
     v.last_updated = std::max(call.ctx.clock.Now(), cur->last_updated + 1);
-    v.change = store::Change::kUpdate;  // recorded as the PUT it was, even when it creates
+    // Recorded as the PUT or PATCH it was, even when a PUT creates.
+    v.change = how.must_exist ? store::Change::kPatch : store::Change::kUpdate;
     v.json = StoredJson(in, id, v.version, v.last_updated);
     store::WriteOp op{
         v.change, type, id, cur->version, v.version, v.last_updated, v.json, IndexRows(call, in), false};

@@ -75,8 +75,12 @@ TEST_F(PatchTest, JsonPatchEachOperation) {
   EXPECT_EQ((*json::Find((*json::Find(doc, "name"))[0], "given")).Size(), 2u);
   EXPECT_EQ(json::GetString((*json::Find(doc, "identifier"))[0], "value"), "b");
   EXPECT_EQ(json::GetString(*json::Find(doc, "meta"), "versionId"), "2");
-  // What was returned is what is stored.
+  // What was returned is what is stored, and history says how it came to be.
   EXPECT_EQ(json::Write(Current(id)), json::Write(doc));
+  json::Document history = server.Get("Patient/" + id + "/_history").Json();
+  const json::Value& newest = (*json::Find(history, "entry"))[0];
+  EXPECT_EQ(json::GetString(*json::Find(newest, "request"), "method"), "PATCH");
+  EXPECT_EQ(json::GetString(*json::Find(newest, "request"), "url"), "Patient/" + id);
 }
 
 TEST_F(PatchTest, JsonPatchFailures) {
