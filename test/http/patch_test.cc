@@ -2,6 +2,9 @@
 // Patch bodies, versioning, conditional patch, and what a patch may not do.
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "support/test_server.h"
 
 namespace kiln::testing {
@@ -275,6 +278,26 @@ TEST_F(PatchTest, DecimalsKeepTheirDigits) {
   EXPECT_NE(read.body.find(R"("value":72.50)"), std::string::npos) << read.body;
   EXPECT_NE(read.body.find(R"("value":1.50)"), std::string::npos) << read.body;
   EXPECT_NE(read.body.find(R"("status":"final")"), std::string::npos) << read.body;
+}
+
+TEST_F(PatchTest, ConcurrentPatchesAreEachAppliedToTheCurrentVersion) {
+  std::string id = server.Create("Patient", kPatient);
+  constexpr int kWriters = 4;
+  std::vector<std::thread> writers;
+  std::vector<int> statuses(kWriters);
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      std::string body =
+          R"([{"op":"add","path":"/identifier/-","value":{"value":"w)" + std::to_string(i) + R"("}}])";
+      statuses[i] = Patch("Patient/" + id, body, kJsonPatch).status;
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  for (int s : statuses) EXPECT_EQ(s, 200);
+  // A retried patch is re-applied to what another writer stored, so no addition is lost.
+  json::Document doc = Current(id);
+  EXPECT_EQ(json::Find(doc, "identifier")->Size(), 2u + kWriters);
+  EXPECT_EQ(json::GetString(*json::Find(doc, "meta"), "versionId"), std::to_string(1 + kWriters));
 }
 
 TEST_F(PatchTest, AllowAndCapabilities) {
