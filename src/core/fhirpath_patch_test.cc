@@ -156,6 +156,36 @@ TEST(FhirPathPatch, Replace) {
                       422));
 }
 
+TEST(FhirPathPatch, PrimitiveExtensionsStayWithTheirValues) {
+  constexpr const char* kExt = R"({"extension":[{"url":"u","valueString":"e"}]})";
+  // Replacing a value keeps its extension unless the new value brings one.
+  EXPECT_EQ(Apply(R"({"resourceType":"Patient","birthDate":"1970","_birthDate":)" + std::string(kExt) + "}",
+                  Params({Type("replace") + "," + Path("Patient.birthDate") + "," +
+                          Part("value", R"("valueDate":"1980")")})),
+            R"({"resourceType":"Patient","birthDate":"1980","_birthDate":)" + std::string(kExt) + "}");
+  // An entry that has only an extension gets its value in place.
+  EXPECT_EQ(
+      Apply(R"({"resourceType":"Patient","name":[{"given":["a",null],"_given":[null,)" + std::string(kExt) +
+                "]}]}",
+            Params({Type("replace") + "," + Path("Patient.name.given[1]") + "," +
+                    Part("value", R"("valueString":"b")")})),
+      R"({"resourceType":"Patient","name":[{"given":["a","b"],"_given":[null,)" + std::string(kExt) + "]}]}");
+  // Inserting into a list with extensions keeps "_given" parallel to "given".
+  EXPECT_EQ(
+      Apply(R"({"resourceType":"Patient","name":[{"given":["a","c"],"_given":[null,)" + std::string(kExt) +
+                "]}]}",
+            Params({Type("insert") + "," + Path("Patient.name.given") + "," +
+                    Part("index", R"("valueInteger":1)") + "," + Part("value", R"("valueString":"b")")})),
+      R"({"resourceType":"Patient","name":[{"given":["a","b","c"],"_given":[null,null,)" + std::string(kExt) +
+          "]}]}");
+  // A value added with "_value[x]" brings its extension along.
+  EXPECT_EQ(
+      Apply(R"({"resourceType":"Patient"})",
+            Params({Type("add") + "," + Path("Patient") + "," + Part("name", R"("valueString":"gender")") +
+                    "," + Part("value", R"("valueCode":"male","_valueCode":)" + std::string(kExt))})),
+      R"({"resourceType":"Patient","gender":"male","_gender":)" + std::string(kExt) + "}");
+}
+
 TEST(FhirPathPatch, Move) {
   std::string op = Type("move") + "," + Path("Patient.identifier") + "," +
                    Part("source", R"("valueInteger":0)") + "," + Part("destination", R"("valueInteger":2)");

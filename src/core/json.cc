@@ -1,6 +1,11 @@
 #include "core/json.h"
 
+#include <type_traits>
+#include <unordered_map>
+
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -21,6 +26,80 @@ Result<Document> Parse(std::string_view text) {
 std::string Write(const Value& value) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+namespace {
+
+// How Write spells the number `raw` (as RapidJSON parses it, at full precision).
+std::string CanonicalNumber(std::string_view raw) {
+  Document d;
+  d.Parse<rapidjson::kParseFullPrecisionFlag>(raw.data(), raw.size());
+  return d.HasParseError() ? std::string(raw) : Write(d);
+}
+
+// Collects every number of a JSON text, by its canonical spelling; "" marks a value spelled in
+// more than one way.
+class NumberSpellings : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, NumberSpellings> {
+ public:
+  explicit NumberSpellings(std::unordered_map<std::string, std::string>& out) : out_(out) {}
+  bool RawNumber(const char* str, rapidjson::SizeType length, bool) {
+    std::string raw(str, length);
+    auto [it, inserted] = out_.emplace(CanonicalNumber(raw), raw);
+    if (!inserted && it->second != raw) it->second.clear();
+    return true;
+  }
+
+ private:
+  std::unordered_map<std::string, std::string>& out_;
+};
+
+// A Writer whose numbers are looked up in the spellings of the sources.
+class KeepingNumbers : public rapidjson::Writer<rapidjson::StringBuffer> {
+ public:
+  KeepingNumbers(rapidjson::StringBuffer& buffer,
+                 const std::unordered_map<std::string, std::string>& spellings)
+      : Writer(buffer), spellings_(spellings) {}
+  bool Int(int i) { return Number(i); }
+  bool Uint(unsigned u) { return Number(u); }
+  bool Int64(int64_t i) { return Number(i); }
+  bool Uint64(uint64_t u) { return Number(u); }
+  bool Double(double d) { return Number(d); }
+
+ private:
+  template <class T>
+  bool Number(T n) {
+    rapidjson::StringBuffer one;
+    rapidjson::Writer<rapidjson::StringBuffer> w(one);
+    if constexpr (std::is_same_v<T, double>) {
+      w.Double(n);
+    } else if constexpr (std::is_same_v<T, uint64_t> || std::is_same_v<T, unsigned>) {
+      w.Uint64(n);
+    } else {
+      w.Int64(n);
+    }
+    std::string canonical(one.GetString(), one.GetSize());
+    auto it = spellings_.find(canonical);
+    const std::string& text = it != spellings_.end() && !it->second.empty() ? it->second : canonical;
+    return RawValue(text.data(), text.size(), rapidjson::kNumberType);
+  }
+
+  const std::unordered_map<std::string, std::string>& spellings_;
+};
+
+}  // namespace
+
+std::string WriteKeepingNumbers(const Value& value, const std::vector<std::string_view>& sources) {
+  std::unordered_map<std::string, std::string> spellings;
+  for (std::string_view source : sources) {
+    NumberSpellings collect(spellings);
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream stream(source.data(), source.size());
+    reader.Parse<rapidjson::kParseNumbersAsStringsFlag>(stream, collect);
+  }
+  rapidjson::StringBuffer buffer;
+  KeepingNumbers writer(buffer, spellings);
   value.Accept(writer);
   return std::string(buffer.GetString(), buffer.GetSize());
 }

@@ -23,6 +23,11 @@ Result<Document> Parse(std::string_view text);
 // this for values Kiln built itself (meta, bundles, outcomes), not for stored client content.
 std::string Write(const Value& value);
 
+// Serializes like Write, but writes each number as `sources` (the JSON texts the value was built
+// from) spelled it, so that an edited resource keeps its decimals' digits ("72.50", not "72.5").
+// A number spelled in more than one way for the same value, or in none, is written as Write would.
+std::string WriteKeepingNumbers(const Value& value, const std::vector<std::string_view>& sources);
+
 // Removes insignificant whitespace from valid JSON text, leaving strings and numbers byte-exact.
 // REQUIRES: `text` parsed successfully.
 std::string Minify(std::string_view text);

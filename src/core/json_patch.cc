@@ -11,10 +11,9 @@ namespace {
 
 Error Malformed(std::string message) { return Error::Make(Issue::kInvalid, "JSON Patch: " + message); }
 
-Error NotApplicable(std::string_view pointer, std::string message) {
-  Error e = Error::At(Issue::kInvalid, std::string(pointer), "JSON Patch: " + message);
-  e.http_status = kPatchNotApplicable;
-  return e;
+// The pointer is named in the message only: OperationOutcome expressions are FHIRPath.
+Error NotApplicable(std::string message) {
+  return Error::Make(Issue::kInvalid, "JSON Patch: " + message, kPatchNotApplicable);
 }
 
 // The reference tokens of a JSON Pointer, unescaped: "/a~1b/~01" is {"a/b", "~1"}. Decoding
@@ -91,8 +90,7 @@ Result<Ok> Add(json::Document& doc, std::string_view pointer, json::Value value)
   }
   json::Value* parent = Resolve(doc, tokens, tokens.size() - 1);
   const std::string& last = tokens.back();
-  if (parent == nullptr)
-    return NotApplicable(pointer, "the parent of '" + std::string(pointer) + "' does not exist");
+  if (parent == nullptr) return NotApplicable("the parent of '" + std::string(pointer) + "' does not exist");
   auto& alloc = doc.GetAllocator();
   if (parent->IsObject()) {
     if (auto it = parent->FindMember(json::Value(rapidjson::StringRef(last.data(), last.size())));
@@ -107,23 +105,22 @@ Result<Ok> Add(json::Document& doc, std::string_view pointer, json::Value value)
   if (parent->IsArray()) {
     std::optional<size_t> index = last == "-" ? std::optional<size_t>(parent->Size()) : ArrayIndex(last);
     if (!index || *index > parent->Size()) {
-      return NotApplicable(pointer, "'" + last + "' is not an index of the array (0 to " +
-                                        std::to_string(parent->Size()) + ", or '-')");
+      return NotApplicable("'" + last + "' is not an index of the array (0 to " +
+                           std::to_string(parent->Size()) + ", or '-')");
     }
     InsertAt(*parent, *index, std::move(value), alloc);
     return Ok{};
   }
-  return NotApplicable(pointer,
-                       "the parent of '" + std::string(pointer) + "' is neither an object nor an array");
+  return NotApplicable("the parent of '" + std::string(pointer) + "' is neither an object nor an array");
 }
 
 // Removes the value at `pointer` and returns it.
 Result<json::Value> Remove(json::Document& doc, std::string_view pointer) {
   KILN_TRY_ASSIGN(std::vector<std::string> tokens, ParsePointer(pointer));
-  if (tokens.empty()) return NotApplicable(pointer, "the whole document cannot be removed");
+  if (tokens.empty()) return NotApplicable("the whole document cannot be removed");
   json::Value* parent = Resolve(doc, tokens, tokens.size() - 1);
   json::Value* target = parent == nullptr ? nullptr : Child(*parent, tokens.back());
-  if (target == nullptr) return NotApplicable(pointer, "there is no value at '" + std::string(pointer) + "'");
+  if (target == nullptr) return NotApplicable("there is no value at '" + std::string(pointer) + "'");
   json::Value out(std::move(*target));
   if (parent->IsObject()) {
     parent->EraseMember(json::Value(rapidjson::StringRef(tokens.back().data(), tokens.back().size())));
@@ -180,14 +177,14 @@ Result<Ok> ApplyOne(const json::Value& op, json::Document& doc) {
     const json::Value& value = *json::Find(op, "value");
     KILN_TRY_ASSIGN(std::vector<std::string> tokens, ParsePointer(path));
     json::Value* target = Resolve(doc, tokens, tokens.size());
-    if (target == nullptr) return NotApplicable(path, "there is no value at '" + std::string(path) + "'");
+    if (target == nullptr) return NotApplicable("there is no value at '" + std::string(path) + "'");
     if (kind == "replace") {
       *target = json::Value(value, alloc);
       return Ok{};
     }
     if (!json::Equal(*target, value)) {
-      return NotApplicable(
-          path, "test failed: the value at '" + std::string(path) + "' is not " + json::Write(value));
+      return NotApplicable("test failed: the value at '" + std::string(path) + "' is not " +
+                           json::Write(value));
     }
     return Ok{};
   }
@@ -196,14 +193,14 @@ Result<Ok> ApplyOne(const json::Value& op, json::Document& doc) {
     if (from == path) return Ok{};
     // A value cannot move into its own children (section 4.4).
     if (path.size() > from.size() && path.starts_with(from) && path[from.size()] == '/') {
-      return NotApplicable(path, "cannot move '" + std::string(from) + "' into its own child");
+      return NotApplicable("cannot move '" + std::string(from) + "' into its own child");
     }
     KILN_TRY_ASSIGN(json::Value moved, Remove(doc, from));
     return Add(doc, path, std::move(moved));
   }
   KILN_TRY_ASSIGN(std::vector<std::string> tokens, ParsePointer(from));
   json::Value* source = Resolve(doc, tokens, tokens.size());
-  if (source == nullptr) return NotApplicable(from, "there is no value at '" + std::string(from) + "'");
+  if (source == nullptr) return NotApplicable("there is no value at '" + std::string(from) + "'");
   return Add(doc, path, json::Value(*source, alloc));
 }
 

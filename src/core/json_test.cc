@@ -49,6 +49,18 @@ TEST(JsonTest, ArrayElements) {
   EXPECT_TRUE(ArrayElements("[]").empty());
 }
 
+TEST(JsonTest, WriteKeepingNumbersKeepsTheSourcesSpelling) {
+  auto doc = Parse(R"({"a":72.50,"b":[1.0,3,-0.10],"c":1e2,"d":"72.50"})");
+  ASSERT_TRUE(doc);
+  EXPECT_EQ(Write(*doc), R"({"a":72.5,"b":[1.0,3,-0.1],"c":100.0,"d":"72.50"})");
+  std::string source = R"({"a":72.50,"b":[1.0,3,-0.10],"c":1e2})";
+  EXPECT_EQ(WriteKeepingNumbers(*doc, {source}), R"({"a":72.50,"b":[1.0,3,-0.10],"c":1e2,"d":"72.50"})");
+  // Values spelled two ways, or in no source, are written as Write writes them.
+  EXPECT_EQ(WriteKeepingNumbers(*doc, {source, "[72.500, 3]"}),
+            R"({"a":72.5,"b":[1.0,3,-0.10],"c":1e2,"d":"72.50"})");
+  EXPECT_EQ(WriteKeepingNumbers(*doc, {}), Write(*doc));
+}
+
 TEST(JsonTest, QuoteEscapes) { EXPECT_EQ(Quote("a\"b\\c\n\x01"), R"("a\"b\\c\n\u0001")"); }
 
 }  // namespace

@@ -200,9 +200,9 @@ Response WriteNextVersion(const Call& call, const std::string& type, const std::
     const IncomingResource& in = **made;
     if (auto usable = CheckDefinition(call, in); !usable) return Errors::Of(std::move(usable).error());
     bool created = cur->version == 0 || cur->deleted();
-    // Recorded as the PUT it was, even when it creates.
-    PlannedWrite w = Planned(call, in, id, store::Change::kUpdate, cur->version,
-                             std::max(call.ctx.clock.Now(), cur->last_updated + 1));
+    // Recorded as the PUT or PATCH it was, even when a PUT creates.
+    PlannedWrite w = Planned(call, in, id, how.must_exist ? store::Change::kPatch : store::Change::kUpdate,
+                             cur->version, std::max(call.ctx.clock.Now(), cur->last_updated + 1));
     w.status = created ? 201 : 200;
     w.what = created ? "Created" : std::string(how.what);
     std::vector<PlannedWrite> out;

@@ -60,8 +60,9 @@ Response CreateResource(const Call& call, const IncomingResource& in);
 Response UpdateResource(const Call& call, const IncomingResource& in, const std::string& id);
 // How a write of the next version of an existing id behaves (update and patch share it).
 struct NextVersionWrite {
-  // Patch: the resource must exist (404 when it never did, 410 when it was deleted), and a 200
-  // carries Location too. Update: a missing or deleted resource is (re)created (201).
+  // Patch: the resource must exist (404 when it never did, 410 when it was deleted), a 200
+  // carries Location too, and history records a PATCH. Update: a missing or deleted resource
+  // is (re)created (201).
   bool must_exist = false;
   std::string_view what = "Updated";  // for Prefer: return=OperationOutcome
 };

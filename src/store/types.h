@@ -22,8 +22,9 @@ struct TenantId {
 inline TenantId DefaultTenant() { return TenantId{"default"}; }
 
 // How a version came to be, for history's Bundle.entry.request: kCreate is a POST with a
-// server-assigned id, kUpdate a PUT (which may have created the resource), kDelete a DELETE.
-enum class Change { kCreate = 0, kUpdate = 1, kDelete = 2 };
+// server-assigned id, kUpdate a PUT (which may have created the resource), kDelete a DELETE,
+// kPatch a PATCH. Stored as these numbers (the column comment in 001_initial.sql predates 3).
+enum class Change { kCreate = 0, kUpdate = 1, kDelete = 2, kPatch = 3 };
 
 // One version of one resource as stored. `json` holds the exact bytes served to clients (empty
 // for a deletion).

@@ -2,6 +2,9 @@
 // Patch bodies, versioning, conditional patch, and what a patch may not do.
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "support/test_server.h"
 
 namespace kiln::testing {
@@ -75,8 +78,12 @@ TEST_F(PatchTest, JsonPatchEachOperation) {
   EXPECT_EQ((*json::Find((*json::Find(doc, "name"))[0], "given")).Size(), 2u);
   EXPECT_EQ(json::GetString((*json::Find(doc, "identifier"))[0], "value"), "b");
   EXPECT_EQ(json::GetString(*json::Find(doc, "meta"), "versionId"), "2");
-  // What was returned is what is stored.
+  // What was returned is what is stored, and history says how it came to be.
   EXPECT_EQ(json::Write(Current(id)), json::Write(doc));
+  json::Document history = server.Get("Patient/" + id + "/_history").Json();
+  const json::Value& newest = (*json::Find(history, "entry"))[0];
+  EXPECT_EQ(json::GetString(*json::Find(newest, "request"), "method"), "PATCH");
+  EXPECT_EQ(json::GetString(*json::Find(newest, "request"), "url"), "Patient/" + id);
 }
 
 TEST_F(PatchTest, JsonPatchFailures) {
@@ -156,6 +163,11 @@ TEST_F(PatchTest, FhirPathPatchThatCannotApplyIs422AndMalformedIs400) {
   EXPECT_EQ(Patch("Patient/" + id, FhirPatch({Code("explode"), Str("path", "Patient")}), kFhirJson).status,
             400);
   EXPECT_EQ(Patch("Patient/" + id, R"({"resourceType":"Patient"})", kFhirJson).status, 400);
+  HttpResponse invalid =
+      Patch("Patient/" + id,
+            R"({"resourceType":"Parameters","parameter":[{"name":"operation","colour":"red"}]})", kFhirJson);
+  EXPECT_EQ(invalid.status, 400) << invalid.body;
+  EXPECT_EQ(IssueExpressions(invalid.Json()), std::vector<std::string>{"Parameters.parameter[0].colour"});
   EXPECT_EQ(server.Get("Patient/" + id).Header("ETag"), "W/\"1\"");
 }
 
@@ -249,6 +261,43 @@ TEST_F(PatchTest, SearchIndexFollowsThePatch) {
   EXPECT_EQ(json::Find(found.Json(), "entry")->Size(), 1u);
   HttpResponse old = server.Get("Patient?family=Smith");
   EXPECT_EQ(json::Find(old.Json(), "entry"), nullptr) << old.body;
+}
+
+TEST_F(PatchTest, DecimalsKeepTheirDigits) {
+  std::string id = server.Create(
+      "Observation",
+      R"({"resourceType":"Observation","status":"preliminary","code":{"text":"w"},"valueQuantity":{"value":72.50,"unit":"kg"}})");
+  HttpResponse res =
+      server.Request("PATCH", "Observation/" + id,
+                     R"([{"op":"replace","path":"/status","value":"final"},)"
+                     R"({"op":"add","path":"/valueQuantity/comparator","value":"<"},)"
+                     R"({"op":"add","path":"/referenceRange","value":[{"low":{"value":1.50}}]}])",
+                     kJsonPatch);
+  ASSERT_EQ(res.status, 200) << res.body;
+  HttpResponse read = server.Get("Observation/" + id);
+  EXPECT_NE(read.body.find(R"("value":72.50)"), std::string::npos) << read.body;
+  EXPECT_NE(read.body.find(R"("value":1.50)"), std::string::npos) << read.body;
+  EXPECT_NE(read.body.find(R"("status":"final")"), std::string::npos) << read.body;
+}
+
+TEST_F(PatchTest, ConcurrentPatchesAreEachAppliedToTheCurrentVersion) {
+  std::string id = server.Create("Patient", kPatient);
+  constexpr int kWriters = 4;
+  std::vector<std::thread> writers;
+  std::vector<int> statuses(kWriters);
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      std::string body =
+          R"([{"op":"add","path":"/identifier/-","value":{"value":"w)" + std::to_string(i) + R"("}}])";
+      statuses[i] = Patch("Patient/" + id, body, kJsonPatch).status;
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  for (int s : statuses) EXPECT_EQ(s, 200);
+  // A retried patch is re-applied to what another writer stored, so no addition is lost.
+  json::Document doc = Current(id);
+  EXPECT_EQ(json::Find(doc, "identifier")->Size(), 2u + kWriters);
+  EXPECT_EQ(json::GetString(*json::Find(doc, "meta"), "versionId"), std::to_string(1 + kWriters));
 }
 
 TEST_F(PatchTest, AllowAndCapabilities) {

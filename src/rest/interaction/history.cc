@@ -85,6 +85,11 @@ BundleEntry EntryFor(const Call& call, const store::Version& v) {
       e.request_url = v.type + "/" + v.id;
       e.response_status = v.version == 1 ? "201 Created" : "200 OK";
       break;
+    case store::Change::kPatch:
+      e.request_method = "PATCH";
+      e.request_url = v.type + "/" + v.id;
+      e.response_status = "200 OK";
+      break;
     case store::Change::kDelete:
       e.request_method = "DELETE";
       e.request_url = v.type + "/" + v.id;

@@ -23,7 +23,9 @@ struct PatchBody {
   json::Document doc;
 };
 
-Result<PatchBody> ReadPatchBody(const Call& call) {
+Errors One(Error e) { return Errors{{std::move(e)}}; }
+
+Expected<PatchBody, Errors> ReadPatchBody(const Call& call) {
   std::string_view ct = call.req.Header("Content-Type");
   PatchFormat format;
   if (IsJsonPatchContentType(ct)) {
@@ -32,24 +34,25 @@ Result<PatchBody> ReadPatchBody(const Call& call) {
     format = PatchFormat::kFhirPathPatch;
   } else {
     std::string shown = ct.empty() ? std::string("(none)") : std::string(ct);
-    return Error::Make(
-        Issue::kNotSupported,
-        "Unsupported Content-Type " + shown +
-            " for PATCH: send application/json-patch+json (JSON Patch) or application/fhir+json "
-            "(a FHIRPath Patch Parameters resource)",
-        415);
+    return One(Error::Make(Issue::kNotSupported,
+                           "Unsupported Content-Type " + shown +
+                               " for PATCH: send application/json-patch+json (JSON Patch) or "
+                               "application/fhir+json (a FHIRPath Patch Parameters resource)",
+                           415));
   }
-  if (call.req.body.empty())
-    return Error::Make(Issue::kInvalid, "The request body is empty; a patch is required");
-  KILN_TRY_ASSIGN(json::Document doc, json::Parse(call.req.body));
-  if (format == PatchFormat::kFhirPathPatch && json::GetString(doc, "resourceType") != "Parameters") {
-    return Error::At(Issue::kInvalid, "resourceType",
-                     "A FHIRPath Patch is a Parameters resource (hl7.org/fhir/R4/fhirpatch.html)");
+  if (call.req.body.empty()) {
+    return One(Error::Make(Issue::kInvalid, "The request body is empty; a patch is required"));
   }
-  return PatchBody{format, std::move(doc)};
+  auto parsed = json::Parse(call.req.body);
+  if (!parsed) return One(parsed.error());
+  if (format == PatchFormat::kJsonPatch) return PatchBody{format, std::move(parsed).value()};
+  // A FHIRPath Patch is a resource like any other body: it must be a valid Parameters.
+  auto parameters = call.ctx.model.FindResourceType("Parameters");
+  if (!parameters) return One(parameters.error());
+  auto checked = CheckResource(call.ctx, *parameters, std::move(parsed).value(), call.req.body);
+  if (!checked) return std::move(checked).error();
+  return PatchBody{format, std::move(checked->doc)};
 }
-
-Errors One(Error e) { return Errors{{std::move(e)}}; }
 
 // A patched resource that is not valid is not a bad request but an unprocessable one.
 Errors Unprocessable(Errors errors) {
@@ -76,7 +79,8 @@ Response PatchResource(const Call& call, const PatchBody& patch, const std::stri
       return Unprocessable(One(Error::At(Issue::kInvalid, type + ".id",
                                          "A patch cannot change or remove the id of " + type + "/" + id)));
     }
-    std::string text = json::Write(doc);
+    // The patch rewrites the JSON; numbers keep the digits the client sent (FHIR decimals).
+    std::string text = json::WriteKeepingNumbers(doc, {cur.json, call.req.body});
     auto checked = CheckResource(call.ctx, *call.route.type, std::move(doc), std::move(text));
     if (!checked) return Unprocessable(std::move(checked).error());
     patched = std::move(checked).value();
