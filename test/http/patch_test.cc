@@ -117,7 +117,8 @@ TEST_F(PatchTest, FhirPathPatchInsert) {
                                       Part("value", R"("valueIdentifier":{"system":"urn:s","value":"z"})")}),
                            kFhirJson);
   ASSERT_EQ(res.status, 200) << res.body;
-  const json::Value& ids = *json::Find(res.Json(), "identifier");
+  auto doc = res.Json();
+  const json::Value& ids = *json::Find(doc, "identifier");
   ASSERT_EQ(ids.Size(), 3u);
   EXPECT_EQ(json::GetString(ids[0], "value"), "z");
   EXPECT_EQ(json::GetString(ids[2], "value"), "b");
@@ -128,7 +129,8 @@ TEST_F(PatchTest, FhirPathPatchDelete) {
   HttpResponse res =
       Patch("Patient/" + id, FhirPatch({Code("delete"), Str("path", "Patient.identifier[0]")}), kFhirJson);
   ASSERT_EQ(res.status, 200) << res.body;
-  const json::Value& ids = *json::Find(res.Json(), "identifier");
+  auto doc = res.Json();
+  const json::Value& ids = *json::Find(doc, "identifier");
   ASSERT_EQ(ids.Size(), 1u);
   EXPECT_EQ(json::GetString(ids[0], "value"), "b");
 }

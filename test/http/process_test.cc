@@ -166,7 +166,8 @@ int CountTagged(int port, const std::string& type, const std::string& tag) {
   HttpResponse res =
       Send(port, "GET", "/fhir/" + type + "?identifier=http://kiln.test/tx%7C" + tag + "&_summary=count");
   if (res.status != 200) return -1;
-  const json::Value* total = json::Find(res.Json(), "total");
+  auto doc = res.Json();
+  const json::Value* total = json::Find(doc, "total");
   return total == nullptr ? -1 : total->GetInt();
 }
 

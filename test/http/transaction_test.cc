@@ -51,6 +51,7 @@ class TransactionTest : public ::testing::Test {
     return server.Post("", body, headers);
   }
   // The response entries of a 200 batch/transaction response.
+  static std::vector<const json::Value*> Entries(json::Document&&) = delete;  // would dangle
   static std::vector<const json::Value*> Entries(const json::Document& doc) {
     std::vector<const json::Value*> out;
     if (const json::Value* e = json::Find(doc, "entry"); e && e->IsArray()) {
@@ -137,7 +138,8 @@ TEST_F(TransactionTest, UrnOidFullUrlsAreRewrittenToo) {
   HttpResponse res = PostBundle(Bundle("transaction", {Entry("POST", "Observation", ObservationAbout(oid)),
                                                        Entry("POST", "Patient", PatientWith("oid"), oid)}));
   ASSERT_EQ(res.status, 200) << res.body;
-  auto entries = Entries(res.Json());
+  auto entries_doc = res.Json();
+  auto entries = Entries(entries_doc);
   std::string obs = TypeAndId(*entries[0]), patient = TypeAndId(*entries[1]);
   EXPECT_EQ(json::GetString(*json::Find(server.Get(obs).Json(), "subject"), "reference"), patient);
   EXPECT_EQ(Count("Observation?subject=" + patient), 1);
@@ -169,7 +171,8 @@ TEST_F(TransactionTest, UpdatesAListAndItsMedicationRequests) {
                       Entry("PUT", "MedicationRequest/mr2", med_request("mr2", "active", "statin 20mg")),
                       Entry("POST", "MedicationRequest", med_request("", "active", "metformin"), new_urn)}));
   ASSERT_EQ(res.status, 200) << res.body;
-  auto entries = Entries(res.Json());
+  auto entries_doc = res.Json();
+  auto entries = Entries(entries_doc);
   ASSERT_EQ(entries.size(), 4u);
   EXPECT_EQ(Status(*entries[0]), "200 OK");
   EXPECT_EQ(Location(*entries[0]), "");  // only creates have a Location, as for single updates
@@ -199,7 +202,8 @@ TEST_F(TransactionTest, ProcessesDeletesThenCreatesThenUpdatesThenReads) {
                                    std::string(R"(,"ifNoneExist":"identifier=)") + kSys + "|old\""),
                              Entry("DELETE", std::string("Patient?identifier=") + kSys + "|old")}));
   ASSERT_EQ(res.status, 200) << res.body;
-  auto entries = Entries(res.Json());
+  auto entries_doc = res.Json();
+  auto entries = Entries(entries_doc);
   ASSERT_EQ(entries.size(), 4u);
   // The delete ran before the conditional create, so the create found nothing and created.
   EXPECT_EQ(Status(*entries[3]), "204 No Content");
@@ -234,7 +238,8 @@ TEST_F(TransactionTest, ConditionalCreateUpdateAndDeleteInABundle) {
               Entry("PUT", std::string("Patient?identifier=") + kSys + "|fresh", PatientWith("fresh")),
               Entry("POST", "Observation", ObservationAbout(urn))}));
   ASSERT_EQ(res.status, 200) << res.body;
-  auto entries = Entries(res.Json());
+  auto entries_doc = res.Json();
+  auto entries = Entries(entries_doc);
   ASSERT_EQ(entries.size(), 6u);
   EXPECT_EQ(Status(*entries[0]), "200 OK");  // found, not created
   EXPECT_EQ(json::GetString(*json::Find(*entries[0], "resource"), "id"), a);
@@ -260,7 +265,8 @@ TEST_F(TransactionTest, ConditionalReferenceResolvesToItsOneMatch) {
       "transaction",
       {Entry("POST", "Observation", ObservationAbout(std::string("Patient?identifier=") + kSys + "|one"))}));
   ASSERT_EQ(res.status, 200) << res.body;
-  auto obs = server.Get(TypeAndId(*Entries(res.Json())[0])).Json();
+  auto res_doc = res.Json();
+  auto obs = server.Get(TypeAndId(*Entries(res_doc)[0])).Json();
   EXPECT_EQ(json::GetString(*json::Find(obs, "subject"), "reference"), "Patient/" + id);
   EXPECT_EQ(Count("Observation?subject=Patient/" + id), 1);
 }
@@ -480,7 +486,8 @@ TEST_F(TransactionTest, HeadAndConditionalReadEntries) {
                                   Entry("GET", "Patient/" + id, "", "", R"(,"ifNoneMatch":"W/\"1\"")"),
                                   Entry("GET", "Patient/" + id, "", "", R"(,"ifNoneMatch":"W/\"0\"")")}));
   ASSERT_EQ(res.status, 200) << res.body;
-  auto entries = Entries(res.Json());
+  auto entries_doc = res.Json();
+  auto entries = Entries(entries_doc);
   ASSERT_EQ(entries.size(), 3u);
   EXPECT_EQ(Status(*entries[0]), "200 OK");
   EXPECT_EQ(json::Find(*entries[0], "resource"), nullptr);
@@ -543,7 +550,8 @@ TEST_F(TransactionTest, SyntheaPatientBundleAsATransaction) {
 
   HttpResponse res = PostBundle(text, {{"Prefer", "return=minimal"}});
   ASSERT_EQ(res.status, 200) << res.body.substr(0, 2000);
-  auto entries = Entries(res.Json());
+  auto entries_doc = res.Json();
+  auto entries = Entries(entries_doc);
   ASSERT_EQ(entries.size(), entry_count);
   std::string patient;
   for (const json::Value* e : entries) {
