@@ -1,6 +1,7 @@
 #include "store/sqlite/index_sql.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace kiln::store::sqlite {
 
@@ -336,8 +337,59 @@ Result<int64_t> KeyLookup::operator()(std::string_view type, std::string_view pa
   return keys_.Find(conn_, tenant_, type, param);
 }
 
-Result<> AppendConditions(SqlText& q, const KeyLookup& keys, const IndexQuery& query,
+namespace {
+
+Result<bool> CanMatch(const KeyLookup& keys, const std::string& type, const Predicate& p);
+
+// `query` without the predicates that cannot match, because no resource of their type has ever
+// had their parameter (a chain over a reference's every possible target type asks mostly such
+// types); nullopt when a clause is left that nothing can satisfy. What is dropped is exactly
+// what SQL would find false, so results do not change, but the SQL left is one the planner can
+// drive through an index instead of testing every candidate against an OR.
+Result<std::optional<IndexQuery>> Prune(const KeyLookup& keys, const IndexQuery& query) {
+  IndexQuery out;
+  out.type = query.type;
+  out.has = query.has;
+  for (const Clause& clause : query.all_of) {
+    Clause kept;
+    kept.negate = clause.negate;
+    for (const Predicate& p : clause.any_of) {
+      KILN_TRY_ASSIGN(bool possible, CanMatch(keys, query.type, p));
+      if (possible) kept.any_of.push_back(p);
+    }
+    if (!kept.any_of.empty()) {
+      out.all_of.push_back(std::move(kept));
+    } else if (!clause.negate && !clause.any_of.empty()) {
+      return std::optional<IndexQuery>();  // OR of nothing: no resource matches
+    }                                      // NOT (OR of nothing) holds for every resource: the clause goes
+  }
+  return std::optional<IndexQuery>(std::move(out));
+}
+
+Result<bool> CanMatch(const KeyLookup& keys, const std::string& type, const Predicate& p) {
+  if (p.missing.value_or(false)) return true;  // "has no value" holds where nothing was indexed
+  for (const Predicate& component : p.components) {
+    KILN_TRY_ASSIGN(int64_t key, keys(type, component.param));
+    if (key == kNoKey) return false;
+  }
+  if (!p.components.empty()) return true;
+  KILN_TRY_ASSIGN(int64_t key, keys(type, p.param));
+  if (key == kNoKey) return false;
+  if (!p.chain) return true;
+  KILN_TRY_ASSIGN(std::optional<IndexQuery> target, Prune(keys, *p.chain));
+  return target.has_value();
+}
+
+}  // namespace
+
+Result<> AppendConditions(SqlText& q, const KeyLookup& keys, const IndexQuery& unpruned,
                           const std::string& alias, int& next_alias) {
+  KILN_TRY_ASSIGN(std::optional<IndexQuery> pruned, Prune(keys, unpruned));
+  if (!pruned) {
+    q.sql += " AND 0";
+    return Ok{};
+  }
+  const IndexQuery& query = *pruned;
   // The most selective clause selects candidates through its value index (IN); every other
   // clause then tests each candidate through the per-resource index (EXISTS).
   size_t driver = query.all_of.size();

@@ -149,6 +149,16 @@ TEST_F(SqliteStoreTest, IndexKeysAreTenantScoped) {
   ListQuery missing = TokenQuery("never-indexed", "x");
   missing.index.all_of[0].any_of[0].missing = true;
   EXPECT_EQ(Ids(store_->List(tenant, missing)), std::vector<std::string>{"a"});
+  ListQuery negated = TokenQuery("never-indexed", "x");
+  negated.index.all_of[0].negate = true;
+  EXPECT_EQ(Ids(store_->List(tenant, negated)), std::vector<std::string>{"a"}) << "NOT (nothing) holds";
+  ListQuery either = TokenQuery("never-indexed", "x");
+  Predicate female;
+  female.kind = IndexKind::kToken;
+  female.param = "gender";
+  female.code = "female";
+  either.index.all_of[0].any_of.push_back(female);
+  EXPECT_EQ(Ids(store_->List(tenant, either)), std::vector<std::string>{"a"}) << "x OR female";
 }
 
 TEST_F(SqliteStoreTest, UpdateReplacesIndexRowsAndOneCommitMayWriteAResourceTwice) {
