@@ -69,13 +69,14 @@ std::set<std::string> UnionTerms(std::string_view expression) {
 }
 
 // Finds the parameters of one type whose terms are exactly covered by other parameters of the
-// same type and targets (see ParamDef::union_of), and takes them out of `indexed`.
-void MarkUnions(std::vector<const ParamDef*>& indexed, std::vector<std::unique_ptr<ParamDef>>& defs) {
+// same type and targets (see ParamDef::union_of), and takes them out of `indexed`. Runs while
+// the registry, which owns every definition, is being built.
+void MarkUnions(std::vector<const ParamDef*>& indexed) {
   std::map<const ParamDef*, std::set<std::string>> terms;
   for (const ParamDef* d : indexed) {
     if (d->type != ParamType::kComposite) terms[d] = UnionTerms(d->expression);
   }
-  std::set<const ParamDef*> unions;
+  std::map<const ParamDef*, std::vector<const ParamDef*>> unions;
   for (auto& [def, own] : terms) {
     if (own.size() < 2) continue;
     std::vector<const ParamDef*> members;
@@ -88,21 +89,13 @@ void MarkUnions(std::vector<const ParamDef*>& indexed, std::vector<std::unique_p
       members.push_back(other);
       covered.insert(theirs.begin(), theirs.end());
     }
-    if (covered != own) continue;
-    for (auto& d : defs) {
-      if (d.get() == def) d->union_of = members;
-    }
-    unions.insert(def);
+    if (covered == own) unions[def] = std::move(members);
   }
-  // A member that is itself a union would leave its share unindexed.
-  for (const ParamDef* u : unions) {
-    for (const ParamDef* m : u->union_of) {
-      if (unions.contains(m)) {
-        for (auto& d : defs) {
-          if (d.get() == u) d->union_of.clear();
-        }
-      }
-    }
+  for (auto& [def, members] : unions) {
+    // A member that is itself a union would leave its share unindexed.
+    if (std::any_of(members.begin(), members.end(), [&](const ParamDef* m) { return unions.contains(m); }))
+      continue;
+    const_cast<ParamDef*>(def)->union_of = members;
   }
   std::erase_if(indexed, [](const ParamDef* d) { return !d->union_of.empty(); });
 }
@@ -202,7 +195,7 @@ Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& mode
       }
     }
   }
-  for (auto& [type, indexed] : r->indexed_) MarkUnions(indexed, r->defs_);
+  for (auto& [type, indexed] : r->indexed_) MarkUnions(indexed);
   return r;
 }
 

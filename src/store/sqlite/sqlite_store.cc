@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <unordered_map>
 #include <variant>
 
 #include "store/sqlite/index_sql.h"
@@ -211,6 +212,7 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
                                       bool& wrote) {
   // Every check first: a conflict fails the commit before any of its writes happened.
   std::vector<int64_t> current(writes.size(), 0);
+  std::unordered_map<std::string, int64_t> written;  // "Type/id" -> version this commit wrote
   for (size_t i = 0; i < writes.size(); ++i) {
     const WriteOp& w = writes[i];
     KILN_TRY_ASSIGN(auto s, writer_->Prepare(kCurrentVersionSql));
@@ -220,9 +222,10 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
     KILN_TRY_ASSIGN(bool row, s->Step());
     if (row) current[i] = s->Int(0);
     // A commit may write one resource twice (in order): the later write builds on the earlier.
-    for (size_t j = 0; j < i; ++j) {
-      if (writes[j].type == w.type && writes[j].id == w.id && !writes[j].index_only)
-        current[i] = writes[j].new_version;
+    if (writes.size() > 1) {
+      std::string name = w.type + '/' + w.id;
+      if (auto it = written.find(name); it != written.end()) current[i] = it->second;
+      if (!w.index_only) written[std::move(name)] = w.new_version;
     }
     if (!w.index_only && current[i] != w.base_version) {
       return Error::Make(Issue::kConflict, "Resource " + w.type + "/" + w.id +
