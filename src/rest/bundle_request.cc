@@ -30,10 +30,6 @@ Result<Ok> SplitUrl(const Call& call, std::string_view url, EntryRequest& e) {
 
 // What a write's URL names: [type] for POST and conditional PUT/DELETE, [type]/[id] otherwise.
 Result<Ok> InterpretWrite(const Call& call, EntryRequest& e) {
-  if (e.method == "PATCH") {
-    return Error::At(Issue::kNotSupported, "request.method",
-                     "PATCH is not supported in a batch or transaction");
-  }
   if (!e.if_none_match.empty() || !e.if_modified_since.empty()) {
     return Error::At(
         Issue::kNotSupported, "request",
@@ -67,12 +63,20 @@ Result<Ok> InterpretWrite(const Call& call, EntryRequest& e) {
   } else {
     auto doc = json::Parse(e.resource);
     std::string_view rt = doc ? json::GetString(*doc, "resourceType") : std::string_view();
-    if (rt != type_name) {
+    if (e.method == "PATCH") {
+      // The patch itself: a Parameters (FHIRPath Patch) or a Binary (JSON Patch), read when planned.
+      if (rt != "Parameters" && rt != "Binary") {
+        return Error::At(Issue::kInvalid, "resource",
+                         "A PATCH entry carries a Parameters resource (FHIRPath Patch) or a Binary holding a "
+                         "JSON Patch, not a '" +
+                             std::string(rt) + "'");
+      }
+    } else if (rt != type_name) {
       return Error::At(Issue::kInvalid, "request.url",
                        "The entry's resource is a '" + std::string(rt) + "' but request.url is for " +
                            std::string(type_name));
     }
-    if (doc) e.resource_id = std::string(json::GetString(*doc, "id"));
+    if (doc && e.method != "PATCH") e.resource_id = std::string(json::GetString(*doc, "id"));
   }
   e.type = *type;
   e.id = std::string(id);

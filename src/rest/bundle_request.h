@@ -13,7 +13,7 @@ namespace kiln::rest {
 
 struct EntryRequest {
   size_t index = 0;
-  std::string method;  // GET, HEAD, POST, PUT, DELETE (PATCH is refused in `invalid`)
+  std::string method;  // GET, HEAD, POST, PUT, PATCH, DELETE
   std::string path;    // request.url below the base, without the query: "Patient/1", "Patient"
   std::string query;   // request.url after '?', still encoded
   // For writes: the resource type and id the URL names (the id empty for POST and conditional
@@ -21,7 +21,7 @@ struct EntryRequest {
   std::optional<core::ResourceType> type;
   std::string id;
   std::string full_url;
-  std::string resource;     // the entry's resource as JSON text, empty when absent
+  std::string resource;     // the entry's resource as JSON text, empty when absent (PATCH: the patch)
   std::string resource_id;  // its id, if any
   std::string if_none_exist, if_match, if_none_match, if_modified_since;
   // Why this entry cannot be processed (an unknown type, a URL that does not fit the method or

@@ -7,6 +7,7 @@
 
 #include "rest/bundle.h"
 #include "rest/outcome.h"
+#include "rest/patch.h"
 #include "rest/query.h"
 #include "rest/reference_rewrite.h"
 #include "rest/respond.h"
@@ -21,7 +22,7 @@ namespace {
 int Rank(std::string_view method) {
   if (method == "DELETE") return 0;
   if (method == "POST") return 1;
-  if (method == "PUT") return 2;
+  if (method == "PUT" || method == "PATCH") return 2;
   return 3;
 }
 
@@ -119,6 +120,12 @@ class WritePlanner {
       }
     } else if (!e.id.empty()) {
       r.id = e.id;
+    } else if (e.method == "PATCH") {
+      // A conditional patch changes its one match; it never creates.
+      KILN_TRY_ASSIGN(std::optional<std::string> match,
+                      MatchOne(call_, *e.type, ParseQueryString(e.query), "The criteria", gone));
+      if (!match) return Error::Make(Issue::kNotFound, "The criteria matched no " + type);
+      r.id = *match;
     } else {
       KILN_TRY_ASSIGN(
           r.id, ConditionalUpdateTarget(call_, *e.type, ParseQueryString(e.query), e.resource_id, gone));
@@ -166,6 +173,11 @@ class WritePlanner {
       if (r.found) return std::move(r.write);
       auto text = RewriteReferences(e);
       if (!text) return Errors::Of(std::move(text).error());
+      if (e.method == "PATCH") {
+        auto patch = ReadEntryPatch(call_.ctx, *text);
+        if (!patch) return std::move(patch).error();
+        return PlanPatch(call_, *e.type, r.id, *patch, *pinned, now_);
+      }
       auto in = ParseResourceText(call_.ctx, std::move(text).value(), *e.type);
       if (!in) return std::move(in).error();
       if (e.method == "PUT" && !e.id.empty()) {

@@ -178,41 +178,28 @@ Response UpdateResource(const Call& call, const IncomingResource& in, const std:
   return CommitOne(call, [&] { return PlanUpdate(call, in, id, *pinned, call.ctx.clock.Now()); });
 }
 
-Response WriteNextVersion(const Call& call, const std::string& type, const std::string& id,
-                          const NextContent& next, const NextVersionWrite& how) {
-  auto pinned = IfMatchHeader(call.req);
-  if (!pinned) return ErrorResponse(pinned.error(), call.format);
-  std::optional<store::Version> deleted;  // set when the resource must exist but was deleted (410)
-  auto done = CommitPlanned(call, [&]() -> Expected<std::vector<PlannedWrite>, Errors> {
-    auto cur = CurrentOrNone(call, type, id);
-    if (!cur) return Errors::Of(std::move(cur).error());
-    if (how.must_exist && cur->version == 0) {
-      return Errors::Of(Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " is not known"));
-    }
-    if (how.must_exist && cur->deleted()) {
-      deleted = *cur;
-      return Errors::Of(Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " was deleted", 410));
-    }
-    if (auto ok = CheckPinned(*pinned, *cur, type, id); !ok) return Errors::Of(std::move(ok).error());
-    // Made from what is current now: after a concurrent write, a patch applies to the new version.
-    auto made = next(*cur);
-    if (!made) return std::move(made).error();
-    const IncomingResource& in = **made;
-    if (auto usable = CheckDefinition(call, in); !usable) return Errors::Of(std::move(usable).error());
-    bool created = cur->version == 0 || cur->deleted();
-    // Recorded as the PUT or PATCH it was, even when a PUT creates.
-    PlannedWrite w = Planned(call, in, id, how.must_exist ? store::Change::kPatch : store::Change::kUpdate,
-                             cur->version, std::max(call.ctx.clock.Now(), cur->last_updated + 1));
-    w.status = created ? 201 : 200;
-    w.what = created ? "Created" : std::string(how.what);
-    std::vector<PlannedWrite> out;
-    out.push_back(std::move(w));
-    return out;
-  });
-  if (deleted) return DeletedResponse(call, *deleted);
-  if (!done) return ErrorResponse(done.error(), call.format);
-  const PlannedWrite& w = done->front();
-  return WriteResponse(call, w.status, w.version, w.what, how.must_exist);
+Expected<PlannedWrite, Errors> PlanNextVersion(const Call& call, const std::string& type,
+                                               const std::string& id, std::optional<int64_t> pinned,
+                                               Micros now, store::Change change, std::string_view what,
+                                               const NextContent& next,
+                                               std::optional<store::Version>* deleted) {
+  auto cur = CurrentOrNone(call, type, id);
+  if (!cur) return Errors::Of(std::move(cur).error());
+  if (cur->version == 0) {
+    return Errors::Of(Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " is not known"));
+  }
+  if (cur->deleted()) {
+    if (deleted != nullptr) *deleted = *cur;
+    return Errors::Of(Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " was deleted", 410));
+  }
+  if (auto ok = CheckPinned(pinned, *cur, type, id); !ok) return Errors::Of(std::move(ok).error());
+  auto in = next(*cur);
+  if (!in) return std::move(in).error();
+  if (auto usable = CheckDefinition(call, *in); !usable) return Errors::Of(std::move(usable).error());
+  PlannedWrite w = Planned(call, *in, id, change, cur->version, std::max(now, cur->last_updated + 1));
+  w.status = 200;
+  w.what = std::string(what);
+  return w;
 }
 
 Response DeleteResource(const Call& call, const std::string& type, const std::string& id) {

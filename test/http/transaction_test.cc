@@ -415,7 +415,9 @@ TEST_F(TransactionTest, MalformedBundlesAreRejectedNamingTheEntry) {
       {Bundle("transaction", {Entry("POST", "Observation",
                                     ObservationAbout("urn:uuid:00000000-0000-4000-8000-00000000dead"))}),
        400, "Bundle.entry[0].resource"},
-      {Bundle("transaction", {Entry("PATCH", "Patient/a", "")}), 400, "Bundle.entry[0].request.method"},
+      {Bundle("transaction", {Entry("PATCH", "Patient/a", "")}), 400, "Bundle.entry[0].resource"},
+      {Bundle("transaction", {Entry("PATCH", "Patient/a", PatientWith("x"))}), 400,
+       "Bundle.entry[0].resource"},
       {Bundle("transaction", {Entry("PUT", "Patient?_count=1", PatientWith("x"))}), 400,
        "Bundle.entry[0].request"},
       {Bundle("transaction", {Entry("POST", "Patient")}), 400, "Bundle.entry[0].resource"},
@@ -565,6 +567,60 @@ TEST_F(TransactionTest, SyntheaPatientBundleAsATransaction) {
   EXPECT_EQ(Count("Encounter?subject=" + patient), expected["Encounter"]);
   HttpResponse encounters = server.Get("Encounter?_count=1000");
   EXPECT_EQ(encounters.body.find(R"("reference":"urn:uuid:)"), std::string::npos);
+}
+
+// PATCH entries (hl7.org/fhir/R4/http.html#transaction): a FHIRPath Patch as a Parameters
+// resource, a JSON Patch as a Binary; processed with the updates, and all or nothing.
+TEST_F(TransactionTest, PatchEntriesApplyFhirPathAndJsonPatches) {
+  std::string a = server.Create("Patient", PatientWith("pa"));
+  std::string b = server.Create("Patient", PatientWith("pb"));
+  std::string fhirpath_patch =
+      R"({"resourceType":"Parameters","parameter":[{"name":"operation","part":[)"
+      R"({"name":"type","valueCode":"add"},{"name":"path","valueString":"Patient"},)"
+      R"({"name":"name","valueString":"birthDate"},{"name":"value","valueDate":"1980-02-03"}]}]})";
+  // [{"op":"add","path":"/gender","value":"female"}]
+  std::string json_patch = R"({"resourceType":"Binary","contentType":"application/json-patch+json",)"
+                           R"("data":"W3sib3AiOiJhZGQiLCJwYXRoIjoiL2dlbmRlciIsInZhbHVlIjoiZmVtYWxlIn1d"})";
+  HttpResponse res = PostBundle(
+      Bundle("transaction", {Entry("PATCH", "Patient/" + a, fhirpath_patch, "", R"(,"ifMatch":"W/\"1\"")"),
+                             Entry("PATCH", "Patient?identifier=" + std::string(kSys) + "|pb", json_patch)}));
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto doc = res.Json();
+  auto entries = Entries(doc);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(Status(*entries[0]), "200 OK");
+  EXPECT_EQ(json::GetString(*json::Find(*entries[0], "response"), "etag"), "W/\"2\"");
+  EXPECT_EQ(json::GetString(*json::Find(*entries[1], "response"), "etag"), "W/\"2\"");
+  EXPECT_EQ(json::GetString(server.Get("Patient/" + a).Json(), "birthDate"), "1980-02-03");
+  EXPECT_EQ(json::GetString(server.Get("Patient/" + b).Json(), "gender"), "female");
+  EXPECT_EQ(Count("Patient?gender=female"), 1) << "the patched version is indexed";
+  auto history = server.Get("Patient/" + a + "/_history").Json();
+  EXPECT_EQ(json::GetString(*json::Find((*json::Find(history, "entry"))[0], "request"), "method"), "PATCH");
+}
+
+TEST_F(TransactionTest, AFailingPatchEntryFailsTheTransactionAndABatchEntryAlone) {
+  std::string a = server.Create("Patient", PatientWith("pa"));
+  // [{"op":"test","path":"/gender","value":"male"}]: there is no gender, so the test fails (422).
+  std::string failing = R"({"resourceType":"Binary","contentType":"application/json-patch+json",)"
+                        R"("data":"W3sib3AiOiJ0ZXN0IiwicGF0aCI6Ii9nZW5kZXIiLCJ2YWx1ZSI6Im1hbGUifV0="})";
+  int before = Count("Patient");
+  HttpResponse tx = PostBundle(Bundle("transaction", {Entry("POST", "Patient", PatientWith("new")),
+                                                      Entry("PATCH", "Patient/" + a, failing)}));
+  EXPECT_EQ(tx.status, 422) << tx.body;
+  EXPECT_EQ(Count("Patient"), before) << "nothing of the transaction is stored";
+  EXPECT_EQ(json::GetString(*json::Find(server.Get("Patient/" + a).Json(), "meta"), "versionId"), "1");
+
+  HttpResponse batch = PostBundle(
+      Bundle("batch", {Entry("POST", "Patient", PatientWith("new")), Entry("PATCH", "Patient/" + a, failing),
+                       Entry("PATCH", "Patient/does-not-exist", failing)}));
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  auto doc = batch.Json();
+  auto entries = Entries(doc);
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(Status(*entries[0]), "201 Created");
+  EXPECT_EQ(Status(*entries[1]).substr(0, 3), "422");
+  EXPECT_EQ(Status(*entries[2]).substr(0, 3), "404");
+  EXPECT_EQ(Count("Patient"), before + 1);
 }
 
 }  // namespace
