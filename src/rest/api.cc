@@ -97,6 +97,10 @@ Response RouteType(const Call& call, const std::vector<std::string_view>& seg) {
   if (seg[1] == "$reindex" && seg.size() == 2) {
     return Is(call, "POST") ? interaction::Reindex(call) : NotAllowed(call, "POST");
   }
+  if (seg.size() == 3 && seg[2] == "$everything" && call.route.type->name() == "Patient") {
+    return Is(call, "GET") || Is(call, "POST") ? interaction::Everything(call)
+                                               : NotAllowed(call, "GET, POST");
+  }
   if (seg[1].starts_with("$") || (seg.size() > 2 && seg[2].starts_with("$"))) {
     return NotFound(call, "Unknown operation " + std::string(seg.size() > 2 ? seg[2] : seg[1]));
   }

@@ -7,6 +7,16 @@ namespace kiln::rest {
 BundleWriter::BundleWriter(std::string_view type, std::string id, Micros now)
     : type_(type), id_(std::move(id)), now_(now) {}
 
+void BundleWriter::AddPageLinks(const std::string& self,
+                                const std::vector<std::pair<std::string, std::string>>& params,
+                                const std::optional<std::string>& next_cursor) {
+  AddLink("self", params.empty() ? self : self + "?" + EncodeQuery(params));
+  if (!next_cursor) return;
+  auto next = params;
+  next.emplace_back("_cursor", *next_cursor);
+  AddLink("next", self + "?" + EncodeQuery(next));
+}
+
 void BundleWriter::AddLink(std::string_view relation, std::string_view url) {
   if (!links_.empty()) links_.push_back(',');
   links_ += R"({"relation":)";

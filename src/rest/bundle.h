@@ -27,6 +27,10 @@ class BundleWriter {
   BundleWriter(std::string_view type, std::string id, Micros now);
   void SetTotal(int64_t total) { total_ = total; }
   void AddLink(std::string_view relation, std::string_view url);
+  // The paging links of a page at `self` with `params`: self, and next (the same parameters and
+  // `_cursor`) when `next_cursor` is set.
+  void AddPageLinks(const std::string& self, const std::vector<std::pair<std::string, std::string>>& params,
+                    const std::optional<std::string>& next_cursor);
   void AddEntry(const BundleEntry& entry);
   std::string Finish() const;
 

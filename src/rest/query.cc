@@ -31,6 +31,20 @@ Params ParseQueryString(std::string_view query) {
   return params;
 }
 
+Result<std::vector<std::string>> ParseTypeList(const core::Model& model, std::string_view value) {
+  std::vector<std::string> types;
+  for (size_t pos = 0; pos <= value.size();) {
+    size_t comma = value.find(',', pos);
+    std::string t(value.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
+    if (!model.FindResourceType(t))
+      return Error::At(Issue::kInvalid, "_type", "Unknown resource type '" + t + "' in _type");
+    types.push_back(std::move(t));
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return types;
+}
+
 Params ParseIfNoneExist(std::string_view criteria) {
   if (size_t q = criteria.find('?'); q != std::string_view::npos) criteria.remove_prefix(q + 1);
   return ParseQueryString(criteria);

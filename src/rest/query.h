@@ -22,6 +22,9 @@ Params ParseQueryString(std::string_view query);
 // optionally written as "[type]?query".
 Params ParseIfNoneExist(std::string_view criteria);
 
+// The resource types a `_type` parameter lists ("Patient,Observation"); 400 for an unknown one.
+Result<std::vector<std::string>> ParseTypeList(const core::Model& model, std::string_view value);
+
 // `Prefer: handling=strict|lenient` (hl7.org/fhir/R4/search.html#errors); lenient by default.
 search::Handling HandlingFrom(const Request& req);
 

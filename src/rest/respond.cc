@@ -31,6 +31,17 @@ Response ReadResponse(const Call& call, const store::Version& v) {
   return res;
 }
 
+void AddSearchEntries(BundleWriter& bundle, const Request& req, const std::vector<store::Version>& versions,
+                      std::string_view mode) {
+  for (const store::Version& v : versions) {
+    BundleEntry e;
+    e.full_url = ResourceUrl(req, v.type, v.id);
+    e.resource = v.json;
+    e.search_mode = std::string(mode);
+    bundle.AddEntry(e);
+  }
+}
+
 Response DeletedResponse(const Call& call, const store::Version& v) {
   Response res = ErrorResponse(
       Error::Make(Issue::kDeleted, "Resource " + v.type + "/" + v.id + " was deleted (version " +

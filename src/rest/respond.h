@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "rest/bundle.h"
 #include "rest/context.h"
 #include "store/types.h"
 
@@ -12,6 +13,10 @@ namespace kiln::rest {
 // "{base}/{type}/{id}" and "{base}/{type}/{id}/_history/{version}".
 std::string ResourceUrl(const Request& req, std::string_view type, std::string_view id);
 std::string VersionUrl(const Request& req, const store::Version& v);
+
+// Adds `versions` to a searchset with search.mode `mode` ("match", "include"), as stored.
+void AddSearchEntries(BundleWriter& bundle, const Request& req, const std::vector<store::Version>& versions,
+                      std::string_view mode);
 
 // A read: the stored bytes, ETag and Last-Modified.
 Response ReadResponse(const Call& call, const store::Version& v);

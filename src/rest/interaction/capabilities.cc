@@ -50,6 +50,10 @@ void AppendResource(std::string& out, const search::Registry& registry, std::str
   out += R"(],"versioning":"versioned","readHistory":true,"updateCreate":true,"conditionalCreate":true,)"
          R"("conditionalRead":"full-support","conditionalUpdate":true,"conditionalDelete":"single",)";
   AppendSearchParams(out, registry, type);
+  if (type == "Patient") {
+    out += R"(,"operation":[{"name":"everything",)"
+           R"("definition":"http://hl7.org/fhir/OperationDefinition/Patient-everything"}])";
+  }
   out.push_back('}');
 }
 

@@ -112,13 +112,9 @@ Response History(const Call& call) {
   std::string self = call.req.base_url + "/" + call.req.path;
   BundleWriter bundle("history", NewResourceId(call.ctx.clock.Now()), call.ctx.clock.Now());
   bundle.SetTotal(page->total);
-  std::string query = EncodeQuery(params->used);
-  bundle.AddLink("self", query.empty() ? self : self + "?" + query);
-  if (page->next_before_sequence) {
-    Params next = params->used;
-    next.emplace_back("_cursor", std::to_string(*page->next_before_sequence));
-    bundle.AddLink("next", self + "?" + EncodeQuery(next));
-  }
+  std::optional<std::string> next;
+  if (page->next_before_sequence) next = std::to_string(*page->next_before_sequence);
+  bundle.AddPageLinks(self, params->used, next);
   for (const store::Version& v : page->items) bundle.AddEntry(EntryFor(call, v));
   Response res;
   SetJsonBody(res, call.format, bundle.Finish());

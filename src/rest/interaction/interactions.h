@@ -22,6 +22,7 @@ Response SearchCompartment(const Call& call);  // GET [compartment type]/[id]/[t
 Response SearchSystem(const Call& call);       // GET [base]?..., POST [base]/_search
 Response Capabilities(const Call& call);       // GET metadata
 Response Reindex(const Call& call);            // POST [type]/$reindex, POST $reindex
+Response Everything(const Call& call);         // GET|POST Patient/[id]/$everything
 Response BundlePost(const Call& call);         // POST [base]: batch or transaction
 
 }  // namespace kiln::rest::interaction

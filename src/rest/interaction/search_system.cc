@@ -32,16 +32,8 @@ Result<SystemQuery> ParseSystem(const Call& call) {
   }
   for (auto& [name, value] : all) {
     if (name == "_type") {
-      for (size_t pos = 0; pos <= value.size();) {
-        size_t comma = value.find(',', pos);
-        std::string t = value.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        if (!call.ctx.model.FindResourceType(t)) {
-          return Error::At(Issue::kInvalid, "_type", "Unknown resource type '" + t + "' in _type");
-        }
-        q.types.push_back(std::move(t));
-        if (comma == std::string::npos) break;
-        pos = comma + 1;
-      }
+      KILN_TRY_ASSIGN(std::vector<std::string> listed, ParseTypeList(call.ctx.model, value));
+      for (std::string& t : listed) q.types.push_back(std::move(t));
     } else if (name == "_cursor") {
       size_t colon = value.find(':');
       q.cursor_type = value.substr(0, colon);
@@ -112,21 +104,9 @@ Response SearchSystem(const Call& call) {
     for (const auto& t : q->types) list += (list.empty() ? "" : ",") + t;
     self_params.emplace_back("_type", list);
   }
-  std::string self = call.req.base_url;
-  bundle.AddLink("self", self_params.empty() ? self : self + "?" + EncodeQuery(self_params));
-  if (next) {
-    // "Type~" continues at the type after Type: '~' sorts after every letter.
-    Params next_params = self_params;
-    next_params.emplace_back("_cursor", *next);
-    bundle.AddLink("next", self + "?" + EncodeQuery(next_params));
-  }
-  for (const store::Version& v : matches) {
-    BundleEntry e;
-    e.full_url = ResourceUrl(call.req, v.type, v.id);
-    e.resource = v.json;
-    e.search_mode = "match";
-    bundle.AddEntry(e);
-  }
+  // A cursor "Type~" continues at the type after Type: '~' sorts after every letter.
+  bundle.AddPageLinks(call.req.base_url, self_params, next);
+  AddSearchEntries(bundle, call.req, matches, "match");
   if (!skipped.empty() && q->types.size() <= 20) {
     for (Error& e : skipped) e.diagnostics += ", so no such resources match";
     BundleEntry e;

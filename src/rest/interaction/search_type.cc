@@ -48,13 +48,7 @@ Response Run(const Call& call, search::ParsedSearch& search, const std::string& 
   Micros now = call.ctx.clock.Now();
   BundleWriter bundle("searchset", NewResourceId(now), now);
   if (page->total) bundle.SetTotal(*page->total);
-  std::string query = EncodeQuery(search.used);
-  bundle.AddLink("self", query.empty() ? self : self + "?" + query);
-  if (page->next_cursor) {
-    Params next = search.used;
-    next.emplace_back("_cursor", *page->next_cursor);
-    bundle.AddLink("next", self + "?" + EncodeQuery(next));
-  }
+  bundle.AddPageLinks(self, search.used, page->next_cursor);
   for (const store::Version& v : page->items) {
     BundleEntry e;
     e.full_url = ResourceUrl(call.req, v.type, v.id);
@@ -64,13 +58,7 @@ Response Run(const Call& call, search::ParsedSearch& search, const std::string& 
   }
   auto included = Included(call, search, page->items);
   if (!included) return ErrorResponse(included.error(), call.format);
-  for (const store::Version& v : *included) {
-    BundleEntry e;
-    e.full_url = ResourceUrl(call.req, v.type, v.id);
-    e.resource = v.json;
-    e.search_mode = "include";
-    bundle.AddEntry(e);
-  }
+  AddSearchEntries(bundle, call.req, *included, "include");
   if (!search.ignored.empty()) {
     for (Error& e : search.ignored) e.diagnostics += " and was ignored";
     BundleEntry e;
