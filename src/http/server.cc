@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/thread.h"
 #include "http/translate.h"
 
 namespace kiln::http {
@@ -101,6 +102,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // Writes may wait on a durable commit: run them off the I/O threads.
     asio::post(server_.workers,
                [self = shared_from_this(), req = std::move(req), version, started]() mutable {
+                 static thread_local bool named = (SetThreadName("kiln-worker"), true);
+                 (void)named;
                  rest::Response res = self->Dispatch(req);
                  asio::post(self->stream_.get_executor(),
                             [self, res = std::move(res), req = std::move(req), version, started]() mutable {
@@ -215,7 +218,10 @@ Result<uint16_t> Server::Start() {
   impl_->Accept();
   impl_->started = true;
   for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i) {
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->threads.emplace_back([this] {
+      SetThreadName("kiln-io");
+      impl_->ioc.run();
+    });
   }
   return port;
 }

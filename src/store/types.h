@@ -76,14 +76,15 @@ struct TimeInterval {
   bool negate = false;
 };
 
-// Current, not deleted resources of one type, ordered by id; a keyset page.
+// Current, not deleted resources of one type, in the order they were first stored (or by
+// `sort`, ties in that order); a keyset page.
 struct ListQuery {
   std::string type;
   IndexQuery index;                        // search clauses (all must hold)
   std::vector<std::string> ids;            // empty: any id; else one of them
   std::vector<TimeInterval> last_updated;  // all must hold
   int count = 50;                          // page size; 0 asks only for the total
-  std::vector<SortKey> sort;               // empty: by id
+  std::vector<SortKey> sort;               // empty: in stored order
   std::optional<std::string> cursor;       // continue after this position (from ListPage)
   bool with_total = true;
 };

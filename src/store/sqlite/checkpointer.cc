@@ -1,12 +1,16 @@
 #include "store/sqlite/checkpointer.h"
 
 #include "core/log.h"
+#include "core/thread.h"
 
 namespace kiln::store::sqlite {
 
 Checkpointer::Checkpointer(const std::string& path, Connection& writer) : path_(path) {
   sqlite3_wal_hook(writer.handle(), &Checkpointer::OnCommit, this);
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetThreadName("kiln-checkpoint");
+    Loop();
+  });
 }
 
 Checkpointer::~Checkpointer() {

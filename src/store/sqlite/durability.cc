@@ -8,11 +8,15 @@
 #include <cstring>
 
 #include "core/log.h"
+#include "core/thread.h"
 
 namespace kiln::store::sqlite {
 
 WalSyncer::WalSyncer(std::string wal_path) : wal_path_(std::move(wal_path)) {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetThreadName("kiln-sync");
+    Loop();
+  });
 }
 
 WalSyncer::~WalSyncer() {

@@ -32,17 +32,17 @@ std::string LikeContains(const std::string& s) {
   return out;
 }
 
-Result<> Insert(Connection& conn, int64_t key, const std::string& id, const IndexEntry& e) {
+Result<> Insert(Connection& conn, int64_t key, int64_t rid, const IndexEntry& e) {
   static const std::string kSql[] = {
-      "INSERT OR IGNORE INTO idx_string (key, norm, exact, res_id, grp) VALUES (?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_token (key, system, code, text, res_id, grp) VALUES (?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_reference (key, target_type, target_id, url, res_id, grp) "
+      "INSERT OR IGNORE INTO idx_string (key, norm, exact, rid, grp) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_token (key, system, code, text, rid, grp) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_reference (key, target_type, target_id, url, rid, grp) "
       "VALUES (?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_date (key, start, end, res_id, grp) VALUES (?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_number (key, value, low, high, res_id, grp) VALUES (?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_quantity (key, system, code, value, low, high, res_id, grp) "
+      "INSERT OR IGNORE INTO idx_date (key, start, end, rid, grp) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_number (key, value, low, high, rid, grp) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_quantity (key, system, code, value, low, high, rid, grp) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      "INSERT OR IGNORE INTO idx_uri (key, uri, res_id, grp) VALUES (?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO idx_uri (key, uri, rid, grp) VALUES (?, ?, ?, ?)",
   };
   KILN_TRY_ASSIGN(auto s, conn.Prepare(kSql[e.value.index()]));
   s->Bind(1, key);
@@ -79,7 +79,7 @@ Result<> Insert(Connection& conn, int64_t key, const std::string& id, const Inde
         }
       },
       e.value);
-  s->BindStatic(i++, id);
+  s->Bind(i++, rid);
   s->Bind(i, int64_t{e.group});
   return s->Run();
 }
@@ -183,11 +183,8 @@ Result<> AppendValueTest(SqlText& q, const KeyLookup& keys, const Predicate& p, 
       if (p.chain) {
         std::string a = AliasName(next_alias++);
         q.Add(" AND " + t + "target_type = ?", p.chain->type);
-        q.sql += " AND " + t + "target_id IN (SELECT " + a + ".id FROM resource_current " + a;
-        q.Add(" WHERE " + a + ".tenant = ?", keys.tenant().value);
-        q.Add(" AND " + a + ".type = ?", p.chain->type);
-        q.sql += " AND " + a + ".deleted = 0";
-        KILN_TRY(AppendConditions(q, keys, *p.chain, a, next_alias));
+        q.sql += " AND " + t + "target_id IN (SELECT " + a + ".id FROM resource_current " + a + " WHERE ";
+        KILN_TRY(AppendMatching(q, keys, *p.chain, a, next_alias));
         q.sql += ")";
       }
       break;
@@ -216,27 +213,27 @@ Result<> AppendValueTest(SqlText& q, const KeyLookup& keys, const Predicate& p, 
   return Ok{};
 }
 
-// "EXISTS (SELECT 1 FROM idx_K x WHERE x.res_id = <alias>.id AND x.key = ? ...)": a test of one
+// "EXISTS (SELECT 1 FROM idx_K x WHERE x.rid = <alias>.rid AND x.key = ? ...)": a test of one
 // candidate through the per-resource index, for clauses that do not drive the search.
 Result<> AppendExists(SqlText& q, const KeyLookup& keys, const std::string& type, const Predicate& p,
                       const std::string& alias, int& next_alias) {
   std::string x = AliasName(next_alias++);
   KILN_TRY_ASSIGN(int64_t key, keys(type, p.param));
   q.sql += std::string(p.missing.value_or(false) ? "NOT EXISTS" : "EXISTS") + " (SELECT 1 FROM " +
-           kTables[static_cast<int>(p.kind)] + " " + x + " WHERE " + x + ".res_id = " + alias + ".id";
+           kTables[static_cast<int>(p.kind)] + " " + x + " WHERE " + x + ".rid = " + alias + ".rid";
   q.Add(" AND " + x + ".key = ?", key);
   if (!p.missing) KILN_TRY(AppendValueTest(q, keys, p, x + ".", next_alias));
   q.sql += ")";
   return Ok{};
 }
 
-// "<alias>.id [NOT] IN (SELECT res_id FROM idx_K WHERE key = ? ...)" for one predicate.
+// "<alias>.rid [NOT] IN (SELECT rid FROM idx_K WHERE key = ? ...)" for one predicate.
 Result<> AppendPredicate(SqlText& q, const KeyLookup& keys, const std::string& type, const Predicate& p,
                          const std::string& alias, int& next_alias) {
   bool negate = p.missing.value_or(false);
   KILN_TRY_ASSIGN(int64_t key, keys(type, p.param));
-  q.sql += alias + ".id " + (negate ? "NOT IN" : "IN") + " (SELECT res_id FROM " +
-           kTables[static_cast<int>(p.kind)];
+  q.sql +=
+      alias + ".rid " + (negate ? "NOT IN" : "IN") + " (SELECT rid FROM " + kTables[static_cast<int>(p.kind)];
   q.Add(" WHERE key = ?", key);
   if (!p.missing) KILN_TRY(AppendValueTest(q, keys, p, "", next_alias));
   q.sql += ")";
@@ -248,12 +245,12 @@ Result<> AppendComposite(SqlText& q, const KeyLookup& keys, const std::string& t
                          const std::string& alias, int& next_alias) {
   std::vector<std::string> t;
   for (size_t i = 0; i < p.components.size(); ++i) t.push_back(AliasName(next_alias++));
-  q.sql += alias + ".id IN (SELECT " + t[0] + ".res_id FROM ";
+  q.sql += alias + ".rid IN (SELECT " + t[0] + ".rid FROM ";
   for (size_t i = 0; i < p.components.size(); ++i) {
     if (i > 0) q.sql += " JOIN ";
     q.sql += std::string(kTables[static_cast<int>(p.components[i].kind)]) + " " + t[i];
     if (i > 0) {
-      q.sql += " ON " + t[i] + ".res_id = " + t[0] + ".res_id AND " + t[i] + ".grp = " + t[0] + ".grp";
+      q.sql += " ON " + t[i] + ".rid = " + t[0] + ".rid AND " + t[i] + ".grp = " + t[0] + ".grp";
     }
   }
   for (size_t i = 0; i < p.components.size(); ++i) {
@@ -283,15 +280,11 @@ Result<std::unique_ptr<Statement>> PrepareWith(Connection& conn, const SqlText& 
 }
 
 Result<> WriteIndex(Connection& conn, SearchKeys& keys, const TenantId& tenant, const std::string& type,
-                    const std::string& id, const std::vector<IndexEntry>& entries, bool replace) {
+                    int64_t rid, const std::vector<IndexEntry>& entries, bool replace) {
   for (const char* table : kTables) {
     if (!replace) break;  // a new resource has no rows to remove
-    KILN_TRY_ASSIGN(auto s, conn.Prepare(std::string("DELETE FROM ") + table +
-                                         " WHERE res_id = ? AND key IN (SELECT key FROM search_key"
-                                         " WHERE tenant = ? AND type = ?)"));
-    s->BindStatic(1, id);
-    s->BindStatic(2, tenant.value);
-    s->BindStatic(3, type);
+    KILN_TRY_ASSIGN(auto s, conn.Prepare(std::string("DELETE FROM ") + table + " WHERE rid = ?"));
+    s->Bind(1, rid);
     KILN_TRY(s->Run());
   }
   // Rows come grouped by parameter, so the previous key usually answers the next entry too.
@@ -302,7 +295,7 @@ Result<> WriteIndex(Connection& conn, SearchKeys& keys, const TenantId& tenant, 
       KILN_TRY_ASSIGN(key, keys.Ensure(conn, tenant, type, e.param));
       last_param = &e.param;
     }
-    KILN_TRY(Insert(conn, key, id, e));
+    KILN_TRY(Insert(conn, key, rid, e));
   }
   return Ok{};
 }
@@ -382,22 +375,26 @@ Result<bool> CanMatch(const KeyLookup& keys, const std::string& type, const Pred
 
 }  // namespace
 
-Result<> AppendConditions(SqlText& q, const KeyLookup& keys, const IndexQuery& unpruned,
-                          const std::string& alias, int& next_alias) {
+Result<> AppendMatching(SqlText& q, const KeyLookup& keys, const IndexQuery& unpruned,
+                        const std::string& alias, int& next_alias) {
   KILN_TRY_ASSIGN(std::optional<IndexQuery> pruned, Prune(keys, unpruned));
+  // The most selective clause selects candidates through its value index (IN); every other
+  // clause then tests each candidate through the per-resource index (EXISTS).
+  size_t driver = pruned ? pruned->all_of.size() : 0;
+  int best = 100;
+  for (size_t i = 0; pruned && i < pruned->all_of.size(); ++i) {
+    int score = Selectivity(pruned->all_of[i]);
+    if (score < best) best = score, driver = i;
+  }
+  // A driving clause's rids then seek the (tenant, type, rid) index, in result order.
+  q.Add(alias + ".tenant = ?", keys.tenant().value);
+  q.Add(" AND " + alias + ".type = ?", unpruned.type);
+  q.sql += " AND " + alias + ".deleted = 0";
   if (!pruned) {
     q.sql += " AND 0";
     return Ok{};
   }
   const IndexQuery& query = *pruned;
-  // The most selective clause selects candidates through its value index (IN); every other
-  // clause then tests each candidate through the per-resource index (EXISTS).
-  size_t driver = query.all_of.size();
-  int best = 100;
-  for (size_t i = 0; i < query.all_of.size(); ++i) {
-    int score = Selectivity(query.all_of[i]);
-    if (score < best) best = score, driver = i;
-  }
   for (size_t ci = 0; ci < query.all_of.size(); ++ci) {
     const Clause& clause = query.all_of[ci];
     if (clause.any_of.empty()) continue;
@@ -421,11 +418,8 @@ Result<> AppendConditions(SqlText& q, const KeyLookup& keys, const IndexQuery& u
     KILN_TRY_ASSIGN(int64_t key, keys(has.type, has.param));
     q.Add(" AND " + alias + ".id IN (SELECT r.target_id FROM idx_reference r WHERE r.key = ?", key);
     q.Add(" AND r.target_type = ?", query.type);
-    q.sql += " AND r.res_id IN (SELECT " + a + ".id FROM resource_current " + a;
-    q.Add(" WHERE " + a + ".tenant = ?", keys.tenant().value);
-    q.Add(" AND " + a + ".type = ?", has.type);
-    q.sql += " AND " + a + ".deleted = 0";
-    KILN_TRY(AppendConditions(q, keys, *has.query, a, next_alias));
+    q.sql += " AND r.rid IN (SELECT " + a + ".rid FROM resource_current " + a + " WHERE ";
+    KILN_TRY(AppendMatching(q, keys, *has.query, a, next_alias));
     q.sql += "))";
   }
   return Ok{};

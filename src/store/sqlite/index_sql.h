@@ -27,10 +27,11 @@ struct SqlText {
 
 Result<std::unique_ptr<Statement>> PrepareWith(Connection& conn, const SqlText& q);
 
-// Writes the index rows of one resource; with `replace`, its earlier rows are removed first
-// (updates and deletions). Duplicate rows of one resource are stored once. Writer thread only.
+// Writes the index rows of the resource whose key is `rid`; with `replace`, its earlier rows are
+// removed first (updates and deletions). Duplicate rows of one resource are stored once. Writer
+// thread only.
 Result<> WriteIndex(Connection& conn, SearchKeys& keys, const TenantId& tenant, const std::string& type,
-                    const std::string& id, const std::vector<IndexEntry>& entries, bool replace);
+                    int64_t rid, const std::vector<IndexEntry>& entries, bool replace);
 
 // The search keys of one tenant, looked up through one connection while a query is built.
 class KeyLookup {
@@ -47,9 +48,10 @@ class KeyLookup {
   const TenantId& tenant_;
 };
 
-// Appends " AND ..." conditions restricting `alias` (a resource_current alias of `query.type`)
-// to resources matching every clause and reverse chain of `query`.
-Result<> AppendConditions(SqlText& q, const KeyLookup& keys, const IndexQuery& query,
-                          const std::string& alias, int& next_alias);
+// Appends the conditions (after a WHERE) restricting `alias`, a resource_current alias, to the
+// current resources of `query.type` in the tenant that match every clause and reverse chain of
+// `query`.
+Result<> AppendMatching(SqlText& q, const KeyLookup& keys, const IndexQuery& query, const std::string& alias,
+                        int& next_alias);
 
 }  // namespace kiln::store::sqlite

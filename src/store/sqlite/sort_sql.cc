@@ -68,7 +68,7 @@ Result<SortPlan> SortPlan::Make(const std::vector<SortKey>& keys, const KeyLooku
       }
       std::string sql = std::string("IFNULL((SELECT ") + (k.descending ? "max(" : "min(") +
                         (k.descending ? col.max_col : col.min_col) + ") FROM " + col.table +
-                        " x WHERE x.res_id = c.id AND x.key IN (" + keys + ")), " +
+                        " x WHERE x.rid = c.rid AND x.key IN (" + keys + ")), " +
                         Sentinel(col.value_type, k.descending) + ")";
       plan.keys_.push_back({std::move(sql), k.descending, col.value_type});
     }
@@ -86,13 +86,13 @@ std::string SortPlan::OrderBy() const {
   std::string out = " ORDER BY ";
   for (size_t i = 0; i < keys_.size(); ++i)
     out += "sort" + std::to_string(i) + (keys_[i].descending ? " DESC, " : ", ");
-  return out + "c.id";
+  return out + "c.rid";
 }
 
 Result<Ok> SortPlan::AppendAfter(SqlText& q, const std::string& cursor) const {
   json::Document doc;
   doc.Parse(cursor.data(), cursor.size());
-  if (!doc.IsArray() || doc.Size() != keys_.size() + 1 || !doc[keys_.size()].IsString()) {
+  if (!doc.IsArray() || doc.Size() != keys_.size() + 1 || !doc[keys_.size()].IsInt64()) {
     return Error::Make(Issue::kInvalid, "The paging cursor does not belong to this search");
   }
   auto value = [&](size_t i) -> SqlParam {
@@ -101,7 +101,7 @@ Result<Ok> SortPlan::AppendAfter(SqlText& q, const std::string& cursor) const {
     if (v.IsInt64()) return v.GetInt64();
     return v.IsNumber() ? v.GetDouble() : 0.0;
   };
-  // Lexicographic "after": (k0 > v0) OR (k0 = v0 AND k1 > v1) OR ... OR (all equal AND id > last).
+  // Lexicographic "after": (k0 > v0) OR (k0 = v0 AND k1 > v1) OR ... OR (all equal AND rid > last).
   q.sql += " AND (";
   for (size_t i = 0; i <= keys_.size(); ++i) {
     if (i > 0) q.sql += " OR ";
@@ -110,7 +110,7 @@ Result<Ok> SortPlan::AppendAfter(SqlText& q, const std::string& cursor) const {
     if (i < keys_.size()) {
       q.Add(keys_[i].sql + (keys_[i].descending ? " < ?" : " > ?"), value(i));
     } else {
-      q.Add("c.id > ?", value(i));
+      q.Add("c.rid > ?", value(i));
     }
     q.sql += ")";
   }
@@ -118,7 +118,7 @@ Result<Ok> SortPlan::AppendAfter(SqlText& q, const std::string& cursor) const {
   return Ok{};
 }
 
-std::string SortPlan::Cursor(Statement& row, int first, const std::string& id) const {
+std::string SortPlan::Cursor(Statement& row, int first, int64_t rid) const {
   std::string out = "[";
   for (size_t i = 0; i < keys_.size(); ++i) {
     int col = first + static_cast<int>(i);
@@ -133,8 +133,7 @@ std::string SortPlan::Cursor(Statement& row, int first, const std::string& id) c
     }
     out.push_back(',');
   }
-  json::AppendQuoted(out, id);
-  return out + "]";
+  return out + std::to_string(rid) + "]";
 }
 
 }  // namespace kiln::store::sqlite

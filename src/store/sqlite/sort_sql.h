@@ -1,6 +1,8 @@
 // _sort on SQLite with keyset paging: each key becomes an expression over the index tables, the
-// cursor carries the last row's key values and id, and the next page starts strictly after
-// them, so pages stay consistent while resources are added or changed. Private to sqlite/.
+// cursor carries the last row's key values and rid, and the next page starts strictly after
+// them, so pages stay consistent while resources are added or changed. Ties, and searches
+// without _sort, go in rid order: the order resources were first stored in, which is also the
+// order of the (tenant, type, rid) index that candidates are looked up by. Private to sqlite/.
 #pragma once
 
 #include <string>
@@ -20,12 +22,12 @@ class SortPlan {
 
   // ", k1 AS sort0, k2 AS sort1" for the select list.
   std::string SelectColumns() const;
-  // " ORDER BY k1 [DESC], ..., c.id"
+  // " ORDER BY k1 [DESC], ..., c.rid"
   std::string OrderBy() const;
   // " AND (...)": rows after the position `cursor` encodes. kInvalid for a cursor not made here.
   Result<Ok> AppendAfter(SqlText& q, const std::string& cursor) const;
-  // The cursor for a row whose key values are in columns [first, first + keys) and id `id`.
-  std::string Cursor(Statement& row, int first, const std::string& id) const;
+  // The cursor for a row whose key values are in columns [first, first + keys), of resource `rid`.
+  std::string Cursor(Statement& row, int first, int64_t rid) const;
   size_t size() const { return keys_.size(); }
 
  private:

@@ -3,6 +3,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "core/thread.h"
 #include "store/sqlite/index_sql.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sort_sql.h"
@@ -49,13 +50,18 @@ const std::string kReadVersionSql = "SELECT " KILN_VERSION_COLUMNS
                                     " FROM resource_version v"
                                     " WHERE v.tenant = ? AND v.type = ? AND v.id = ? AND v.version = ?";
 const std::string kCurrentVersionSql =
-    "SELECT version FROM resource_current WHERE tenant = ? AND type = ? AND id = ?";
+    "SELECT version, rid FROM resource_current WHERE tenant = ? AND type = ? AND id = ?";
 const std::string kInsertVersionSql =
     "INSERT INTO resource_version (tenant, type, id, version, last_updated, change, json) VALUES (?, ?, ?, "
     "?, ?, ?, ?)";
+// A resource's rid is the seq of its first version, kept by every later one: unique, and growing
+// with every new resource, which keeps index appends at the ends of their b-trees.
 const std::string kUpsertCurrentSql =
-    "INSERT OR REPLACE INTO resource_current (tenant, type, id, version, seq, last_updated, deleted)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO resource_current (tenant, type, id, version, seq, last_updated, deleted, rid)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5)"
+    " ON CONFLICT (tenant, type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq,"
+    " last_updated = excluded.last_updated, deleted = excluded.deleted"
+    " RETURNING rid";
 #undef KILN_VERSION_COLUMNS
 const std::string kBeginSql = "BEGIN IMMEDIATE";
 const std::string kCommitSql = "COMMIT";
@@ -79,7 +85,10 @@ SqliteStore::SqliteStore(std::string path, int read_connections, std::unique_ptr
       writer_(std::move(writer)),
       syncer_(std::make_unique<WalSyncer>(path_ + "-wal")),
       checkpointer_(std::make_unique<Checkpointer>(path_, *writer_)) {
-  writer_thread_ = std::thread([this] { WriterLoop(); });
+  writer_thread_ = std::thread([this] {
+    SetThreadName("kiln-writer");
+    WriterLoop();
+  });
 }
 
 SqliteStore::~SqliteStore() {
@@ -211,8 +220,12 @@ bool SqliteStore::ApplyGroup(std::vector<PendingCommit*>& group, bool savepoints
 Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<WriteOp>& writes,
                                       bool& wrote) {
   // Every check first: a conflict fails the commit before any of its writes happened.
-  std::vector<int64_t> current(writes.size(), 0);
-  std::unordered_map<std::string, int64_t> written;  // "Type/id" -> version this commit wrote
+  struct Current {
+    int64_t version = 0;  // 0: the resource was never written
+    int64_t rid = 0;
+  };
+  std::vector<Current> current(writes.size());
+  std::unordered_map<std::string, size_t> written;  // "Type/id" -> the last write of it in `writes`
   for (size_t i = 0; i < writes.size(); ++i) {
     const WriteOp& w = writes[i];
     KILN_TRY_ASSIGN(auto s, writer_->Prepare(kCurrentVersionSql));
@@ -220,17 +233,19 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
     s->BindStatic(2, w.type);
     s->BindStatic(3, w.id);
     KILN_TRY_ASSIGN(bool row, s->Step());
-    if (row) current[i] = s->Int(0);
+    if (row) current[i] = {s->Int(0), s->Int(1)};
     // A commit may write one resource twice (in order): the later write builds on the earlier.
     if (writes.size() > 1) {
       std::string name = w.type + '/' + w.id;
-      if (auto it = written.find(name); it != written.end()) current[i] = it->second;
-      if (!w.index_only) written[std::move(name)] = w.new_version;
+      if (auto it = written.find(name); it != written.end()) {
+        current[i].version = writes[it->second].new_version;
+      }
+      if (!w.index_only) written[std::move(name)] = i;
     }
-    if (!w.index_only && current[i] != w.base_version) {
+    if (!w.index_only && current[i].version != w.base_version) {
       return Error::Make(Issue::kConflict, "Resource " + w.type + "/" + w.id +
                                                " was changed concurrently (now at version " +
-                                               std::to_string(current[i]) + ")");
+                                               std::to_string(current[i].version) + ")");
     }
   }
   wrote = true;
@@ -238,8 +253,8 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
   for (size_t i = 0; i < writes.size(); ++i) {
     const WriteOp& w = writes[i];
     if (w.index_only) {
-      if (current[i] == w.base_version)
-        KILN_TRY(WriteIndex(*writer_, keys_, tenant, w.type, w.id, w.index, true));
+      if (current[i].version == w.base_version && current[i].rid != 0)
+        KILN_TRY(WriteIndex(*writer_, keys_, tenant, w.type, current[i].rid, w.index, true));
       continue;
     }
     {
@@ -262,8 +277,13 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
     s->Bind(5, info.sequence);
     s->Bind(6, w.last_updated);
     s->Bind(7, int64_t{w.change == Change::kDelete});
+    KILN_TRY_ASSIGN(bool row, s->Step());
+    if (!row) return Error::Make(Issue::kException, "Storing " + w.type + "/" + w.id + " returned no key");
+    int64_t rid = s->Int(0);
     KILN_TRY(s->Run());
-    KILN_TRY(WriteIndex(*writer_, keys_, tenant, w.type, w.id, w.index, /*replace=*/current[i] != 0));
+    // Rows to replace: the resource existed before, or an earlier write of this commit made it.
+    bool replace = current[i].version != 0;
+    KILN_TRY(WriteIndex(*writer_, keys_, tenant, w.type, rid, w.index, replace));
   }
   return info;
 }
@@ -298,21 +318,19 @@ Result<Version> SqliteStore::ReadVersion(const TenantId& tenant, const std::stri
 
 Result<ListPage> SqliteStore::List(const TenantId& tenant, const ListQuery& query) {
   SqlText filter;
-  filter.Add(" WHERE c.tenant = ?", tenant.value);
-  filter.Add(" AND c.type = ?", query.type);
-  filter.sql += " AND c.deleted = 0";
+  int next_alias = 1;
+  IndexQuery index = query.index;
+  index.type = query.type;
+  KILN_TRY_ASSIGN(auto conn, Borrow());
+  KeyLookup keys(keys_, *conn, tenant);
+  filter.sql = " WHERE ";
+  KILN_TRY(AppendMatching(filter, keys, index, "c", next_alias));
   if (!query.ids.empty()) {
     filter.sql += " AND c.id IN (";
     for (size_t i = 0; i < query.ids.size(); ++i) filter.Add(i == 0 ? "?" : ", ?", query.ids[i]);
     filter.sql += ")";
   }
   AddTimeIntervals(filter, "c.last_updated", query.last_updated);
-  int next_alias = 1;
-  IndexQuery index = query.index;
-  index.type = query.type;
-  KILN_TRY_ASSIGN(auto conn, Borrow());
-  KeyLookup keys(keys_, *conn, tenant);
-  KILN_TRY(AppendConditions(filter, keys, index, "c", next_alias));
   ListPage page;
   if (query.with_total) {
     SqlText count = filter;
@@ -326,7 +344,7 @@ Result<ListPage> SqliteStore::List(const TenantId& tenant, const ListQuery& quer
   // Ordered by the sort keys, then id; the cursor is the last row's position in that order.
   KILN_TRY_ASSIGN(SortPlan sort, SortPlan::Make(query.sort, keys, query.type));
   SqlText select = filter;
-  select.sql = std::string("SELECT ") + kVersionColumns + sort.SelectColumns() +
+  select.sql = std::string("SELECT ") + kVersionColumns + ", c.rid" + sort.SelectColumns() +
                " FROM resource_current c JOIN resource_version v ON v.seq = c.seq" + select.sql;
   if (query.cursor) KILN_TRY(sort.AppendAfter(select, *query.cursor));
   select.sql += sort.OrderBy();
@@ -341,7 +359,7 @@ Result<ListPage> SqliteStore::List(const TenantId& tenant, const ListQuery& quer
       break;
     }
     page.items.push_back(VersionFromRow(*s, 0));
-    last_cursor = sort.Cursor(*s, 6, page.items.back().id);
+    last_cursor = sort.Cursor(*s, 7, s->Int(6));
   }
   return page;
 }
@@ -357,20 +375,21 @@ Result<std::vector<ResourceRef>> SqliteStore::References(const TenantId& tenant,
   // otherwise scan every row of that parameter.
   q.sql =
       "SELECT DISTINCT target_type, target_id FROM idx_reference INDEXED BY idx_reference_res"
-      " WHERE target_id <> '' AND res_id IN (";
+      " WHERE target_id <> '' AND rid IN (SELECT rid FROM resource_current";
+  q.Add(" WHERE tenant = ?", tenant.value);
+  q.Add(" AND type = ?", type);
+  q.sql += " AND id IN (";
   for (size_t i = 0; i < ids.size(); ++i) q.Add(i == 0 ? "?" : ", ?", ids[i]);
-  q.sql += ") AND key IN (";
-  if (params.empty()) {
-    q.Add("SELECT key FROM search_key WHERE tenant = ?", tenant.value);
-    q.Add(" AND type = ?", type);
-  } else {
+  q.sql += "))";
+  if (!params.empty()) {  // else every reference parameter (a rid is one resource of `type`)
     KeyLookup keys(keys_, *conn, tenant);
+    q.sql += " AND key IN (";
     for (size_t i = 0; i < params.size(); ++i) {
       KILN_TRY_ASSIGN(int64_t key, keys(type, params[i]));
       q.Add(i == 0 ? "?" : ", ?", key);
     }
+    q.sql += ")";
   }
-  q.sql += ")";
   KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, q));
   for (;;) {
     KILN_TRY_ASSIGN(bool row, s->Step());

@@ -85,10 +85,12 @@ TEST_F(SqliteStoreTest, ConcurrentCommitsAreGroupedAndAllDurable) {
   EXPECT_EQ(store_->List(tenant, q)->total, 800);
 }
 
-TEST_F(SqliteStoreTest, ListPagesByIdAndSkipsDeleted) {
+// Without _sort, results come in the order resources were first stored, also after updates.
+TEST_F(SqliteStoreTest, ListPagesInStoredOrderAndSkipsDeleted) {
   for (const char* id : {"c", "a", "b", "d"})
     ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kCreate, id, 0, 100)}));
   ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kDelete, "d", 1, 200, "")}));
+  ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kUpdate, "c", 1, 300)}));
   ListQuery q;
   q.type = "Patient";
   q.count = 2;
@@ -96,12 +98,13 @@ TEST_F(SqliteStoreTest, ListPagesByIdAndSkipsDeleted) {
   ASSERT_TRUE(page);
   EXPECT_EQ(*page->total, 3);
   ASSERT_EQ(page->items.size(), 2u);
-  EXPECT_EQ(page->items[0].id, "a");
+  EXPECT_EQ(page->items[0].id, "c");
+  EXPECT_EQ(page->items[1].id, "a");
   ASSERT_TRUE(page->next_cursor);
   q.cursor = page->next_cursor;
   auto rest = store_->List(tenant, q);
   ASSERT_EQ(rest->items.size(), 1u);
-  EXPECT_EQ(rest->items[0].id, "c");
+  EXPECT_EQ(rest->items[0].id, "b");
   EXPECT_FALSE(rest->next_cursor);
 }
 
