@@ -18,7 +18,7 @@ struct ServeConfig {
 struct ImportConfig {
   std::string data_dir = "kiln-data";
   std::vector<std::string> files;
-  int threads = 16;
+  int threads = 4;  // chunks in flight
 };
 
 }  // namespace kiln::app

@@ -1,7 +1,12 @@
 #include "app/importer.h"
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <functional>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -65,20 +70,20 @@ void CollectBundle(const std::string& file, std::string text, std::vector<Item>&
   }
 }
 
-std::vector<Item> Collect(const std::string& file) {
-  std::vector<Item> items;
+// Calls `emit` with each resource of `file` in order: an ndjson file is streamed line by line,
+// any other file is read whole (a Bundle's entries, or one resource).
+void ForEachItem(const std::string& file, const std::function<void(Item&&)>& emit) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     log::Err("cannot open file", {{"file", file}});
-    return items;
+    return;
   }
   if (file.ends_with(".ndjson")) {
     std::string line;
     for (int n = 1; std::getline(in, line); ++n) {
-      if (line.find_first_not_of(" \t\r") != std::string::npos)
-        items.push_back({file + ":" + std::to_string(n), line});
+      if (line.find_first_not_of(" \t\r") != std::string::npos) emit({file + ":" + std::to_string(n), line});
     }
-    return items;
+    return;
   }
   std::stringstream buf;
   buf << in.rdbuf();
@@ -88,55 +93,157 @@ std::vector<Item> Collect(const std::string& file) {
     std::string_view type = json::GetString(*doc, "type");
     if (type == "transaction" || type == "batch" || type == "collection" || type == "searchset" ||
         type == "history") {
+      std::vector<Item> items;
       CollectBundle(file, std::move(text), items);
-      return items;
+      for (Item& item : items) emit(std::move(item));
+      return;
     }
   }
-  items.push_back({file, std::move(text)});
-  return items;
+  emit({file, std::move(text)});
 }
 
-rest::Request RequestFor(const Item& item) {
+// Where an item is stored: PUT Type/id when it has an id, else POST Type. nullopt when it is not
+// a JSON object with a resourceType (the single request then reports why).
+struct Target {
+  std::string type;
+  std::string id;
+};
+std::optional<Target> TargetOf(const Item& item) {
+  auto doc = json::Parse(item.json);
+  if (!doc || !doc->IsObject()) return std::nullopt;
+  Target t{std::string(json::GetString(*doc, "resourceType")), std::string(json::GetString(*doc, "id"))};
+  if (t.type.empty()) return std::nullopt;
+  return t;
+}
+
+rest::Request ImportRequest(std::string method, std::string path, std::string body) {
   rest::Request req;
   req.headers.push_back({"Content-Type", "application/fhir+json"});
   req.headers.push_back({"Prefer", "return=minimal"});
   req.base_url = "kiln-import";
   req.request_id = "import";
-  auto doc = json::Parse(item.json);
-  std::string type = doc ? std::string(json::GetString(*doc, "resourceType")) : std::string();
-  std::string id = doc ? std::string(json::GetString(*doc, "id")) : std::string();
-  req.method = id.empty() ? "POST" : "PUT";
-  req.path = id.empty() ? type : type + "/" + id;
-  req.body = item.json;
+  req.method = std::move(method);
+  req.path = std::move(path);
+  req.body = std::move(body);
   return req;
+}
+
+rest::Request RequestFor(const Item& item) {
+  std::optional<Target> t = TargetOf(item);
+  std::string type = t ? t->type : std::string();
+  if (t && !t->id.empty()) return ImportRequest("PUT", type + "/" + t->id, item.json);
+  return ImportRequest("POST", type, item.json);
+}
+
+// The items of a chunk as one transaction Bundle, or nullopt when one of them cannot be an entry.
+std::optional<rest::Request> TransactionFor(const std::vector<Item>& chunk) {
+  std::string body = R"({"resourceType":"Bundle","type":"transaction","entry":[)";
+  for (size_t i = 0; i < chunk.size(); ++i) {
+    std::optional<Target> t = TargetOf(chunk[i]);
+    if (!t) return std::nullopt;
+    if (i > 0) body.push_back(',');
+    body += R"({"resource":)";
+    body += chunk[i].json;
+    body += t->id.empty() ? R"(,"request":{"method":"POST","url":)" : R"(,"request":{"method":"PUT","url":)";
+    json::AppendQuoted(body, t->id.empty() ? t->type : t->type + "/" + t->id);
+    body += "}}";
+  }
+  body += "]}";
+  return ImportRequest("POST", "", std::move(body));
+}
+
+// Resources travel in chunks from the reader to the importing threads; a bounded queue keeps
+// memory flat however large the input is.
+class ChunkQueue {
+ public:
+  explicit ChunkQueue(size_t capacity) : capacity_(capacity) {}
+  void Push(std::vector<Item> chunk) {
+    std::unique_lock lock(mu_);
+    not_full_.wait(lock, [&] { return chunks_.size() < capacity_; });
+    chunks_.push_back(std::move(chunk));
+    not_empty_.notify_one();
+  }
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    not_empty_.notify_all();
+  }
+  // False once the queue is closed and empty.
+  bool Pop(std::vector<Item>& chunk) {
+    std::unique_lock lock(mu_);
+    not_empty_.wait(lock, [&] { return closed_ || !chunks_.empty(); });
+    if (chunks_.empty()) return false;
+    chunk = std::move(chunks_.front());
+    chunks_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+
+ private:
+  const size_t capacity_;
+  std::mutex mu_;
+  std::condition_variable not_empty_, not_full_;
+  std::deque<std::vector<Item>> chunks_;  // GUARDED_BY(mu_)
+  bool closed_ = false;                   // GUARDED_BY(mu_)
+};
+
+// A chunk is at most this many resources or bytes: large enough that one commit writes each
+// index page it touches once for hundreds of resources, small enough to parse and retry cheaply.
+constexpr size_t kChunkResources = 500;
+constexpr size_t kChunkBytes = 4 << 20;
+
+// Stores one chunk as a transaction: one validation pass and one commit for all of it. When the
+// transaction fails (an invalid resource, the same resource twice), every resource goes in as a
+// request of its own instead, so each failure is reported and the others are stored.
+void ImportChunk(const rest::Api& api, const std::vector<Item>& chunk, std::atomic<int64_t>& stored,
+                 std::atomic<int64_t>& failed) {
+  if (auto tx = TransactionFor(chunk); tx && chunk.size() > 1) {
+    rest::Response res = api.Handle(*tx);
+    if (res.status == 200) {
+      stored += static_cast<int64_t>(chunk.size());
+      return;
+    }
+  }
+  for (const Item& item : chunk) {
+    rest::Response res = api.Handle(RequestFor(item));
+    if (res.status == 200 || res.status == 201) {
+      ++stored;
+    } else {
+      ++failed;
+      log::Err("import failed", {{"source", item.source}, {"status", res.status}, {"outcome", res.body}});
+    }
+  }
 }
 
 }  // namespace
 
 ImportStats ImportFiles(const rest::Api& api, const std::vector<std::string>& files, int threads) {
-  std::vector<Item> items;
-  for (const auto& f : files) {
-    auto more = Collect(f);
-    std::move(more.begin(), more.end(), std::back_inserter(items));
-  }
-  std::atomic<size_t> next{0};
+  int workers = std::max(1, threads);
+  ChunkQueue queue(static_cast<size_t>(workers) * 2);
   std::atomic<int64_t> stored{0}, failed{0};
-  // Several requests at once, so the store's group commit can batch their fsyncs.
+  // Several chunks at once: while one commits, the next is parsed, validated and indexed.
   std::vector<std::thread> pool;
-  for (int t = 0; t < std::max(1, threads); ++t) {
+  for (int t = 0; t < workers; ++t) {
     pool.emplace_back([&] {
-      for (size_t i = next++; i < items.size(); i = next++) {
-        rest::Response res = api.Handle(RequestFor(items[i]));
-        if (res.status == 200 || res.status == 201) {
-          ++stored;
-        } else {
-          ++failed;
-          log::Err("import failed",
-                   {{"source", items[i].source}, {"status", res.status}, {"outcome", res.body}});
-        }
+      std::vector<Item> chunk;
+      while (queue.Pop(chunk)) ImportChunk(api, chunk, stored, failed);
+    });
+  }
+  std::vector<Item> chunk;
+  size_t bytes = 0;
+  for (const auto& f : files) {
+    ForEachItem(f, [&](Item&& item) {
+      bytes += item.json.size();
+      chunk.push_back(std::move(item));
+      if (chunk.size() >= kChunkResources || bytes >= kChunkBytes) {
+        queue.Push(std::move(chunk));
+        chunk.clear();
+        bytes = 0;
       }
     });
   }
+  if (!chunk.empty()) queue.Push(std::move(chunk));
+  queue.Close();
   for (auto& t : pool) t.join();
   return ImportStats{stored.load(), failed.load()};
 }

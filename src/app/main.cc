@@ -144,7 +144,8 @@ int Main(int argc, char** argv) {
   import_cmd->add_option("--data-dir", import.data_dir, "Where the database lives")
       ->envname("KILN_DATA_DIR")
       ->capture_default_str();
-  import_cmd->add_option("--threads", import.threads, "Concurrent requests")->capture_default_str();
+  import_cmd->add_option("--threads", import.threads, "Chunks (transactions) in flight")
+      ->capture_default_str();
 
   app.add_subcommand("version", "Print the version");
 

@@ -13,6 +13,7 @@
 #include <functional>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "support/test_server.h"
@@ -251,6 +252,52 @@ TEST_F(ProcessTest, ImportLoadsBundleAndNdjsonThroughTheApi) {
   pid = Spawn({Binary(), "import", "--data-dir", data, bad});
   waitpid(pid, &status, 0);
   EXPECT_NE(WEXITSTATUS(status), 0) << "a failed import must say so in its exit code";
+}
+
+// An import larger than one chunk (the importer commits a few hundred resources per
+// transaction): a chunk holding an invalid resource and one resource twice still stores every
+// valid line, in file order, and reports the one failure.
+TEST_F(ProcessTest, ImportStoresEveryValidLineOfAChunkThatFails) {
+  std::string ndjson = dir.path() + "/many.ndjson";
+  {
+    std::ofstream out(ndjson);
+    for (int i = 0; i < 1200; ++i) {
+      if (i == 700) {
+        out << R"({"resourceType":"Patient","id":"p700","birthDate":"never"})"
+            << "\n";
+      } else if (i == 702) {
+        out << R"({"resourceType":"Patient","id":"p600","name":[{"family":"Again"}]})"
+            << "\n";
+      } else {
+        out << R"({"resourceType":"Patient","id":"p)" << i << R"(","name":[{"family":"F)" << i << R"("}]})"
+            << "\n";
+      }
+    }
+  }
+  std::string data = dir.path() + "/db";
+  std::string log = dir.path() + "/import.out";
+  pid_t pid =
+      Spawn({"/bin/sh", "-c", Binary() + " import --data-dir " + data + " " + ndjson + " >" + log + " 2>&1"});
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_NE(WEXITSTATUS(status), 0) << "one line failed";
+  std::stringstream printed;
+  printed << std::ifstream(log).rdbuf();
+  EXPECT_NE(printed.str().find("imported 1199 resources, 1 failed"), std::string::npos) << printed.str();
+
+  ServerProcess server(data);
+  HttpResponse count = Send(server.port(), "GET", "/fhir/Patient?_summary=count");
+  ASSERT_EQ(count.status, 200);
+  EXPECT_EQ(count.Json()["total"].GetInt(), 1198);  // p700 invalid, p702 never named
+  HttpResponse again = Send(server.port(), "GET", "/fhir/Patient/p600");
+  ASSERT_EQ(again.status, 200);
+  EXPECT_NE(again.body.find("Again"), std::string::npos) << "the later line is the current version";
+  EXPECT_NE(again.body.find(R"("versionId":"2")"), std::string::npos) << again.body;
+  EXPECT_EQ(Send(server.port(), "GET", "/fhir/Patient/p700").status, 404);
+  HttpResponse last = Send(server.port(), "GET", "/fhir/Patient/p1199");
+  ASSERT_EQ(last.status, 200);
+  EXPECT_NE(last.body.find("F1199"), std::string::npos);
 }
 
 }  // namespace
