@@ -3,6 +3,7 @@
 // are 405 with an Allow header, each with an OperationOutcome.
 #include <vector>
 
+#include "rest/authorize.h"
 #include "rest/definitions.h"
 #include "rest/interaction/interactions.h"
 #include "rest/outcome.h"
@@ -10,8 +11,6 @@
 #include "rest/router.h"
 
 namespace kiln::rest {
-
-namespace {
 
 std::vector<std::string_view> Segments(std::string_view path) {
   std::vector<std::string_view> out;
@@ -24,6 +23,8 @@ std::vector<std::string_view> Segments(std::string_view path) {
   }
   return out;
 }
+
+namespace {
 
 Response NotAllowed(const Call& call, std::string_view allow) {
   Response res =
@@ -58,6 +59,12 @@ Response RouteBase(const Call& call, const std::vector<std::string_view>& seg) {
   }
   if (seg[0] == "metadata" && seg.size() == 1) {
     return Is(call, "GET") ? interaction::Capabilities(call) : NotAllowed(call, "GET");
+  }
+  // auth: the authorization server's configuration for this base (docs/security.md).
+  if (seg[0] == ".well-known" && seg.size() == 2 && seg[1] == "smart-configuration" &&
+      call.ctx.options.authorizer != nullptr) {
+    return Is(call, "GET") ? call.ctx.options.authorizer->SmartConfiguration(call.req)
+                           : NotAllowed(call, "GET");
   }
   if (seg[0] == "_history" && seg.size() == 1) {
     return Is(call, "GET") ? interaction::History(call) : NotAllowed(call, "GET");
@@ -146,6 +153,10 @@ Result<Ok> Api::LoadDefinitions(const store::TenantId& tenant) const {
 Response RouteRequest(const Call& request) {
   Call call = request;
   std::vector<std::string_view> seg = Segments(call.req.path);
+  // auth: what the route needs of the request's access (rest/authorize.cc).
+  if (auto permitted = Permit(call, call.req.method, seg); !permitted) {
+    return ErrorResponse(permitted.error(), call.format);
+  }
   if (seg.empty() || !std::isupper(static_cast<unsigned char>(seg[0][0]))) return RouteBase(call, seg);
   auto type = call.ctx.model.FindResourceType(seg[0]);
   if (!type) return NotFound(call, "Unknown resource type '" + std::string(seg[0]) + "'");
@@ -160,7 +171,10 @@ Response Api::Handle(const Request& req) const {
   Context ctx{model_, registry_, store_, clock_, options_, started_};
   auto format = Negotiate(req);
   if (!format) return ErrorResponse(format.error());
-  return RouteRequest(Call{ctx, req, Route{}, *format});
+  // auth: the request's credentials (rest/authorize.cc); `access` lives until the response.
+  auto access = Authenticate(options_, req, *format);
+  if (!access) return std::move(access).error();
+  return RouteRequest(Call{ctx, req, Route{}, *format, **access});
 }
 
 }  // namespace kiln::rest
