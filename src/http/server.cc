@@ -24,6 +24,7 @@ using tcp = asio::ip::tcp;
 struct Server::Impl {
   ServerOptions options;
   Handler handler;
+  Handler root;  // auth: may be empty; then nothing is served outside the FHIR base
   asio::io_context ioc;
   asio::thread_pool workers;
   tcp::acceptor acceptor{ioc};
@@ -85,6 +86,11 @@ class Session : public std::enable_shared_from_this<Session> {
     unsigned version = raw.version();
     bool head = raw.method() == bhttp::verb::head;
     std::optional<rest::Request> translated = ToRestRequest(raw, server_.options, server_.next_request++);
+    const Handler* handler = &server_.handler;
+    if (!translated && server_.root) {  // auth: the root handler serves the rest
+      translated = ToRootRequest(raw, server_.options, server_.next_request++);
+      handler = &server_.root;
+    }
     if (!translated) {
       Send(rest::ErrorResponseFor(
                Error::Make(Issue::kNotFound, "Nothing is served at " + std::string(raw.target()) +
@@ -95,16 +101,16 @@ class Session : public std::enable_shared_from_this<Session> {
     rest::Request req = std::move(*translated);
     ++server_.in_flight;
     if (raw.method() == bhttp::verb::get || head) {
-      rest::Response res = Dispatch(req);
+      rest::Response res = Dispatch(*handler, req);
       Send(std::move(res), version, head, req.request_id, started, &req);
       return;
     }
     // Writes may wait on a durable commit: run them off the I/O threads.
     asio::post(server_.workers,
-               [self = shared_from_this(), req = std::move(req), version, started]() mutable {
+               [self = shared_from_this(), handler, req = std::move(req), version, started]() mutable {
                  static thread_local bool named = (SetThreadName("kiln-worker"), true);
                  (void)named;
-                 rest::Response res = self->Dispatch(req);
+                 rest::Response res = self->Dispatch(*handler, req);
                  asio::post(self->stream_.get_executor(),
                             [self, res = std::move(res), req = std::move(req), version, started]() mutable {
                               self->Send(std::move(res), version, false, req.request_id, started, &req);
@@ -112,9 +118,9 @@ class Session : public std::enable_shared_from_this<Session> {
                });
   }
 
-  rest::Response Dispatch(const rest::Request& req) {
+  rest::Response Dispatch(const Handler& handler, const rest::Request& req) {
     try {
-      return server_.handler(req);
+      return handler(req);
     } catch (const std::exception& e) {
       log::Err("handler threw", {{"rid", req.request_id}, {"what", e.what()}});
       return rest::ErrorResponseFor(Error::Make(Issue::kException, "Internal error"));
@@ -193,6 +199,8 @@ void Server::Impl::StopNow() {
 
 Server::Server(ServerOptions options, Handler handler)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+void Server::SetRootHandler(Handler root) { impl_->root = std::move(root); }
 
 Server::~Server() {
   if (impl_->started) {

@@ -58,6 +58,17 @@ std::optional<rest::Request> ToRestRequest(const bhttp::request<bhttp::string_bo
   return req;
 }
 
+std::optional<rest::Request> ToRootRequest(const bhttp::request<bhttp::string_body>& raw,
+                                           const ServerOptions& options, uint64_t seq) {
+  // The same translation, with the root as the base.
+  ServerOptions root = options;
+  root.base_path.clear();
+  if (std::string_view pub = options.public_base_url; pub.ends_with(options.base_path)) {
+    root.public_base_url = std::string(pub.substr(0, pub.size() - options.base_path.size()));
+  }
+  return ToRestRequest(raw, root, seq);
+}
+
 bhttp::response<bhttp::string_body> ToBeastResponse(rest::Response res, unsigned version, bool keep_alive,
                                                     bool head, const std::string& request_id) {
   bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};

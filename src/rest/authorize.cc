@@ -4,6 +4,7 @@
 #include "rest/authorize.h"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <map>
 #include <set>
@@ -22,21 +23,8 @@ constexpr Permission kAllPermissions[] = {Permission::kCreate, Permission::kRead
 
 uint8_t Bit(Permission p) { return static_cast<uint8_t>(p); }
 
-char Letter(Permission p) {
-  switch (p) {
-    case Permission::kCreate:
-      return 'c';
-    case Permission::kRead:
-      return 'r';
-    case Permission::kUpdate:
-      return 'u';
-    case Permission::kDelete:
-      return 'd';
-    case Permission::kSearch:
-      return 's';
-  }
-  return '?';
-}
+// The SMART letter of a permission: its bit's position in "cruds".
+char Letter(Permission p) { return "cruds"[std::countr_zero(Bit(p))]; }
 
 class Unrestricted final : public Access {
  public:

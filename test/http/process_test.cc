@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/base64.h"
 #include "support/test_server.h"
 
 extern char** environ;
@@ -34,7 +35,8 @@ std::string Binary() {
   return b != nullptr && *b != '\0' ? b : KILN_DEFAULT_BINARY;
 }
 
-pid_t Spawn(const std::vector<std::string>& args) {
+// `stdout_path`, when given, gets what the process prints (auth: the `kiln client` tests).
+pid_t Spawn(const std::vector<std::string>& args, const std::string& stdout_path = "") {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -42,6 +44,9 @@ pid_t Spawn(const std::vector<std::string>& args) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  if (!stdout_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  }
   EXPECT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&actions);
   return pid;
@@ -49,9 +54,13 @@ pid_t Spawn(const std::vector<std::string>& args) {
 
 class ServerProcess {
  public:
-  ServerProcess(const std::string& data_dir) : port_(FreePort()) {
-    pid_ = Spawn({Binary(), "serve", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--data-dir",
-                  data_dir, "--log-level", "warn"});
+  // auth: without authorization unless `extra` says otherwise (auth_process tests).
+  explicit ServerProcess(const std::string& data_dir, std::vector<std::string> extra = {"--no-auth"})
+      : port_(FreePort()) {
+    std::vector<std::string> args = {Binary(),    "serve",      "--port", std::to_string(port_), "--bind",
+                                     "127.0.0.1", "--data-dir", data_dir, "--log-level",         "warn"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_ = Spawn(args);
     for (int i = 0; i < 200; ++i) {
       try {
         if (Send(port_, "GET", "/fhir/metadata").status == 200) return;
@@ -214,6 +223,106 @@ TEST_F(ProcessTest, SigtermStopsCleanly) {
   EXPECT_EQ(Send(server.port(), "POST", "/fhir/Patient", R"({"resourceType":"Patient"})").status, 201);
   server.Kill(SIGTERM);
   EXPECT_EQ(server.WaitExit(std::chrono::seconds(20)), 0);
+}
+
+// auth: runs `kiln ARGS...` to its end; its exit status, and what it printed in `out`.
+int RunKiln(const TempDir& dir, const std::vector<std::string>& args, std::string* out) {
+  std::string path = dir.path() + "/cli.out";
+  std::vector<std::string> all = {Binary()};
+  all.insert(all.end(), args.begin(), args.end());
+  pid_t pid = Spawn(all, path);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  *out = text.str();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// auth: a client's token by client_secret_basic, or "" (with the response in the failure).
+std::string TokenFrom(int port, const std::string& id, const std::string& secret) {
+  HttpResponse res = Send(port, "POST", "/auth/token", "grant_type=client_credentials",
+                          {{"Content-Type", "application/x-www-form-urlencoded"},
+                           {"Authorization", "Basic " + Base64Encode(id + ":" + secret)}});
+  if (res.status != 200) return "";
+  auto doc = res.Json();
+  return std::string(json::GetString(doc, "access_token"));
+}
+
+std::string KidOf(const std::string& token) {
+  auto header =
+      Base64Decode(token.substr(0, token.find('.')) + std::string((4 - token.find('.') % 4) % 4, '='));
+  if (!header) return "";
+  auto doc = json::Parse(*header);
+  return doc ? std::string(json::GetString(*doc, "kid")) : std::string();
+}
+
+// auth: `kiln client` and `kiln key` beside a running server, which requires tokens by default.
+TEST_F(ProcessTest, ClientsAndSigningKeysFromTheCommandLine) {
+  std::string data = dir.path() + "/data", out;
+  ASSERT_EQ(RunKiln(dir,
+                    {"client", "create", "--data-dir", data, "--id", "cli", "--scope", "system/*.rs",
+                     "--generate-secret"},
+                    &out),
+            0)
+      << out;
+  const std::string marker = "secret (shown this once): ";
+  ASSERT_NE(out.find(marker), std::string::npos) << out;
+  std::string secret = out.substr(out.find(marker) + marker.size());
+  secret.erase(secret.find_last_not_of("\n") + 1);
+
+  // One public base for both runs: a token is for the base it was issued for, not for a port.
+  const std::vector<std::string> public_base = {"--base-url", "http://kiln.test/fhir"};
+  std::string old_token;
+  {
+    ServerProcess server(data, public_base);
+    int port = server.port();
+    EXPECT_EQ(Send(port, "GET", "/fhir/Patient").status, 401);
+    old_token = TokenFrom(port, "cli", secret);
+    ASSERT_FALSE(old_token.empty());
+    EXPECT_EQ(Send(port, "GET", "/fhir/Patient", "", {{"Authorization", "Bearer " + old_token}}).status, 200);
+    EXPECT_EQ(Send(port, "POST", "/fhir/Patient", R"({"resourceType":"Patient"})",
+                   {{"Authorization", "Bearer " + old_token}})
+                  .status,
+              403);  // system/*.rs
+
+    EXPECT_EQ(RunKiln(dir, {"client", "list", "--data-dir", data}, &out), 0);
+    EXPECT_NE(out.find("cli\tdefault\tsecret\tsystem/*.rs\t"), std::string::npos) << out;
+    EXPECT_NE(RunKiln(dir,
+                      {"client", "create", "--data-dir", data, "--id", "cli", "--scope", "system/*.rs",
+                       "--secret", std::string(40, 's')},
+                      &out),
+              0);
+    EXPECT_NE(RunKiln(dir,
+                      {"client", "create", "--data-dir", data, "--id", "weak", "--scope", "system/*.rs",
+                       "--secret", "short"},
+                      &out),
+              0);
+    ASSERT_EQ(RunKiln(dir, {"key", "rotate", "--data-dir", data}, &out), 0) << out;
+    EXPECT_EQ(RunKiln(dir, {"client", "delete", "cli", "--data-dir", data}, &out), 0);
+    EXPECT_EQ(TokenFrom(port, "cli", secret), "");
+    // The running server still takes what it issued.
+    EXPECT_EQ(Send(port, "GET", "/fhir/Patient", "", {{"Authorization", "Bearer " + old_token}}).status, 200);
+  }
+  EXPECT_EQ(RunKiln(dir, {"key", "list", "--data-dir", data}, &out), 0);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;  // a header and two keys
+
+  ASSERT_EQ(RunKiln(dir,
+                    {"client", "create", "--data-dir", data, "--id", "cli2", "--scope", "system/*.rs",
+                     "--secret", std::string(40, 's')},
+                    &out),
+            0);
+  ServerProcess restarted(data, public_base);
+  std::string new_token = TokenFrom(restarted.port(), "cli2", std::string(40, 's'));
+  ASSERT_FALSE(new_token.empty());
+  EXPECT_NE(KidOf(new_token), KidOf(old_token)) << "the rotated key signs";
+  // The key before stays published, and its token valid, until its tokens expire.
+  HttpResponse jwks = Send(restarted.port(), "GET", "/.well-known/jwks.json");
+  EXPECT_NE(jwks.body.find(KidOf(old_token)), std::string::npos);
+  EXPECT_NE(jwks.body.find(KidOf(new_token)), std::string::npos);
+  EXPECT_EQ(
+      Send(restarted.port(), "GET", "/fhir/Patient", "", {{"Authorization", "Bearer " + old_token}}).status,
+      200);
 }
 
 TEST_F(ProcessTest, ImportLoadsBundleAndNdjsonThroughTheApi) {

@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <filesystem>
 
+#include "auth/auth.h"
 #include "core/log.h"
 #include "core/model.h"
 #include "http/server.h"
@@ -111,6 +112,8 @@ const search::Registry& SharedRegistry() {
 struct TestServer::Parts {
   std::unique_ptr<store::Store> store;
   SystemClock clock;
+  std::unique_ptr<auth::AuthServer> auth;  // with options.auth
+  std::string auth_key_file;
   std::unique_ptr<rest::Api> api;
   std::unique_ptr<http::Server> server;
 };
@@ -120,8 +123,16 @@ TestServer::TestServer(ServerOptionsForTest options) : parts_(std::make_unique<P
   auto store = store::OpenStore({dir_.path(), 4});
   if (!store) ADD_FAILURE() << store.error().diagnostics;
   parts_->store = std::move(store).value();
+  if (options.auth) {
+    parts_->auth_key_file = dir_.path() + "/auth.key";
+    auth::AuthOptions auth_options;
+    auth_options.key_file = parts_->auth_key_file;
+    auto opened = auth::AuthServer::Open(*parts_->store, parts_->clock, auth_options);
+    if (!opened) ADD_FAILURE() << opened.error().diagnostics;
+    if (opened) parts_->auth = std::move(opened).value();
+  }
   parts_->api = std::make_unique<rest::Api>(SharedModel(), SharedRegistry(), *parts_->store, parts_->clock,
-                                            rest::ApiOptions{});
+                                            rest::ApiOptions{.authorizer = parts_->auth.get()});
   // The registry is shared by the process: reset its custom parameters to this store's (none).
   if (auto loaded = parts_->api->LoadDefinitions(store::DefaultTenant()); !loaded) {
     ADD_FAILURE() << loaded.error().diagnostics;
@@ -135,6 +146,10 @@ TestServer::TestServer(ServerOptionsForTest options) : parts_(std::make_unique<P
   o.drain_seconds = 5;
   parts_->server = std::make_unique<http::Server>(
       o, [api = parts_->api.get()](const rest::Request& r) { return api->Handle(r); });
+  if (parts_->auth) {
+    parts_->server->SetRootHandler(
+        [auth = parts_->auth.get()](const rest::Request& r) { return auth->HandleRoot(r); });
+  }
   auto port = parts_->server->Start();
   if (!port) ADD_FAILURE() << port.error().diagnostics;
   port_ = port ? *port : 0;
@@ -145,7 +160,20 @@ TestServer::~TestServer() {
   parts_->server->Wait();
   parts_->server.reset();
   parts_->api.reset();
+  parts_->auth.reset();
   parts_->store.reset();
+}
+
+const auth::AuthServer& TestServer::auth_server() const {
+  EXPECT_NE(parts_->auth, nullptr) << "the server runs without auth (ServerOptionsForTest::auth)";
+  return *parts_->auth;
+}
+
+void TestServer::RegisterClient(const auth::ClientSpec& spec) const {
+  auto made = auth::RegisterClient(
+      *parts_->store, parts_->auth_key_file.empty() ? dir_.path() + "/auth.key" : parts_->auth_key_file, spec,
+      parts_->clock.Now());
+  EXPECT_TRUE(made.has_value()) << made.error().diagnostics;
 }
 
 HttpResponse TestServer::Request(const std::string& method, const std::string& path, const std::string& body,

@@ -10,6 +10,11 @@
 
 #include "core/json.h"
 
+namespace kiln::auth {
+class AuthServer;
+struct ClientSpec;
+}  // namespace kiln::auth
+
 namespace kiln::testing {
 
 struct HttpResponse {
@@ -41,6 +46,8 @@ class TempDir {
 
 struct ServerOptionsForTest {
   size_t max_body_bytes = 1 << 20;
+  // auth: with the authorization server, so every FHIR request needs a token (test/http/auth_test.cc).
+  bool auth = false;
 };
 
 class TestServer {
@@ -61,6 +68,11 @@ class TestServer {
 
   // POSTs a resource and returns its server-assigned id (fails the test unless 201).
   std::string Create(const std::string& type, const std::string& json) const;
+
+  // auth: with options.auth, the authorization server, and a client registered as `kiln client
+  // create` does (fails the test unless it is).
+  const auth::AuthServer& auth_server() const;
+  void RegisterClient(const auth::ClientSpec& spec) const;
 
  private:
   struct Parts;

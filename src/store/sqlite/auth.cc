@@ -71,6 +71,17 @@ Result<> RunWith(Connection& conn, const std::string& sql, std::initializer_list
   return s->Run();
 }
 
+// Every row `s` yields, as `row` makes them.
+template <class T, class Row>
+Result<std::vector<T>> AllRows(Statement& s, Row&& row) {
+  std::vector<T> out;
+  for (;;) {
+    KILN_TRY_ASSIGN(bool more, s.Step());
+    if (!more) return out;
+    out.push_back(row(s));
+  }
+}
+
 }  // namespace
 
 Result<Ok> SqliteStore::CreateClient(const ClientRecord& c) {
@@ -96,12 +107,7 @@ Result<ClientRecord> SqliteStore::GetClient(const std::string& id) {
 Result<std::vector<ClientRecord>> SqliteStore::ListClients() {
   KILN_TRY_ASSIGN(auto conn, Borrow());
   KILN_TRY_ASSIGN(auto s, conn->Prepare(kListClientsSql));
-  std::vector<ClientRecord> out;
-  for (;;) {
-    KILN_TRY_ASSIGN(bool row, s->Step());
-    if (!row) return out;
-    out.push_back(ClientFromRow(*s));
-  }
+  return AllRows<ClientRecord>(*s, ClientFromRow);
 }
 
 Result<Ok> SqliteStore::DeleteClient(const std::string& id) {
@@ -124,12 +130,9 @@ Result<Ok> SqliteStore::AddSigningKey(const SigningKeyRecord& key) {
 Result<std::vector<SigningKeyRecord>> SqliteStore::SigningKeys() {
   KILN_TRY_ASSIGN(auto conn, Borrow());
   KILN_TRY_ASSIGN(auto s, conn->Prepare(kListKeysSql));
-  std::vector<SigningKeyRecord> out;
-  for (;;) {
-    KILN_TRY_ASSIGN(bool row, s->Step());
-    if (!row) return out;
-    out.push_back(SigningKeyRecord{s->Text(0), s->Text(1), s->Text(2), s->Int(3), s->Int(4)});
-  }
+  return AllRows<SigningKeyRecord>(*s, [](const Statement& row) {
+    return SigningKeyRecord{row.Text(0), row.Text(1), row.Text(2), row.Int(3), row.Int(4)};
+  });
 }
 
 Result<Ok> SqliteStore::UseAssertion(const std::string& client_id, const std::string& jti, Micros expires,
