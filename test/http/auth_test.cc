@@ -534,6 +534,13 @@ TEST_F(AuthTest, IncludesOfTypesOutOfScopeAreLeftOut) {
   HttpResponse res = server.Get(query, Bearer(TokenFor("reader")));
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(types_in(res), std::vector<std::string>{"Patient"});
+  // _include the same way: Observations with their subject, for a token that reads Observations only.
+  Register("observer", kSecret, "system/Observation.rs");
+  std::string forward = "Observation?subject=Patient/" + pid + "&_include=Observation:subject";
+  EXPECT_EQ(types_in(server.Get(forward, Bearer(admin))),
+            (std::vector<std::string>{"Observation", "Patient"}));
+  EXPECT_EQ(types_in(server.Get(forward, Bearer(TokenFor("observer")))),
+            std::vector<std::string>{"Observation"});
   // Searching every type finds only what the token may search.
   HttpResponse all = server.Get("?_id=" + pid, Bearer(TokenFor("reader")));
   ASSERT_EQ(all.status, 200) << all.body;
