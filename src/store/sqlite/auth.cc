@@ -1,4 +1,4 @@
-// The authorization server's records on SQLite (schema/006_auth.sql): SqliteStore's client,
+// The authorization server's records on SQLite (schema/007_auth.sql): SqliteStore's client,
 // signing key, assertion and revocation methods. They are rare next to resource writes, so each
 // write opens a connection of its own and commits durably (synchronous=FULL) right away.
 #include <functional>

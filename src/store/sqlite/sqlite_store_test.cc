@@ -236,7 +236,7 @@ TEST(SqliteMigrationTest, SchemaTwoIndexRowsSurviveTheKeyMigration) {
 }  // namespace
 }  // namespace kiln::store::sqlite
 
-// auth: the authorization server's records (006_auth.sql).
+// auth: the authorization server's records (007_auth.sql).
 namespace kiln::store::sqlite {
 namespace {
 
