@@ -13,12 +13,14 @@ struct ServeConfig {
   http::ServerOptions http;
   std::string data_dir = "kiln-data";
   std::string log_level = "info";
+  bool text_search = false;  // index _text and _content (search::Registry::EnableTextSearch)
 };
 
 struct ImportConfig {
   std::string data_dir = "kiln-data";
   std::vector<std::string> files;
   int threads = 4;  // chunks in flight
+  bool text_search = false;
 };
 
 }  // namespace kiln::app

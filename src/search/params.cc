@@ -154,6 +154,14 @@ Result<store::Clause> ParseClause(const Ctx& ctx, std::string_view type, std::st
   if (def->type == ParamType::kComposite && def->compiled && modifier.empty()) {
     return ParseComposite(ctx, type, *def, value);
   }
+  if (ctx.registry.TextSearchable(*def)) {
+    store::Clause clause;
+    for (const std::string& v : SplitValues(value)) {
+      KILN_TRY_ASSIGN(store::Predicate p, CompileText(*def, modifier, v));
+      clause.any_of.push_back(std::move(p));
+    }
+    return clause;
+  }
   const Kind* kind = KindFor(def->type);
   if (kind == nullptr || !def->compiled) {
     return Error::At(Issue::kNotSupported, std::string(name),

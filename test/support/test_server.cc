@@ -95,16 +95,23 @@ const core::Model& SharedModel() {
   }();
   return *model;
 }
-const search::Registry& SharedRegistry() {
-  static const search::Registry* registry = [] {
-    auto r = search::Registry::LoadEmbedded(SharedModel());
-    if (!r) {
-      ADD_FAILURE() << r.error().diagnostics;
-      std::abort();
-    }
-    return std::move(r).value().release();
+search::Registry* LoadRegistry() {
+  auto r = search::Registry::LoadEmbedded(SharedModel());
+  if (!r) {
+    ADD_FAILURE() << r.error().diagnostics;
+    std::abort();
+  }
+  return std::move(r).value().release();
+}
+// One registry per configuration, shared by the process (loading one takes a while).
+const search::Registry& SharedRegistry(bool text_search) {
+  static const search::Registry* plain = LoadRegistry();
+  static const search::Registry* with_text = [] {
+    search::Registry* r = LoadRegistry();
+    r->EnableTextSearch();
+    return r;
   }();
-  return *registry;
+  return text_search ? *with_text : *plain;
 }
 }  // namespace
 
@@ -120,8 +127,8 @@ TestServer::TestServer(ServerOptionsForTest options) : parts_(std::make_unique<P
   auto store = store::OpenStore({dir_.path(), 4});
   if (!store) ADD_FAILURE() << store.error().diagnostics;
   parts_->store = std::move(store).value();
-  parts_->api = std::make_unique<rest::Api>(SharedModel(), SharedRegistry(), *parts_->store, parts_->clock,
-                                            rest::ApiOptions{});
+  parts_->api = std::make_unique<rest::Api>(SharedModel(), SharedRegistry(options.text_search),
+                                            *parts_->store, parts_->clock, rest::ApiOptions{});
   // The registry is shared by the process: reset its custom parameters to this store's (none).
   if (auto loaded = parts_->api->LoadDefinitions(store::DefaultTenant()); !loaded) {
     ADD_FAILURE() << loaded.error().diagnostics;

@@ -41,6 +41,7 @@ class TempDir {
 
 struct ServerOptionsForTest {
   size_t max_body_bytes = 1 << 20;
+  bool text_search = false;  // kiln serve --text-search
 };
 
 class TestServer {
