@@ -13,6 +13,7 @@ struct ServeConfig {
   http::ServerOptions http;
   std::string data_dir = "kiln-data";
   std::string log_level = "info";
+  bool text_search = false;  // index _text and _content (search::Registry::EnableTextSearch)
   // auth: `--no-auth` serves everything to anyone (development only); the key file seals client
   // secrets and signing keys (default: auth.key beside the database).
   bool no_auth = false;
@@ -35,6 +36,7 @@ struct ImportConfig {
   std::string data_dir = "kiln-data";
   std::vector<std::string> files;
   int threads = 4;  // chunks in flight
+  bool text_search = false;
 };
 
 }  // namespace kiln::app

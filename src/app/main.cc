@@ -99,6 +99,7 @@ int Serve(const ServeConfig& cfg) {
   ApplyLogLevel(cfg.log_level);
   auto model = OrDie(core::Model::LoadEmbedded(), "cannot load the FHIR model");
   auto registry = OrDie(search::Registry::LoadEmbedded(*model), "cannot load the search parameters");
+  if (cfg.text_search) registry->EnableTextSearch();
   auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
   SystemClock clock;
   std::unique_ptr<auth::AuthServer> auth_server = OpenAuthServer(cfg, *store, clock);
@@ -126,6 +127,7 @@ int Serve(const ServeConfig& cfg) {
 int Import(const ImportConfig& cfg) {
   auto model = OrDie(core::Model::LoadEmbedded(), "cannot load the FHIR model");
   auto registry = OrDie(search::Registry::LoadEmbedded(*model), "cannot load the search parameters");
+  if (cfg.text_search) registry->EnableTextSearch();
   auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
   SystemClock clock;
   rest::Api api(*model, *registry, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
@@ -171,6 +173,9 @@ int Main(int argc, char** argv) {
   serve_cmd->add_option("--data-dir", serve.data_dir, "Where the database lives")
       ->envname("KILN_DATA_DIR")
       ->capture_default_str();
+  serve_cmd
+      ->add_flag("--text-search", serve.text_search, "Index words for _text and _content (costs write speed)")
+      ->envname("KILN_TEXT_SEARCH");
   // auth: secure by default (docs/security.md).
   serve_cmd->add_flag("--no-auth", serve.no_auth, "Serve without authorization: development only")
       ->envname("KILN_NO_AUTH");
@@ -194,6 +199,10 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   import_cmd->add_option("--threads", import.threads, "Chunks (transactions) in flight")
       ->capture_default_str();
+  import_cmd
+      ->add_flag("--text-search", import.text_search,
+                 "Index words for _text and _content, as the server does")
+      ->envname("KILN_TEXT_SEARCH");
 
   ClientConfig clients;  // auth
   auto* client_cmd = AddClientCommand(app, clients);

@@ -66,6 +66,11 @@ std::vector<store::IndexEntry> Extract(const Registry& registry, const core::Mod
       kind->Extract(Node{node, item.type_name()}, ctx, out);
     }
   }
+  const ParamDef* content = registry.Find(type.name(), "_content");
+  if (content != nullptr && registry.TextSearchable(*content)) {
+    const ParamDef* text = registry.Find(type.name(), "_text");
+    ExtractText(resource, text != nullptr && registry.TextSearchable(*text), out);
+  }
   return out;
 }
 

@@ -43,6 +43,12 @@ std::optional<store::NumberValue> ParseDecimal(std::string_view text);
 
 std::string_view AsString(const json::Value& v);
 
+// _text and _content, which R4 defines without expressions (kind_text.cc): the resource's
+// narrative words (when `narrative`: the type has _text) and all its strings, and a search value
+// as the words to find.
+void ExtractText(const json::Value& resource, bool narrative, std::vector<store::IndexEntry>& out);
+Result<store::Predicate> CompileText(const ParamDef& def, std::string_view modifier, std::string_view value);
+
 Error BadValue(const ParamDef& def, std::string_view value, std::string_view why);
 
 }  // namespace kiln::search

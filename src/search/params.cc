@@ -70,8 +70,15 @@ Result<std::vector<std::string>> IndexedAs(const Ctx& ctx, std::string_view type
 }
 
 // "code-value-quantity=http://loinc.org|8480-6$lt60": each comma-separated value is one
-// predicate whose components must match within one group of the resource's values.
-Result<store::Clause> ParseComposite(const Ctx& ctx, const ParamDef& def, std::string_view value) {
+// predicate whose components must match within one group of the resource's values; for a
+// union composite (combo-code-value-quantity), one such predicate per member.
+Result<store::Clause> ParseComposite(const Ctx& ctx, std::string_view type, const ParamDef& def,
+                                     std::string_view value) {
+  std::vector<const ParamDef*> indexed{&def};
+  if (!def.union_of.empty()) {
+    KILN_TRY(IndexedAs(ctx, type, def));  // every member still the core definition
+    indexed = def.union_of;
+  }
   store::Clause clause;
   for (const std::string& v : SplitValues(value)) {
     std::vector<std::string> parts = SplitComponents(v);
@@ -79,16 +86,18 @@ Result<store::Clause> ParseComposite(const Ctx& ctx, const ParamDef& def, std::s
       return BadValue(def, v,
                       "expected " + std::to_string(def.components.size()) + " components separated by '$'");
     }
-    store::Predicate p;
-    p.param = def.code;
-    for (size_t i = 0; i < parts.size(); ++i) {
-      const ParamDef& component = *def.components[i];
-      const Kind* kind = KindFor(component.type);
-      if (kind == nullptr) return BadValue(def, v, "unsupported component type");
-      KILN_TRY_ASSIGN(store::Predicate c, kind->Compile(component, "", parts[i], ctx.base_url));
-      p.components.push_back(std::move(c));
+    for (const ParamDef* as : indexed) {
+      store::Predicate p;
+      p.param = as->code;
+      for (size_t i = 0; i < parts.size(); ++i) {
+        const ParamDef& component = *as->components[i];
+        const Kind* kind = KindFor(component.type);
+        if (kind == nullptr) return BadValue(def, v, "unsupported component type");
+        KILN_TRY_ASSIGN(store::Predicate c, kind->Compile(component, "", parts[i], ctx.base_url));
+        p.components.push_back(std::move(c));
+      }
+      clause.any_of.push_back(std::move(p));
     }
-    clause.any_of.push_back(std::move(p));
   }
   return clause;
 }
@@ -143,7 +152,15 @@ Result<store::Clause> ParseClause(const Ctx& ctx, std::string_view type, std::st
     return ParseChain(ctx, *def, modifier, name.substr(dot + 1), value, depth);
 
   if (def->type == ParamType::kComposite && def->compiled && modifier.empty()) {
-    return ParseComposite(ctx, *def, value);
+    return ParseComposite(ctx, type, *def, value);
+  }
+  if (ctx.registry.TextSearchable(*def)) {
+    store::Clause clause;
+    for (const std::string& v : SplitValues(value)) {
+      KILN_TRY_ASSIGN(store::Predicate p, CompileText(*def, modifier, v));
+      clause.any_of.push_back(std::move(p));
+    }
+    return clause;
   }
   const Kind* kind = KindFor(def->type);
   if (kind == nullptr || !def->compiled) {

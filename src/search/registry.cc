@@ -71,11 +71,21 @@ std::set<std::string> UnionTerms(std::string_view expression) {
 // Finds the parameters of one type whose terms are exactly covered by other parameters of the
 // same type and targets (see ParamDef::union_of), and takes them out of `indexed`. Runs while
 // the registry, which owns every definition, is being built.
+// Composites with the same components (expressions relative to their items, and types) differ
+// only in the items they select, so one whose items are the union of others' is their union.
+bool SameComponents(const ParamDef& a, const ParamDef& b) {
+  if (a.components.size() != b.components.size()) return false;
+  for (size_t i = 0; i < a.components.size(); ++i) {
+    if (a.components[i]->expression != b.components[i]->expression ||
+        a.components[i]->type != b.components[i]->type)
+      return false;
+  }
+  return true;
+}
+
 void MarkUnions(std::vector<const ParamDef*>& indexed) {
   std::map<const ParamDef*, std::set<std::string>> terms;
-  for (const ParamDef* d : indexed) {
-    if (d->type != ParamType::kComposite) terms[d] = UnionTerms(d->expression);
-  }
+  for (const ParamDef* d : indexed) terms[d] = UnionTerms(d->expression);
   std::map<const ParamDef*, std::vector<const ParamDef*>> unions;
   for (auto& [def, own] : terms) {
     if (own.size() < 2) continue;
@@ -83,7 +93,7 @@ void MarkUnions(std::vector<const ParamDef*>& indexed) {
     std::set<std::string> covered;
     for (auto& [other, theirs] : terms) {
       if (other == def || theirs.empty() || theirs.size() >= own.size() || other->type != def->type ||
-          other->targets != def->targets ||
+          other->targets != def->targets || !SameComponents(*def, *other) ||
           !std::includes(own.begin(), own.end(), theirs.begin(), theirs.end()))
         continue;
       members.push_back(other);

@@ -66,6 +66,15 @@ class Registry {
   // How many expressions failed to compile at load (such parameters are not searchable).
   int uncompiled() const { return uncompiled_; }
 
+  // _text and _content, which R4 defines without expressions: the narrative's words and every
+  // string of the resource, full-text indexed (kind_text.cc). They cost a full-text row on
+  // every write (about a third of create throughput), so they are searchable only once enabled
+  // (kiln serve --text-search); existing resources then need $reindex.
+  void EnableTextSearch() { text_search_ = true; }
+  bool text_search() const { return text_search_; }
+  // `def` is _text or _content and text search is on.
+  bool TextSearchable(const ParamDef& def) const;
+
   // Custom SearchParameter resources (hl7.org/fhir/R4/searchparameter.html): CheckCustom says
   // whether one can be used (code, base, a supported type, an expression that compiles); SetCustom
   // replaces the custom set (those that fail CheckCustom are skipped). New writes index them;
@@ -81,6 +90,7 @@ class Registry {
   std::map<std::string, std::vector<const ParamDef*>, std::less<>> indexed_;
   std::map<std::pair<std::string, std::string>, std::vector<std::string>, std::less<>> compartments_;
   int uncompiled_ = 0;
+  bool text_search_ = false;
 
   // Custom parameters. Definitions are never freed (pointers to them may be in use), only
   // dropped from the maps; they change rarely.

@@ -55,11 +55,16 @@ struct QuantityValue {
 struct UriValue {
   std::string uri;
 };
+// Free text for _text (the narrative's words) and _content (every string of the resource),
+// searched by words (hl7.org/fhir/R4/search.html#text).
+struct TextValue {
+  std::string text;
+};
 
-using IndexValue =
-    std::variant<StringValue, TokenValue, ReferenceValue, DateValue, NumberValue, QuantityValue, UriValue>;
+using IndexValue = std::variant<StringValue, TokenValue, ReferenceValue, DateValue, NumberValue,
+                                QuantityValue, UriValue, TextValue>;
 
-enum class IndexKind { kString = 0, kToken, kReference, kDate, kNumber, kQuantity, kUri };
+enum class IndexKind { kString = 0, kToken, kReference, kDate, kNumber, kQuantity, kUri, kText };
 inline IndexKind KindOf(const IndexValue& v) { return static_cast<IndexKind>(v.index()); }
 
 // One row: the parameter's code and one value the resource has for it.
@@ -86,7 +91,7 @@ struct Predicate {
 
   // string
   StringMode string_mode = StringMode::kPrefix;
-  std::string text;  // folded for kPrefix/kContains, as given for kExact; :text for tokens
+  std::string text;  // folded for kPrefix/kContains, as given for kExact; :text for tokens; kText: the words
   // token: nullopt = any
   std::optional<std::string> system;
   std::optional<std::string> code;

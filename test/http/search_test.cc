@@ -12,6 +12,7 @@ namespace {
 
 class SearchTest : public ::testing::Test {
  protected:
+  explicit SearchTest(ServerOptionsForTest options = {}) : server(options) {}
   void SetUp() override {
     smith = server.Create("Patient", R"({"resourceType":"Patient",
       "identifier":[{"system":"http://hospital.example/mrn","value":"MRN-1",
@@ -70,6 +71,62 @@ TEST_F(SearchTest, StringIsCaseAndAccentInsensitivePrefix) {
   EXPECT_EQ(Ids("Patient?given=elo"), std::vector<std::string>{mueller});
   EXPECT_EQ(Ids("Patient?family=Smith"), std::vector<std::string>{smith});
   EXPECT_EQ(Ids("Patient?address-city=zurich"), std::vector<std::string>{smith});
+}
+
+// _text searches the narrative's words, _content every string of the resource; words are
+// matched case- and accent-insensitively as prefixes, all of a value's words must occur, and
+// commas are alternatives.
+class TextSearchTest : public SearchTest {
+ protected:
+  TextSearchTest() : SearchTest(ServerOptionsForTest{.text_search = true}) {}
+};
+
+TEST_F(SearchTest, TextAndContentNeedTextSearchOn) {
+  EXPECT_EQ(server.Get("Condition?_content=asthma", {{"Prefer", "handling=strict"}}).status, 400);
+  std::string caps = server.Get("metadata").body;
+  EXPECT_EQ(caps.find(R"("name":"_content")"), std::string::npos);
+}
+
+TEST_F(TextSearchTest, TextAndContentSearchWords) {
+  EXPECT_NE(server.Get("metadata").body.find(R"("name":"_content")"), std::string::npos);
+  std::string noted = server.Create("Condition", R"({"resourceType":"Condition",
+      "text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Chronic <b>asthma</b>, mild &amp; well controlled (caf&#233;)</p></div>"},
+      "code":{"text":"Asthma"},"subject":{"reference":"Patient/)" +
+                                                     smith + R"("},
+      "note":[{"text":"Patient reports wheezing at night"}]})");
+  std::string plain = server.Create("Condition", R"({"resourceType":"Condition",
+      "code":{"text":"Hypertension"},"subject":{"reference":"Patient/)" +
+                                                     smith + R"("}})");
+  EXPECT_EQ(Ids("Condition?_text=asthma"), std::vector<std::string>{noted});
+  EXPECT_EQ(Ids("Condition?_text=CHRON"), std::vector<std::string>{noted}) << "prefix, any case";
+  EXPECT_EQ(Ids("Condition?_text=cafe"), std::vector<std::string>{noted})
+      << "entities decoded, accents folded";
+  EXPECT_EQ(Ids("Condition?_text=mild%20controlled"), std::vector<std::string>{noted});
+  EXPECT_TRUE(Ids("Condition?_text=mild%20hypertension").empty()) << "every word must occur";
+  EXPECT_TRUE(Ids("Condition?_text=wheezing").empty()) << "a note is not narrative";
+  EXPECT_TRUE(Ids("Condition?_text=xmlns").empty()) << "markup is not text";
+  EXPECT_EQ(Ids("Condition?_content=wheez"), std::vector<std::string>{noted});
+  EXPECT_EQ(Ids("Condition?_content=hypertension"), std::vector<std::string>{plain});
+  EXPECT_EQ(Ids("Condition?_content=hypertension,wheezing"), Sorted({noted, plain}));
+  EXPECT_EQ(Ids("Condition?_content=hypertension&_content=wheezing"), std::vector<std::string>{});
+  EXPECT_EQ(Ids("Condition?_content=asthma&subject=Patient/" + smith), std::vector<std::string>{noted});
+  EXPECT_EQ(Ids("Patient?_content=zurich"), std::vector<std::string>{smith});
+
+  // An update replaces the words; a deletion removes them.
+  ASSERT_EQ(
+      server
+          .Put("Condition/" + plain, R"({"resourceType":"Condition","id":")" + plain +
+                                         R"(","code":{"text":"Diabetes"},"subject":{"reference":"Patient/)" +
+                                         smith + R"("}})")
+          .status,
+      200);
+  EXPECT_TRUE(Ids("Condition?_content=hypertension").empty());
+  EXPECT_EQ(Ids("Condition?_content=diabetes"), std::vector<std::string>{plain});
+  ASSERT_EQ(server.Delete("Condition/" + noted).status, 204);
+  EXPECT_TRUE(Ids("Condition?_text=asthma").empty());
+
+  EXPECT_EQ(server.Get("Condition?_text:exact=asthma", {{"Prefer", "handling=strict"}}).status, 400);
+  EXPECT_EQ(server.Get("Condition?_content=%20", {{"Prefer", "handling=strict"}}).status, 400);
 }
 
 TEST_F(SearchTest, StringExactAndContains) {

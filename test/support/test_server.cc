@@ -96,16 +96,23 @@ const core::Model& SharedModel() {
   }();
   return *model;
 }
-const search::Registry& SharedRegistry() {
-  static const search::Registry* registry = [] {
-    auto r = search::Registry::LoadEmbedded(SharedModel());
-    if (!r) {
-      ADD_FAILURE() << r.error().diagnostics;
-      std::abort();
-    }
-    return std::move(r).value().release();
+search::Registry* LoadRegistry() {
+  auto r = search::Registry::LoadEmbedded(SharedModel());
+  if (!r) {
+    ADD_FAILURE() << r.error().diagnostics;
+    std::abort();
+  }
+  return std::move(r).value().release();
+}
+// One registry per configuration, shared by the process (loading one takes a while).
+const search::Registry& SharedRegistry(bool text_search) {
+  static const search::Registry* plain = LoadRegistry();
+  static const search::Registry* with_text = [] {
+    search::Registry* r = LoadRegistry();
+    r->EnableTextSearch();
+    return r;
   }();
-  return *registry;
+  return text_search ? *with_text : *plain;
 }
 }  // namespace
 
@@ -131,8 +138,9 @@ TestServer::TestServer(ServerOptionsForTest options) : parts_(std::make_unique<P
     if (!opened) ADD_FAILURE() << opened.error().diagnostics;
     if (opened) parts_->auth = std::move(opened).value();
   }
-  parts_->api = std::make_unique<rest::Api>(SharedModel(), SharedRegistry(), *parts_->store, parts_->clock,
-                                            rest::ApiOptions{.authorizer = parts_->auth.get()});
+  parts_->api =
+      std::make_unique<rest::Api>(SharedModel(), SharedRegistry(options.text_search), *parts_->store,
+                                  parts_->clock, rest::ApiOptions{.authorizer = parts_->auth.get()});
   // The registry is shared by the process: reset its custom parameters to this store's (none).
   if (auto loaded = parts_->api->LoadDefinitions(store::DefaultTenant()); !loaded) {
     ADD_FAILURE() << loaded.error().diagnostics;

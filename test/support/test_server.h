@@ -46,6 +46,7 @@ class TempDir {
 
 struct ServerOptionsForTest {
   size_t max_body_bytes = 1 << 20;
+  bool text_search = false;  // kiln serve --text-search
   // auth: with the authorization server, so every FHIR request needs a token (test/http/auth_test.cc).
   bool auth = false;
 };

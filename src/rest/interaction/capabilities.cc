@@ -20,7 +20,8 @@ void AppendSearchParams(std::string& out, const search::Registry& registry, std:
   out += R"("searchParam":[)";
   bool first = true;
   for (const search::ParamDef* def : registry.All(type)) {
-    bool searchable = def->compiled.has_value() || def->code == "_id" || def->code == "_lastUpdated";
+    bool searchable = def->compiled.has_value() || def->code == "_id" || def->code == "_lastUpdated" ||
+                      registry.TextSearchable(*def);
     if (!searchable) continue;
     if (!first) out.push_back(',');
     first = false;

@@ -1,6 +1,7 @@
 #include "store/sqlite/index_sql.h"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 
 namespace kiln::store::sqlite {
@@ -74,9 +75,9 @@ Result<> Insert(Connection& conn, int64_t key, int64_t rid, const IndexEntry& e)
           s->Bind(i++, v.number.value);
           s->Bind(i++, v.number.low);
           s->Bind(i++, v.number.high);
-        } else {
+        } else if constexpr (std::is_same_v<T, UriValue>) {
           s->BindStatic(i++, v.uri);
-        }
+        }  // TextValue: written by WriteText, never here
       },
       e.value);
   s->Bind(i++, rid);
@@ -199,6 +200,8 @@ Result<> AppendValueTest(SqlText& q, const KeyLookup& keys, const Predicate& p, 
       if (p.code) q.Add(" AND " + t + "code = ?", *p.code);
       if (p.system) q.Add(" AND " + t + "system = ?", *p.system);
       break;
+    case IndexKind::kText:  // matched as a whole by TextMatch
+      break;
     case IndexKind::kUri:
       if (p.uri_mode == Predicate::UriMode::kBelow) {
         q.Add(" AND " + t + "uri >= ?", p.text);
@@ -213,10 +216,37 @@ Result<> AppendValueTest(SqlText& q, const KeyLookup& keys, const Predicate& p, 
   return Ok{};
 }
 
+// FTS5 query text for a _text or _content value: every word, as a prefix, in its column.
+std::string TextMatch(const Predicate& p) {
+  std::string words;
+  size_t i = 0;
+  const std::string& v = p.text;
+  while (i < v.size()) {
+    while (i < v.size() && std::isspace(static_cast<unsigned char>(v[i]))) ++i;
+    size_t start = i;
+    while (i < v.size() && !std::isspace(static_cast<unsigned char>(v[i]))) ++i;
+    if (i == start) break;
+    std::string word = "\"";
+    for (char c : v.substr(start, i - start)) word += c == '"' ? std::string("\"\"") : std::string(1, c);
+    if (!words.empty()) words += " AND ";
+    words += word + "\"*";
+  }
+  return std::string(p.param == "_text" ? "narrative" : "content") + " : (" + words + ")";
+}
+
+// "<alias>.rid [NOT] IN (SELECT rowid FROM idx_text WHERE idx_text MATCH ?)": _text and _content.
+void AppendText(SqlText& q, const Predicate& p, const std::string& alias) {
+  q.Add(alias + ".rid IN (SELECT rowid FROM idx_text WHERE idx_text MATCH ?)", TextMatch(p));
+}
+
 // "EXISTS (SELECT 1 FROM idx_K x WHERE x.rid = <alias>.rid AND x.key = ? ...)": a test of one
 // candidate through the per-resource index, for clauses that do not drive the search.
 Result<> AppendExists(SqlText& q, const KeyLookup& keys, const std::string& type, const Predicate& p,
                       const std::string& alias, int& next_alias) {
+  if (p.kind == IndexKind::kText) {
+    AppendText(q, p, alias);
+    return Ok{};
+  }
   std::string x = AliasName(next_alias++);
   KILN_TRY_ASSIGN(int64_t key, keys(type, p.param));
   q.sql += std::string(p.missing.value_or(false) ? "NOT EXISTS" : "EXISTS") + " (SELECT 1 FROM " +
@@ -230,6 +260,10 @@ Result<> AppendExists(SqlText& q, const KeyLookup& keys, const std::string& type
 // "<alias>.rid [NOT] IN (SELECT rid FROM idx_K WHERE key = ? ...)" for one predicate.
 Result<> AppendPredicate(SqlText& q, const KeyLookup& keys, const std::string& type, const Predicate& p,
                          const std::string& alias, int& next_alias) {
+  if (p.kind == IndexKind::kText) {
+    AppendText(q, p, alias);
+    return Ok{};
+  }
   bool negate = p.missing.value_or(false);
   KILN_TRY_ASSIGN(int64_t key, keys(type, p.param));
   q.sql +=
@@ -287,15 +321,35 @@ Result<> WriteIndex(Connection& conn, SearchKeys& keys, const TenantId& tenant, 
     s->Bind(1, rid);
     KILN_TRY(s->Run());
   }
+  if (replace) {
+    KILN_TRY_ASSIGN(auto s, conn.Prepare("DELETE FROM idx_text WHERE rowid = ?"));
+    s->Bind(1, rid);
+    KILN_TRY(s->Run());
+  }
   // Rows come grouped by parameter, so the previous key usually answers the next entry too.
   const std::string* last_param = nullptr;
   int64_t key = kNoKey;
+  const std::string* narrative = nullptr;
+  const std::string* content = nullptr;
   for (const IndexEntry& e : entries) {
+    if (const auto* text = std::get_if<TextValue>(&e.value)) {
+      (e.param == "_text" ? narrative : content) = &text->text;
+      continue;
+    }
     if (last_param == nullptr || *last_param != e.param) {
       KILN_TRY_ASSIGN(key, keys.Ensure(conn, tenant, type, e.param));
       last_param = &e.param;
     }
     KILN_TRY(Insert(conn, key, rid, e));
+  }
+  if (narrative != nullptr || content != nullptr) {
+    static const std::string kEmpty;
+    KILN_TRY_ASSIGN(auto s,
+                    conn.Prepare("INSERT INTO idx_text (rowid, narrative, content) VALUES (?, ?, ?)"));
+    s->Bind(1, rid);
+    s->BindStatic(2, narrative ? *narrative : kEmpty);
+    s->BindStatic(3, content ? *content : kEmpty);
+    KILN_TRY(s->Run());
   }
   return Ok{};
 }
@@ -314,6 +368,8 @@ int Selectivity(const Predicate& p) {
       return p.string_mode == Predicate::StringMode::kContains ? 7 : 3;
     case IndexKind::kUri:
       return p.uri_mode == Predicate::UriMode::kExact ? 2 : 5;
+    case IndexKind::kText:
+      return 3;
     default:
       return p.cmp == Cmp::kEq ? 4 : 6;
   }
@@ -365,7 +421,7 @@ Result<bool> CanMatch(const KeyLookup& keys, const std::string& type, const Pred
     KILN_TRY_ASSIGN(int64_t key, keys(type, component.param));
     if (key == kNoKey) return false;
   }
-  if (!p.components.empty()) return true;
+  if (!p.components.empty() || p.kind == IndexKind::kText) return true;  // text rows have no key
   KILN_TRY_ASSIGN(int64_t key, keys(type, p.param));
   if (key == kNoKey) return false;
   if (!p.chain) return true;

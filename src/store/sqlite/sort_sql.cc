@@ -33,6 +33,8 @@ KeyColumn ColumnFor(IndexKind kind) {
       return {"idx_quantity", "value", "value", 2};
     case IndexKind::kUri:
       return {"idx_uri", "uri", "uri", 0};
+    case IndexKind::kText:  // not sortable: search/ refuses _sort on _text and _content
+      break;
   }
   return {"idx_string", "norm", "norm", 0};
 }
