@@ -15,6 +15,13 @@ struct ServeConfig {
   std::string log_level = "info";
 };
 
+// `kiln tenant create|list|delete`.
+struct TenantConfig {
+  std::string data_dir = "kiln-data";  // also --store: a store URL (store::StoreOptions::url)
+  std::string name;
+  std::string kind;
+};
+
 struct ImportConfig {
   std::string data_dir = "kiln-data";
   std::vector<std::string> files;
