@@ -483,5 +483,25 @@ TEST_F(TenantHostTest, TheHostNamesTheTenant) {
   EXPECT_EQ(Label(server.Tenant("jane").Get("Patient/p1")), "Jane") << "and by path it is the same tenant";
 }
 
+TEST(TenantBaseUrlTest, FollowsTheConfiguredBaseUrl) {
+  TestServer server{
+      ServerOptionsForTest{.domain = "kiln.test", .public_base_url = "https://fhir.kiln.test/fhir"}};
+  HttpResponse made = server.Admin("POST", "tenants", R"({"name":"jane","kind":"person"})");
+  EXPECT_EQ(made.Header("Location"), "https://fhir.kiln.test/admin/tenants/jane");
+  const std::string patient = PatientJson("", "X");
+  for (const auto& [client, base] : std::vector<std::pair<FhirClient, std::string>>{
+           {FhirClient(server.port(), "/fhir"), "https://fhir.kiln.test/fhir"},
+           {server.Tenant("jane"), "https://fhir.kiln.test/t/jane/fhir"},
+           {FhirClient(server.port(), "/fhir", {{"Host", "jane.kiln.test"}}),
+            "https://jane.kiln.test/fhir"}}) {
+    HttpResponse res = client.Post("Patient", patient);
+    ASSERT_EQ(res.status, 201) << res.body;
+    EXPECT_TRUE(res.Header("Location").starts_with(base + "/Patient/")) << res.Header("Location");
+    json::Document metadata = client.Get("metadata").Json();
+    EXPECT_EQ(json::GetString(*json::Find(metadata, "implementation"), "url"), base);
+  }
+  EXPECT_EQ(Total(server.Tenant("jane").Get("Patient")), 2) << "by path and by host: one tenant";
+}
+
 }  // namespace
 }  // namespace kiln::testing

@@ -136,6 +136,7 @@ TestServer::TestServer(ServerOptionsForTest options)
   o.worker_threads = 8;
   o.max_body_bytes = options.max_body_bytes;
   o.domain = options.domain;
+  o.public_base_url = options.public_base_url;
   o.drain_seconds = 5;
   parts_->admin = std::make_unique<tenant::AdminApi>(*parts_->store, *parts_->api, parts_->clock);
   parts_->server = std::make_unique<http::Server>(

@@ -41,7 +41,8 @@ class TempDir {
 
 struct ServerOptionsForTest {
   size_t max_body_bytes = 1 << 20;
-  std::string domain = {};  // tenants by host too ("{tenant}.{domain}"), as `kiln serve --domain`
+  std::string domain = {};           // tenants by host too ("{tenant}.{domain}"), as `kiln serve --domain`
+  std::string public_base_url = {};  // as `kiln serve --base-url`
 };
 
 // Requests relative to one FHIR base of a server: FhirClient(port, "/t/jane/fhir").Get("Patient/1")
