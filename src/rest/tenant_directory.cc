@@ -21,9 +21,9 @@ Result<std::shared_ptr<const search::Registry>> TenantDirectory::Find(const stor
   }
   // The store is asked without the lock: one slow tenant must not hold up the others.
   auto info = store_.GetTenant(tenant);
+  if (!info && info.error().issue != Issue::kNotFound) return info.error();  // the store failed
   if (!info || info->status != store::TenantStatus::kActive) {
     Forget(tenant);
-    if (!info && info.error().issue != Issue::kNotFound) return info.error();
     return Error::Make(Issue::kNotFound, "Unknown tenant '" + tenant.value + "'");
   }
   {
