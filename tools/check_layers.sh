@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when an #include points up the layer stack or across modules it may not use:
-#   core -> store -> rest -> (feature modules) -> http -> app   (see docs/architecture.md)
+#   core -> store -> search -> rest -> (feature modules: tenant) -> http -> app   (see docs/architecture.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,8 +9,9 @@ declare -A allowed=(
   [store]="core store"
   [search]="core store search"
   [rest]="core store search rest"
+  [tenant]="core store rest tenant"
   [http]="core rest http"
-  [app]="core store search rest http app"
+  [app]="core store search rest tenant http app"
 )
 status=0
 for module in "${!allowed[@]}"; do

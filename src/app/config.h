@@ -16,6 +16,13 @@ struct ServeConfig {
   bool text_search = false;  // index _text and _content (search::Registry::EnableTextSearch)
 };
 
+// `kiln tenant create|list|delete`.
+struct TenantConfig {
+  std::string data_dir = "kiln-data";  // also --store: a store URL (store::StoreOptions::url)
+  std::string name;
+  std::string kind;
+};
+
 struct ImportConfig {
   std::string data_dir = "kiln-data";
   std::vector<std::string> files;

@@ -1,5 +1,5 @@
 // The composition root: the only file that names concrete implementations and wires them
-// together (style guide, rule 10). Subcommands: serve, import, version, bench-http.
+// together (style guide, rule 10). Subcommands: serve, import, tenant, version, bench-http.
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
@@ -7,12 +7,14 @@
 
 #include "app/config.h"
 #include "app/importer.h"
+#include "app/tenant_cli.h"
 #include "core/log.h"
 #include "core/model.h"
 #include "http/server.h"
 #include "rest/rest.h"
 #include "search/search.h"
 #include "store/store.h"
+#include "tenant/tenant.h"
 
 #ifndef KILN_VERSION
 #define KILN_VERSION "0.0.0"
@@ -71,11 +73,15 @@ int Serve(const ServeConfig& cfg) {
   SystemClock clock;
   rest::Api api(*model, *registry, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
-  http::Server server(cfg.http, [&api](const rest::Request& req) { return api.Handle(req); });
+  tenant::AdminApi admin(*store, api, clock);
+  http::Server server(
+      cfg.http, [&api](const rest::Request& req) { return api.Handle(req); },
+      [&admin](const rest::Request& req) { return admin.Handle(req); });
   uint16_t port = OrDie(server.Start(), "cannot start the HTTP server");
   server.StopOnSignals();
   log::Info("kiln serving",
             {{"url", "http://" + cfg.http.bind + ":" + std::to_string(port) + cfg.http.base_path},
+             {"domain", cfg.http.domain},
              {"data_dir", cfg.data_dir},
              {"resource_types", model->ResourceTypeNames().size()},
              {"version", KILN_VERSION}});
@@ -136,6 +142,10 @@ int Main(int argc, char** argv) {
   serve_cmd
       ->add_flag("--text-search", serve.text_search, "Index words for _text and _content (costs write speed)")
       ->envname("KILN_TEXT_SEARCH");
+  serve_cmd
+      ->add_option("--domain", serve.http.domain,
+                   "Serve tenant T also at https://T.DOMAIN/fhir (default: tenants by path only)")
+      ->envname("KILN_DOMAIN");
 
   ServeConfig bench;
   bench.log_level = "warn";
@@ -156,6 +166,9 @@ int Main(int argc, char** argv) {
                  "Index words for _text and _content, as the server does")
       ->envname("KILN_TEXT_SEARCH");
 
+  TenantConfig tenants;
+  auto* tenant_cmd = AddTenantCommand(app, tenants);
+
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -166,6 +179,7 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand(serve_cmd)) return Serve(serve);
   if (app.got_subcommand(bench_cmd)) return BenchHttp(bench);
   if (app.got_subcommand(import_cmd)) return Import(import);
+  if (app.got_subcommand(tenant_cmd)) return RunTenantCommand(*tenant_cmd, tenants);
   return 2;
 }
 

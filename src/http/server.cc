@@ -24,6 +24,7 @@ using tcp = asio::ip::tcp;
 struct Server::Impl {
   ServerOptions options;
   Handler handler;
+  Handler admin;  // may be empty: then nothing is served at options.admin_path
   asio::io_context ioc;
   asio::thread_pool workers;
   tcp::acceptor acceptor{ioc};
@@ -38,9 +39,10 @@ struct Server::Impl {
   bool stopped = false;   // GUARDED_BY(stop_mu)
   bool started = false;
 
-  Impl(ServerOptions o, Handler h)
+  Impl(ServerOptions o, Handler h, Handler a)
       : options(std::move(o)),
         handler(std::move(h)),
+        admin(std::move(a)),
         workers(static_cast<size_t>(std::max(1, options.worker_threads))) {}
 
   void Accept();
@@ -84,27 +86,29 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = raw.keep_alive() && !server_.draining.load();
     unsigned version = raw.version();
     bool head = raw.method() == bhttp::verb::head;
-    std::optional<rest::Request> translated = ToRestRequest(raw, server_.options, server_.next_request++);
-    if (!translated) {
+    std::optional<RoutedRequest> translated = ToRestRequest(raw, server_.options, server_.next_request++);
+    const Handler* handler = nullptr;
+    if (translated) handler = translated->endpoint == Endpoint::kAdmin ? &server_.admin : &server_.handler;
+    if (handler == nullptr || !*handler) {
       Send(rest::ErrorResponseFor(
                Error::Make(Issue::kNotFound, "Nothing is served at " + std::string(raw.target()) +
                                                  "; the FHIR API is at " + server_.options.base_path)),
            version, head, "-", started);
       return;
     }
-    rest::Request req = std::move(*translated);
+    rest::Request req = std::move(translated->request);
     ++server_.in_flight;
     if (raw.method() == bhttp::verb::get || head) {
-      rest::Response res = Dispatch(req);
+      rest::Response res = Dispatch(*handler, req);
       Send(std::move(res), version, head, req.request_id, started, &req);
       return;
     }
     // Writes may wait on a durable commit: run them off the I/O threads.
     asio::post(server_.workers,
-               [self = shared_from_this(), req = std::move(req), version, started]() mutable {
+               [self = shared_from_this(), handler, req = std::move(req), version, started]() mutable {
                  static thread_local bool named = (SetThreadName("kiln-worker"), true);
                  (void)named;
-                 rest::Response res = self->Dispatch(req);
+                 rest::Response res = self->Dispatch(*handler, req);
                  asio::post(self->stream_.get_executor(),
                             [self, res = std::move(res), req = std::move(req), version, started]() mutable {
                               self->Send(std::move(res), version, false, req.request_id, started, &req);
@@ -112,9 +116,9 @@ class Session : public std::enable_shared_from_this<Session> {
                });
   }
 
-  rest::Response Dispatch(const rest::Request& req) {
+  rest::Response Dispatch(const Handler& handler, const rest::Request& req) {
     try {
-      return server_.handler(req);
+      return handler(req);
     } catch (const std::exception& e) {
       log::Err("handler threw", {{"rid", req.request_id}, {"what", e.what()}});
       return rest::ErrorResponseFor(Error::Make(Issue::kException, "Internal error"));
@@ -127,9 +131,12 @@ class Session : public std::enable_shared_from_this<Session> {
       double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
       if (log::Enabled(log::Level::kInfo)) {
-        log::Info(
-            "request",
-            {{"rid", rid}, {"method", req->method}, {"path", req->path}, {"status", res.status}, {"ms", ms}});
+        log::Info("request", {{"rid", rid},
+                              {"tenant", req->tenant.value},
+                              {"method", req->method},
+                              {"path", req->path},
+                              {"status", res.status},
+                              {"ms", ms}});
       }
       --server_.in_flight;
     }
@@ -191,8 +198,8 @@ void Server::Impl::StopNow() {
   workers.join();
 }
 
-Server::Server(ServerOptions options, Handler handler)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+Server::Server(ServerOptions options, Handler handler, Handler admin)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(admin))) {}
 
 Server::~Server() {
   if (impl_->started) {

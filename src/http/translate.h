@@ -11,9 +11,20 @@
 
 namespace kiln::http {
 
-// nullopt when the target is not below options.base_path. `seq` numbers the request for its id
-// when the client did not send X-Request-Id.
-std::optional<rest::Request> ToRestRequest(
+// Which of the server's APIs a request addresses.
+enum class Endpoint { kFhir, kAdmin };
+
+struct RoutedRequest {
+  Endpoint endpoint = Endpoint::kFhir;
+  rest::Request request;  // with its tenant, and that tenant's base URL
+};
+
+// Finds the API and tenant a request addresses (docs/tenants.md): "{base_path}/..." is the
+// default tenant, or tenant T on host "T.{domain}"; "/t/T{base_path}/..." is tenant T;
+// "{admin_path}/..." is the admin API. nullopt for any other target, and for a tenant's host
+// with anything but its FHIR base. `seq` numbers the request for its id when the client did not
+// send X-Request-Id.
+std::optional<RoutedRequest> ToRestRequest(
     const boost::beast::http::request<boost::beast::http::string_body>& raw, const ServerOptions& options,
     uint64_t seq);
 

@@ -8,6 +8,7 @@
 #include "rest/outcome.h"
 #include "rest/rest.h"
 #include "rest/router.h"
+#include "rest/tenant_directory.h"
 
 namespace kiln::rest {
 
@@ -132,16 +133,20 @@ Response RouteType(const Call& call, const std::vector<std::string_view>& seg) {
 Api::Api(const core::Model& model, const search::Registry& registry, store::Store& store, const Clock& clock,
          ApiOptions options)
     : model_(model),
-      registry_(registry),
       store_(store),
       clock_(clock),
       options_(std::move(options)),
-      started_(clock.Now()) {}
+      started_(clock.Now()),
+      tenants_(std::make_unique<TenantDirectory>(registry, store, clock)) {}
+
+Api::~Api() = default;
 
 Result<Ok> Api::LoadDefinitions(const store::TenantId& tenant) const {
-  Context ctx{model_, registry_, store_, clock_, options_, started_};
-  return LoadCustomSearchParameters(ctx, tenant);
+  KILN_TRY_ASSIGN(auto registry, tenants_->Find(tenant));
+  return LoadCustomSearchParameters(store_, *registry, tenant);
 }
+
+void Api::ForgetTenant(const store::TenantId& tenant) const { tenants_->Forget(tenant); }
 
 Response RouteRequest(const Call& request) {
   Call call = request;
@@ -157,9 +162,12 @@ Response RouteRequest(const Call& request) {
 }
 
 Response Api::Handle(const Request& req) const {
-  Context ctx{model_, registry_, store_, clock_, options_, started_};
   auto format = Negotiate(req);
   if (!format) return ErrorResponse(format.error());
+  // Every interaction below runs in this tenant, with this tenant's search parameters.
+  auto registry = tenants_->Find(req.tenant);
+  if (!registry) return ErrorResponse(registry.error(), *format);
+  Context ctx{model_, **registry, store_, clock_, options_, started_};
   return RouteRequest(Call{ctx, req, Route{}, *format});
 }
 

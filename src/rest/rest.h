@@ -5,6 +5,7 @@
 // store and clock, which must outlive it.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,7 +29,9 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::vector<HeaderField> headers;
   std::string body;
-  std::string base_url;  // e.g. "http://localhost:8080/fhir", for fullUrl and Location
+  // The tenant's base, e.g. "http://localhost:8080/t/jane/fhir", for fullUrl, Location and links
+  // (http/translate.cc computes it, for every tenant, in one place).
+  std::string base_url;
   store::TenantId tenant = store::DefaultTenant();
   std::string request_id;
 
@@ -57,25 +60,34 @@ struct ApiOptions {
 // API itself (request too large, path outside the FHIR base, a failure in the HTTP layer).
 Response ErrorResponseFor(const Error& error);
 
+class TenantDirectory;
+
+// Serves every tenant of the store (docs/tenants.md): a request names its tenant, unknown tenants
+// get a 404, and each tenant searches with `registry`'s core parameters plus its own custom ones.
 class Api {
  public:
+  // `registry` is the default tenant's; other tenants get overlays of it.
   Api(const core::Model& model, const search::Registry& registry, store::Store& store, const Clock& clock,
       ApiOptions options);
+  ~Api();
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
   Response Handle(const Request& request) const;
 
-  // Loads what stored resources configure (custom SearchParameters) for `tenant`; call at start.
+  // Loads what stored resources configure (custom SearchParameters) for `tenant`; call at start
+  // for the default tenant (other tenants are loaded on their first request).
   Result<Ok> LoadDefinitions(const store::TenantId& tenant) const;
+  // Stops serving `tenant` at once, after it was deleted (otherwise that takes up to a second).
+  void ForgetTenant(const store::TenantId& tenant) const;
 
  private:
   const core::Model& model_;
-  const search::Registry& registry_;
   store::Store& store_;
   const Clock& clock_;
   const ApiOptions options_;
   const Micros started_;
+  const std::unique_ptr<TenantDirectory> tenants_;  // synchronized internally
 };
 
 }  // namespace kiln::rest

@@ -43,6 +43,21 @@ class Store {
                                                 const std::vector<ResourceRef>& refs) = 0;
   virtual Result<HistoryPage> History(const TenantId& tenant, const HistoryQuery& query) = 0;
 
+  // The tenant registry (docs/tenants.md). The store checks no naming rules (the caller does),
+  // but it refuses commits into a tenant that is not active (kNotFound), and it never deletes the
+  // default tenant. Other processes may change the registry at any time (the CLI does).
+  //
+  // Adds an active tenant; kConflict when the name is taken, also by a tenant being deleted.
+  virtual Result<TenantInfo> CreateTenant(const TenantInfo& tenant) = 0;
+  // The tenant, whatever its status; kNotFound if there is none of that name.
+  virtual Result<TenantInfo> GetTenant(const TenantId& tenant) = 0;
+  // Every tenant, the default one included, by name.
+  virtual Result<std::vector<TenantInfo>> ListTenants() = 0;
+  // Marks the tenant kDeleting (from then on it takes no commits), removes all of its rows a few
+  // hundred resources per transaction, then the tenant itself. kNotFound if there is none of that
+  // name; kInvalid for the default tenant. Resumes an interrupted deletion when called again.
+  virtual Result<Ok> DeleteTenant(const TenantId& tenant) = 0;
+
  protected:
   Store() = default;
 };

@@ -14,6 +14,7 @@
 #include "rest/rest.h"
 #include "search/search.h"
 #include "store/store.h"
+#include "tenant/tenant.h"
 
 namespace kiln::testing {
 
@@ -119,10 +120,12 @@ struct TestServer::Parts {
   std::unique_ptr<store::Store> store;
   SystemClock clock;
   std::unique_ptr<rest::Api> api;
+  std::unique_ptr<tenant::AdminApi> admin;
   std::unique_ptr<http::Server> server;
 };
 
-TestServer::TestServer(ServerOptionsForTest options) : parts_(std::make_unique<Parts>()) {
+TestServer::TestServer(ServerOptionsForTest options)
+    : FhirClient(0, "/fhir"), parts_(std::make_unique<Parts>()) {
   log::SetLevel(log::Level::kWarn);
   auto store = store::OpenStore({dir_.path(), 4});
   if (!store) ADD_FAILURE() << store.error().diagnostics;
@@ -139,45 +142,66 @@ TestServer::TestServer(ServerOptionsForTest options) : parts_(std::make_unique<P
   o.io_threads = 2;
   o.worker_threads = 8;
   o.max_body_bytes = options.max_body_bytes;
+  o.domain = options.domain;
+  o.public_base_url = options.public_base_url;
   o.drain_seconds = 5;
+  parts_->admin = std::make_unique<tenant::AdminApi>(*parts_->store, *parts_->api, parts_->clock);
   parts_->server = std::make_unique<http::Server>(
-      o, [api = parts_->api.get()](const rest::Request& r) { return api->Handle(r); });
+      o, [api = parts_->api.get()](const rest::Request& r) { return api->Handle(r); },
+      [admin = parts_->admin.get()](const rest::Request& r) { return admin->Handle(r); });
   auto port = parts_->server->Start();
   if (!port) ADD_FAILURE() << port.error().diagnostics;
-  port_ = port ? *port : 0;
+  set_port(port ? *port : 0);
 }
 
 TestServer::~TestServer() {
   parts_->server->Stop();
   parts_->server->Wait();
   parts_->server.reset();
+  parts_->admin.reset();
   parts_->api.reset();
   parts_->store.reset();
 }
 
-HttpResponse TestServer::Request(const std::string& method, const std::string& path, const std::string& body,
+FhirClient::FhirClient(int port, std::string base_path, Headers always)
+    : port_(port), base_path_(std::move(base_path)), always_(std::move(always)) {}
+
+HttpResponse FhirClient::Request(const std::string& method, const std::string& path, const std::string& body,
                                  const Headers& headers) const {
-  return Send(port_, method, "/fhir" + (path.empty() ? std::string() : "/" + path), body, headers);
+  Headers all = always_;
+  all.insert(all.end(), headers.begin(), headers.end());
+  return Send(port_, method, base_path_ + (path.empty() ? std::string() : "/" + path), body, all);
 }
-HttpResponse TestServer::Get(const std::string& path, const Headers& headers) const {
+HttpResponse FhirClient::Get(const std::string& path, const Headers& headers) const {
   return Request("GET", path, "", headers);
 }
-HttpResponse TestServer::Post(const std::string& path, const std::string& body,
+HttpResponse FhirClient::Post(const std::string& path, const std::string& body,
                               const Headers& headers) const {
   return Request("POST", path, body, headers);
 }
-HttpResponse TestServer::Put(const std::string& path, const std::string& body, const Headers& headers) const {
+HttpResponse FhirClient::Put(const std::string& path, const std::string& body, const Headers& headers) const {
   return Request("PUT", path, body, headers);
 }
-HttpResponse TestServer::Delete(const std::string& path, const Headers& headers) const {
+HttpResponse FhirClient::Delete(const std::string& path, const Headers& headers) const {
   return Request("DELETE", path, "", headers);
 }
 
-std::string TestServer::Create(const std::string& type, const std::string& json) const {
+std::string FhirClient::Create(const std::string& type, const std::string& json) const {
   HttpResponse res = Post(type, json);
   EXPECT_EQ(res.status, 201) << res.body;
   auto doc = res.Json();
   return std::string(json::GetString(doc, "id"));
+}
+
+HttpResponse TestServer::Admin(const std::string& method, const std::string& path,
+                               const std::string& body) const {
+  return Send(port(), method, "/admin/" + path, body, {{"Content-Type", "application/json"}});
+}
+
+FhirClient TestServer::CreateTenant(const std::string& name, const std::string& kind) const {
+  HttpResponse res = Admin("POST", "tenants", R"({"name":")" + name + R"(","kind":")" + kind + R"("})");
+  EXPECT_EQ(res.status, 201) << res.body;
+  return Tenant(name);
 }
 
 std::vector<std::string> IssueExpressions(const json::Document& outcome) {

@@ -219,7 +219,10 @@ bool SqliteStore::ApplyGroup(std::vector<PendingCommit*>& group, bool savepoints
 
 Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<WriteOp>& writes,
                                       bool& wrote) {
-  // Every check first: a conflict fails the commit before any of its writes happened.
+  // Every check first: a conflict fails the commit before any of its writes happened. The
+  // default tenant always exists; another must still be active in this very transaction, so no
+  // commit lands in a tenant once its deletion began.
+  if (tenant != DefaultTenant()) KILN_TRY(CheckActive(*writer_, tenant));
   struct Current {
     int64_t version = 0;  // 0: the resource was never written
     int64_t rid = 0;
