@@ -68,7 +68,8 @@ int Serve(const ServeConfig& cfg) {
   auto registry = OrDie(search::Registry::LoadEmbedded(*model), "cannot load the search parameters");
   auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
   SystemClock clock;
-  rest::Api api(*model, *registry, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
+  rest::Api api(*model, *registry, *store, clock,
+                rest::ApiOptions{.software_version = KILN_VERSION, .export_dir = cfg.data_dir + "/export"});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
   http::Server server(cfg.http, [&api](const rest::Request& req) { return api.Handle(req); });
   uint16_t port = OrDie(server.Start(), "cannot start the HTTP server");

@@ -5,6 +5,7 @@
 // store and clock, which must outlive it.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +42,9 @@ struct Response {
   std::vector<HeaderField> headers;
   std::string content_type;  // empty when there is no body
   std::string body;
+  // Set instead of `body` for large downloads (bulk export files): the body is this file's
+  // content, which http/ streams from disk rather than holding it in memory.
+  std::string body_file;
 
   void SetHeader(std::string name, std::string value) {
     headers.push_back({std::move(name), std::move(value)});
@@ -51,7 +55,15 @@ struct ApiOptions {
   std::string software_version = "0.1.0";
   int default_page_size = 50;
   int max_page_size = 1000;
+  // Bulk Data $export: the directory its jobs' files live in (empty: no $export, as for
+  // `kiln import`), resources per ndjson file, and how many jobs may be queued or running at
+  // once (a kick-off beyond is 429).
+  std::string export_dir = {};
+  int64_t export_resources_per_file = 100'000;
+  int export_max_jobs = 4;
 };
+
+class ExportJobs;
 
 // An error as an HTTP response with an OperationOutcome body, for errors that arise outside the
 // API itself (request too large, path outside the FHIR base, a failure in the HTTP layer).
@@ -59,8 +71,11 @@ Response ErrorResponseFor(const Error& error);
 
 class Api {
  public:
+  // With options.export_dir set, starts the thread that runs bulk export jobs (and resumes the
+  // jobs an earlier run left unfinished).
   Api(const core::Model& model, const search::Registry& registry, store::Store& store, const Clock& clock,
       ApiOptions options);
+  ~Api();  // stops the export thread
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
@@ -76,6 +91,7 @@ class Api {
   const Clock& clock_;
   const ApiOptions options_;
   const Micros started_;
+  std::unique_ptr<ExportJobs> exports_;  // null without options.export_dir
 };
 
 }  // namespace kiln::rest

@@ -3,6 +3,7 @@
 // talks to it exactly as an outside client would.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,6 +42,8 @@ class TempDir {
 
 struct ServerOptionsForTest {
   size_t max_body_bytes = 1 << 20;
+  int64_t export_resources_per_file = 100'000;
+  int export_max_jobs = 4;
 };
 
 class TestServer {
@@ -49,6 +52,8 @@ class TestServer {
   ~TestServer();
 
   int port() const { return port_; }
+  // The data directory (bulk export files live in its export/ folder).
+  const std::string& data_dir() const { return dir_.path(); }
   std::string base_url() const { return "http://localhost:" + std::to_string(port_) + "/fhir"; }
 
   // Requests relative to the FHIR base: Get("Patient/1") is GET /fhir/Patient/1.
@@ -62,8 +67,15 @@ class TestServer {
   // POSTs a resource and returns its server-assigned id (fails the test unless 201).
   std::string Create(const std::string& type, const std::string& json) const;
 
+  // Stops the server (gracefully, as at shutdown), runs `while_stopped`, and starts it again on
+  // the same data directory and port.
+  void Restart(const std::function<void()>& while_stopped = {});
+
  private:
   struct Parts;
+  void Start(int port);
+  void Stop();
+  ServerOptionsForTest options_;
   TempDir dir_;
   std::unique_ptr<Parts> parts_;
   int port_ = 0;
