@@ -71,7 +71,8 @@ int Serve(const ServeConfig& cfg) {
   if (cfg.text_search) registry->EnableTextSearch();
   auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
   SystemClock clock;
-  rest::Api api(*model, *registry, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
+  rest::Api api(*model, *registry, *store, clock,
+                rest::ApiOptions{.software_version = KILN_VERSION, .export_dir = cfg.data_dir + "/export"});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
   tenant::AdminApi admin(*store, api, clock);
   http::Server server(

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -127,6 +128,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Send(rest::Response res, unsigned version, bool head, const std::string& rid,
             std::chrono::steady_clock::time_point started, const rest::Request* req = nullptr) {
+    std::optional<bhttp::response<FileBody>> file;
+    if (!res.body_file.empty() && !head) {
+      auto opened = ToBeastFileResponse(std::move(res), version, keep_alive_, rid);
+      if (opened) {
+        file = std::move(opened).value();
+      } else {
+        res = rest::ErrorResponseFor(opened.error());
+      }
+    }
     if (req != nullptr) {
       double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
@@ -135,14 +145,26 @@ class Session : public std::enable_shared_from_this<Session> {
                               {"tenant", req->tenant.value},
                               {"method", req->method},
                               {"path", req->path},
-                              {"status", res.status},
+                              {"status", file ? static_cast<int>(file->result_int()) : res.status},
                               {"ms", ms}});
       }
       --server_.in_flight;
     }
-    response_ = std::make_shared<bhttp::response<bhttp::string_body>>(
-        ToBeastResponse(std::move(res), version, keep_alive_, head, rid));
-    bhttp::async_write(stream_, *response_, beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    if (file) {
+      // A large download: allow a slow client about 256 KiB/s, beyond the usual minute.
+      uint64_t size = file->body().size();
+      stream_.expires_after(std::chrono::seconds(60 + static_cast<int64_t>(size >> 18)));
+      Write(std::move(*file));
+      return;
+    }
+    Write(ToBeastResponse(std::move(res), version, keep_alive_, head, rid));
+  }
+
+  template <class Body>
+  void Write(bhttp::response<Body> message) {
+    auto held = std::make_shared<bhttp::response<Body>>(std::move(message));
+    response_ = held;
+    bhttp::async_write(stream_, *held, beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, size_t) {
@@ -163,7 +185,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
+  std::shared_ptr<void> response_;  // the message being written (string or file body)
   bool keep_alive_ = true;
 };
 

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 
 namespace kiln::http {
 
@@ -135,18 +136,44 @@ std::optional<RoutedRequest> ToRestRequest(const bhttp::request<bhttp::string_bo
   return routed;
 }
 
-bhttp::response<bhttp::string_body> ToBeastResponse(rest::Response res, unsigned version, bool keep_alive,
-                                                    bool head, const std::string& request_id) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+namespace {
+
+template <class Body>
+bhttp::response<Body> WithFields(const rest::Response& res, unsigned version, bool keep_alive,
+                                 const std::string& request_id) {
+  bhttp::response<Body> out{static_cast<bhttp::status>(res.status), version};
   out.set(bhttp::field::server, "Kiln");
   out.set("X-Request-Id", request_id);
-  for (auto& h : res.headers) out.set(h.name, h.value);
+  for (const auto& h : res.headers) out.set(h.name, h.value);
   if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
   out.keep_alive(keep_alive);
+  return out;
+}
+
+}  // namespace
+
+bhttp::response<bhttp::string_body> ToBeastResponse(rest::Response res, unsigned version, bool keep_alive,
+                                                    bool head, const std::string& request_id) {
+  auto out = WithFields<bhttp::string_body>(res, version, keep_alive, request_id);
   size_t length = res.body.size();
+  if (!res.body_file.empty()) {
+    std::error_code ec;
+    length = static_cast<size_t>(std::filesystem::file_size(res.body_file, ec));
+    if (ec) length = 0;
+  }
   if (!head) out.body() = std::move(res.body);
   out.prepare_payload();
   if (head) out.content_length(length);
+  return out;
+}
+
+Result<bhttp::response<FileBody>> ToBeastFileResponse(rest::Response res, unsigned version, bool keep_alive,
+                                                      const std::string& request_id) {
+  auto out = WithFields<FileBody>(res, version, keep_alive, request_id);
+  boost::beast::error_code ec;
+  out.body().open(res.body_file.c_str(), ec);
+  if (ec) return Error::Make(Issue::kNotFound, "The file is no longer available");
+  out.prepare_payload();
   return out;
 }
 

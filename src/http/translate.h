@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "http/file_body.h"
 #include "http/server.h"
 #include "rest/rest.h"
 
@@ -28,9 +29,15 @@ std::optional<RoutedRequest> ToRestRequest(
     const boost::beast::http::request<boost::beast::http::string_body>& raw, const ServerOptions& options,
     uint64_t seq);
 
+// A response with its body in memory. For HEAD, only the length of the body (or of body_file).
 boost::beast::http::response<boost::beast::http::string_body> ToBeastResponse(rest::Response res,
                                                                               unsigned version,
                                                                               bool keep_alive, bool head,
                                                                               const std::string& request_id);
+// A response whose body is `res.body_file`, read from disk while it is sent; kNotFound when the
+// file cannot be opened (it was removed since the handler answered).
+Result<boost::beast::http::response<FileBody>> ToBeastFileResponse(rest::Response res, unsigned version,
+                                                                   bool keep_alive,
+                                                                   const std::string& request_id);
 
 }  // namespace kiln::http

@@ -44,6 +44,9 @@ struct Response {
   std::vector<HeaderField> headers;
   std::string content_type;  // empty when there is no body
   std::string body;
+  // Set instead of `body` for large downloads (bulk export files): the body is this file's
+  // content, which http/ streams from disk rather than holding it in memory.
+  std::string body_file;
 
   void SetHeader(std::string name, std::string value) {
     headers.push_back({std::move(name), std::move(value)});
@@ -54,7 +57,15 @@ struct ApiOptions {
   std::string software_version = "0.1.0";
   int default_page_size = 50;
   int max_page_size = 1000;
+  // Bulk Data $export: the directory its jobs' files live in (empty: no $export, as for
+  // `kiln import`), resources per ndjson file, and how many jobs may be queued or running at
+  // once (a kick-off beyond is 429).
+  std::string export_dir = {};
+  int64_t export_resources_per_file = 100'000;
+  int export_max_jobs = 4;
 };
+
+class ExportJobs;
 
 // An error as an HTTP response with an OperationOutcome body, for errors that arise outside the
 // API itself (request too large, path outside the FHIR base, a failure in the HTTP layer).
@@ -66,10 +77,12 @@ class TenantDirectory;
 // get a 404, and each tenant searches with `registry`'s core parameters plus its own custom ones.
 class Api {
  public:
-  // `registry` is the default tenant's; other tenants get overlays of it.
+  // `registry` is the default tenant's; other tenants get overlays of it. With
+  // options.export_dir set, starts the thread that runs bulk export jobs (and resumes the jobs an
+  // earlier run left unfinished).
   Api(const core::Model& model, const search::Registry& registry, store::Store& store, const Clock& clock,
       ApiOptions options);
-  ~Api();
+  ~Api();  // stops the export thread
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
@@ -88,6 +101,7 @@ class Api {
   const ApiOptions options_;
   const Micros started_;
   const std::unique_ptr<TenantDirectory> tenants_;  // synchronized internally
+  std::unique_ptr<ExportJobs> exports_;             // null without options.export_dir; destroyed first
 };
 
 }  // namespace kiln::rest

@@ -139,7 +139,9 @@ Result<ParsedSearch> Parse(const Registry& registry, const core::Model& model, c
 
 // Restricts `parsed` to the compartment of `compartment_type`/`compartment_id`
 // (hl7.org/fhir/R4/compartmentdefinition.html): resources that reference the compartment owner
-// through one of the compartment's parameters. kNotFound when the type is not in the compartment.
+// through one of the compartment's parameters; with an empty `compartment_id`, resources in the
+// compartment of any `compartment_type` resource (Patient-level bulk export). kNotFound when the
+// type is not in the compartment.
 Result<Ok> AddCompartment(const Registry& registry, std::string_view compartment_type,
                           std::string_view compartment_id, ParsedSearch& parsed);
 

@@ -7,6 +7,7 @@
 // no longer matches, kTransient when the database is unavailable, kException otherwise.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -57,6 +58,15 @@ class Store {
   // hundred resources per transaction, then the tenant itself. kNotFound if there is none of that
   // name; kInvalid for the default tenant. Resumes an interrupted deletion when called again.
   virtual Result<Ok> DeleteTenant(const TenantId& tenant) = 0;
+
+  // Streams what `queries` select to `visit` (with the index of the query), each query's
+  // resources in stored order (as List) and the queries one after another, without holding them in memory:
+  // for bulk export. All of it is read from one snapshot, as of the start of the scan, so
+  // commits made meanwhile are not seen; a backend may read in pages internally. The first error
+  // `visit` returns stops the scan and is returned.
+  using ScanVisitor = std::function<Result<>(size_t query, const ScannedResource& resource)>;
+  virtual Result<> Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries,
+                        const ScanVisitor& visit) = 0;
 
  protected:
   Store() = default;

@@ -119,6 +119,20 @@ struct ListPage {
   std::optional<int64_t> total;
 };
 
+// Bulk export: the current, not deleted resources of one type, in id order, with no paging
+// (Store::Scan streams them).
+struct ScanQuery {
+  std::string type;
+  IndexQuery index;             // search clauses (all must hold), e.g. compartment membership
+  std::optional<Micros> since;  // last_updated > since
+};
+// One resource as Scan hands it over: views into the store's buffers, valid during the call only.
+struct ScannedResource {
+  std::string_view id;
+  Micros last_updated = 0;
+  std::string_view json;
+};
+
 // History of one resource, one type or the whole tenant, newest first.
 struct HistoryQuery {
   std::optional<std::string> type;

@@ -125,36 +125,43 @@ struct TestServer::Parts {
 };
 
 TestServer::TestServer(ServerOptionsForTest options)
-    : FhirClient(0, "/fhir"), parts_(std::make_unique<Parts>()) {
+    : FhirClient(0, "/fhir"), options_(std::move(options)), parts_(std::make_unique<Parts>()) {
   log::SetLevel(log::Level::kWarn);
+  Start(0);
+}
+
+void TestServer::Start(int port) {
   auto store = store::OpenStore({dir_.path(), 4});
   if (!store) ADD_FAILURE() << store.error().diagnostics;
   parts_->store = std::move(store).value();
-  parts_->api = std::make_unique<rest::Api>(SharedModel(), SharedRegistry(options.text_search),
-                                            *parts_->store, parts_->clock, rest::ApiOptions{});
+  parts_->api = std::make_unique<rest::Api>(
+      SharedModel(), SharedRegistry(options_.text_search), *parts_->store, parts_->clock,
+      rest::ApiOptions{.export_dir = dir_.path() + "/export",
+                       .export_resources_per_file = options_.export_resources_per_file,
+                       .export_max_jobs = options_.export_max_jobs});
   // The registry is shared by the process: reset its custom parameters to this store's (none).
   if (auto loaded = parts_->api->LoadDefinitions(store::DefaultTenant()); !loaded) {
     ADD_FAILURE() << loaded.error().diagnostics;
   }
   http::ServerOptions o;
   o.bind = "127.0.0.1";
-  o.port = 0;
+  o.port = static_cast<uint16_t>(port);
   o.io_threads = 2;
   o.worker_threads = 8;
-  o.max_body_bytes = options.max_body_bytes;
-  o.domain = options.domain;
-  o.public_base_url = options.public_base_url;
+  o.max_body_bytes = options_.max_body_bytes;
+  o.domain = options_.domain;
+  o.public_base_url = options_.public_base_url;
   o.drain_seconds = 5;
   parts_->admin = std::make_unique<tenant::AdminApi>(*parts_->store, *parts_->api, parts_->clock);
   parts_->server = std::make_unique<http::Server>(
       o, [api = parts_->api.get()](const rest::Request& r) { return api->Handle(r); },
       [admin = parts_->admin.get()](const rest::Request& r) { return admin->Handle(r); });
-  auto port = parts_->server->Start();
-  if (!port) ADD_FAILURE() << port.error().diagnostics;
-  set_port(port ? *port : 0);
+  auto bound = parts_->server->Start();
+  if (!bound) ADD_FAILURE() << bound.error().diagnostics;
+  set_port(bound ? *bound : 0);
 }
 
-TestServer::~TestServer() {
+void TestServer::Stop() {
   parts_->server->Stop();
   parts_->server->Wait();
   parts_->server.reset();
@@ -162,6 +169,14 @@ TestServer::~TestServer() {
   parts_->api.reset();
   parts_->store.reset();
 }
+
+void TestServer::Restart(const std::function<void()>& while_stopped) {
+  Stop();
+  if (while_stopped) while_stopped();
+  Start(port());
+}
+
+TestServer::~TestServer() { Stop(); }
 
 FhirClient::FhirClient(int port, std::string base_path, Headers always)
     : port_(port), base_path_(std::move(base_path)), always_(std::move(always)) {}

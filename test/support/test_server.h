@@ -3,6 +3,7 @@
 // talks to it exactly as an outside client would.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -44,6 +45,8 @@ struct ServerOptionsForTest {
   bool text_search = false;          // kiln serve --text-search
   std::string domain = {};           // tenants by host too ("{tenant}.{domain}"), as `kiln serve --domain`
   std::string public_base_url = {};  // as `kiln serve --base-url`
+  int64_t export_resources_per_file = 100'000;
+  int export_max_jobs = 4;
 };
 
 // Requests relative to one FHIR base of a server: FhirClient(port, "/t/jane/fhir").Get("Patient/1")
@@ -80,6 +83,12 @@ class TestServer : public FhirClient {
 
   // The default tenant's base; Get, Post, ... send requests below it.
   std::string base_url() const { return "http://localhost:" + std::to_string(port()) + "/fhir"; }
+  // The data directory (bulk export files live in its export/ folder).
+  const std::string& data_dir() const { return dir_.path(); }
+
+  // Stops the server (gracefully, as at shutdown), runs `while_stopped`, and starts it again on
+  // the same data directory and port.
+  void Restart(const std::function<void()>& while_stopped = {});
 
   // The admin API: Admin("GET", "tenants") is GET /admin/tenants.
   HttpResponse Admin(const std::string& method, const std::string& path, const std::string& body = "") const;
@@ -94,6 +103,9 @@ class TestServer : public FhirClient {
 
  private:
   struct Parts;
+  void Start(int port);
+  void Stop();
+  ServerOptionsForTest options_;
   TempDir dir_;
   std::unique_ptr<Parts> parts_;
 };

@@ -33,6 +33,8 @@ class SqliteStore final : public Store {
                               int64_t version) override;
   Result<ListPage> List(const TenantId& tenant, const ListQuery& query) override;
   Result<HistoryPage> History(const TenantId& tenant, const HistoryQuery& query) override;
+  Result<> Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries,
+                const ScanVisitor& visit) override;
   Result<std::vector<ResourceRef>> References(const TenantId& tenant, const std::string& type,
                                               const std::vector<std::string>& ids,
                                               const std::vector<std::string>& params) override;

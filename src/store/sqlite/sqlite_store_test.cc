@@ -251,6 +251,64 @@ TEST_F(SqliteStoreTest, IndexKeysAreTenantScoped) {
   EXPECT_EQ(Ids(store_->List(tenant, either)), std::vector<std::string>{"a"}) << "x OR female";
 }
 
+// Scan results as "query:id=json" strings.
+std::vector<std::string> Scanned(SqliteStore& store, const std::vector<ScanQuery>& queries,
+                                 const std::function<void()>& during = {}) {
+  std::vector<std::string> out;
+  auto done = store.Scan(DefaultTenant(), queries, [&](size_t q, const ScannedResource& r) -> Result<> {
+    if (out.empty() && during) during();
+    out.push_back(std::to_string(q) + ":" + std::string(r.id) + "=" + std::string(r.json));
+    return Ok{};
+  });
+  EXPECT_TRUE(done) << done.error().diagnostics;
+  return out;
+}
+
+TEST_F(SqliteStoreTest, ScanStreamsCurrentVersionsInStoredOrderFromOneSnapshot) {
+  for (const char* id : {"c", "a", "b", "d"})
+    ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kCreate, id, 0, 100, std::string("v1") + id)}));
+  ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kUpdate, "b", 1, 300, "v2b")}));
+  ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kDelete, "d", 1, 300, "")}));
+  WriteOp obs{Change::kCreate, "Observation", "o", 0, 1, 100, "obs", {}, false};
+  obs.index.emplace_back("status", TokenValue{"", "final", ""});
+  ASSERT_TRUE(store_->Commit(tenant, {obs}));
+
+  ScanQuery patients{"Patient", {}, {}};
+  ScanQuery observations{"Observation", {}, {}};
+  EXPECT_EQ(Scanned(*store_, {patients, observations}),
+            (std::vector<std::string>{"0:c=v1c", "0:a=v1a", "0:b=v2b", "1:o=obs"}));
+  ScanQuery since = patients;
+  since.since = 100;
+  EXPECT_EQ(Scanned(*store_, {since}), std::vector<std::string>{"0:b=v2b"}) << "strictly after";
+  ScanQuery final_only = observations;
+  final_only.index = TokenQuery("status", "final").index;
+  EXPECT_EQ(Scanned(*store_, {final_only}).size(), 1u);
+  final_only.index = TokenQuery("status", "draft").index;
+  EXPECT_TRUE(Scanned(*store_, {final_only}).empty());
+
+  // Writes committed while a scan runs are not seen by it, in any of its queries.
+  auto seen = Scanned(*store_, {patients, observations}, [&] {
+    ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kUpdate, "c", 1, 400, "v2c")}));
+    ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kDelete, "a", 1, 400, "")}));
+    ASSERT_TRUE(
+        store_->Commit(tenant, {WriteOp{Change::kCreate, "Observation", "p", 0, 1, 400, "new", {}, false}}));
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"0:c=v1c", "0:a=v1a", "0:b=v2b", "1:o=obs"}));
+  EXPECT_EQ(Scanned(*store_, {patients, observations}),
+            (std::vector<std::string>{"0:c=v2c", "0:b=v2b", "1:o=obs", "1:p=new"}));
+
+  // The visitor's error stops the scan, and the connection is usable again afterwards.
+  int visits = 0;
+  auto stopped = store_->Scan(tenant, {patients}, [&](size_t, const ScannedResource&) -> Result<> {
+    ++visits;
+    return Error::Make(Issue::kConflict, "stop");
+  });
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().diagnostics, "stop");
+  EXPECT_EQ(visits, 1);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(Scanned(*store_, {patients}).size(), 2u);
+}
+
 TEST_F(SqliteStoreTest, UpdateReplacesIndexRowsAndOneCommitMayWriteAResourceTwice) {
   WriteOp v1 = Op(Change::kCreate, "a", 0, 100);
   v1.index.emplace_back("gender", TokenValue{"", "female", ""});
