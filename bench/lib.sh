@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shared by bench/run.sh, bench/search/run.sh and bench/export/run.sh: starting, checking and
+# Shared by bench/run.sh, bench/search/run.sh, bench/export/run.sh and bench/ingest/run.sh: starting, checking and
 # stopping servers, and running wrk. Sourced, not run. Uses the caller's KILN, WORK, SERVER_PID,
 # SERVER_PORT and die().
 
