@@ -1,6 +1,43 @@
 #!/usr/bin/env bash
-# Shared by bench/run.sh and bench/search/run.sh: starting, checking and stopping servers, and
-# running wrk. Sourced, not run. Uses the caller's KILN, WORK, SERVER_PID, SERVER_PORT and die().
+# Shared by bench/run.sh, bench/search/run.sh, bench/export/run.sh and bench/ingest/run.sh: starting, checking and
+# stopping servers, and running wrk. Sourced, not run. Uses the caller's KILN, WORK, SERVER_PID,
+# SERVER_PORT and die().
+
+# parse_quick ARGS...: sets QUICK=1 for --quick; -h/--help prints the caller's usage().
+parse_quick() {
+  QUICK=0
+  for arg in "$@"; do
+    case "$arg" in
+      --quick) QUICK=1 ;;
+      -h | --help) usage; exit 0 ;;
+      *) usage >&2; exit 2 ;;
+    esac
+  done
+}
+
+# need_kiln TOOL...: KILN (default build/kiln) as an absolute path, and the tools on PATH.
+need_kiln() {
+  KILN=${KILN:-build/kiln}
+  [[ -x "$KILN" ]] || die "no kiln binary at '$KILN' (build it, or set KILN=path/to/kiln)"
+  KILN=$(realpath "$KILN")
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || die "'$tool' is not installed (Debian: apt-get install $tool)"
+  done
+}
+
+# enter_workdir NAME: WORK, a temp dir removed on exit (with the server stopped), holding a
+# private copy of the binary, so a rebuild of build/kiln during the run cannot mix two binaries.
+# KILN_SOURCE keeps the original path.
+enter_workdir() {
+  WORK=$(mktemp -d -t "$1.XXXXXX")
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  cp "$KILN" "$WORK/kiln"
+  KILN_SOURCE=$KILN
+  KILN=$WORK/kiln
+}
 
 # Stops the current server (graceful SIGTERM; SIGKILL after 15 s so we never hang).
 stop_server() {
@@ -88,3 +125,13 @@ run_wrk() {
 field() {
   grep '^KILN_RESULT ' "$WORK/$1.wrk" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'
 }
+
+# Number formatting and comparisons (awk, to stay in bash + coreutils), and section headings.
+thousands() { awk -v n="$1" 'BEGIN { s = sprintf("%d", n + 0.5); r = ""; while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) } print s r }'; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+verdict() { if "$@"; then echo PASS; else echo FAIL; fi; }
+dir_bytes() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }'; }
+mb_bytes() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+section() { printf '\n=== %s ===\n' "$*"; }

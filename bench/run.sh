@@ -13,27 +13,13 @@
 set -euo pipefail
 
 usage() { sed -n '7,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-
-QUICK=0
-for arg in "$@"; do
-  case "$arg" in
-    --quick) QUICK=1 ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
-  esac
-done
-
 die() { echo "bench: $*" >&2; exit 1; }
 
-KILN=${KILN:-build/kiln}
-[[ -x "$KILN" ]] || die "no kiln binary at '$KILN' (build it, or set KILN=path/to/kiln)"
-KILN=$(realpath "$KILN")
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LUA=$HERE/wrk
-
-for tool in wrk python3 curl; do
-  command -v "$tool" >/dev/null || die "'$tool' is not installed (Debian: apt-get install $tool)"
-done
+source "$HERE/lib.sh"
+parse_quick "$@"
+need_kiln wrk python3 curl
 
 if [[ $QUICK -eq 1 ]]; then DURATION=${BENCH_DURATION:-5s}; WARMUP=1s; else DURATION=${BENCH_DURATION:-20s}; WARMUP=3s; fi
 MEM_N=${BENCH_MEM_N:-100000}
@@ -42,21 +28,7 @@ LOAD_CAP=600s
 
 SERVER_PID=""
 SERVER_PORT=""
-
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-
-WORK=$(mktemp -d -t kiln-bench.XXXXXX)
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Run a private copy, so a rebuild of build/kiln during the run cannot mix two binaries.
-cp "$KILN" "$WORK/kiln"
-KILN_SOURCE=$KILN
-KILN=$WORK/kiln
-
-
-
+enter_workdir kiln-bench
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status"; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status"; }
@@ -66,14 +38,9 @@ hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status"; }
 # wrk's own "Non-2xx or 3xx responses: N" line (absent when there were none).
 non2xx() { awk '/Non-2xx or 3xx responses:/ {print $NF; found=1} END {if (!found) print 0}' "$WORK/$1.wrk"; }
 
-# Number formatting and comparisons (awk, to stay in bash + coreutils).
-thousands() { awk -v n="$1" 'BEGIN { s = sprintf("%d", n + 0.5); r = ""; while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) } print s r }'; }
+# More number formatting and comparisons (the shared ones are in lib.sh).
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }'; } # KiB from /proc → MB (10^6 bytes)
-lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-verdict() { if "$@"; then echo PASS; else echo FAIL; fi; }
-
-section() { printf '\n=== %s ===\n' "$*"; }
 
 echo "kiln: $KILN_SOURCE ($("$KILN" version 2>/dev/null || echo 'version unknown'))"
 echo "mode: $([[ $QUICK -eq 1 ]] && echo quick || echo full), measurement $DURATION, warm-up $WARMUP, memory N=$MEM_N"

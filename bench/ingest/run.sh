@@ -14,44 +14,20 @@
 set -euo pipefail
 
 usage() { sed -n '8,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-
-QUICK=0
-for arg in "$@"; do
-  case "$arg" in
-    --quick) QUICK=1 ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
-  esac
-done
-
 die() { echo "bench: $*" >&2; exit 1; }
 
-KILN=${KILN:-build/kiln}
-[[ -x "$KILN" ]] || die "no kiln binary at '$KILN' (build it, or set KILN=path/to/kiln)"
-KILN=$(realpath "$KILN")
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-for tool in python3 curl /usr/bin/time; do
-  command -v "$tool" >/dev/null || die "'$tool' is not installed"
-done
-
-if [[ $QUICK -eq 1 ]]; then N=${IMPORT_N:-200000}; PATIENTS=${INGEST_PATIENTS:-300}
-else N=${IMPORT_N:-1000000}; PATIENTS=${INGEST_PATIENTS:-1000}; fi
-
 SERVER_PID=""
 SERVER_PORT=""
 source "$HERE/../lib.sh"
 START_TICKS=300
 
-WORK=$(mktemp -d -t kiln-ingest-bench.XXXXXX)
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-cp "$KILN" "$WORK/kiln"
-KILN_SOURCE=$KILN
-KILN=$WORK/kiln
+parse_quick "$@"
+need_kiln python3 curl /usr/bin/time
+if [[ $QUICK -eq 1 ]]; then N=${IMPORT_N:-200000}; PATIENTS=${INGEST_PATIENTS:-300}
+else N=${IMPORT_N:-1000000}; PATIENTS=${INGEST_PATIENTS:-1000}; fi
+enter_workdir kiln-ingest-bench
 
-section() { printf '\n=== %s ===\n' "$*"; }
-verdict() { python3 -c 'import sys; print("PASS" if eval(sys.argv[1]) else "FAIL")' "$1"; }
 
 section "1. kiln import of $N resources from ndjson"
 python3 "$HERE/../gen_ndjson.py" "$N" "$WORK/import.ndjson" >/dev/null
@@ -65,8 +41,8 @@ IMPORT_FAILED=$(sed -n 's/^imported \([0-9]*\) resources, \([0-9]*\) failed.*/\2
 IMPORT_WALL=$(sed -n 's/.*wall=\([0-9.]*\).*/\1/p' "$WORK/import.err")
 IMPORT_RSS_MB=$(sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p' "$WORK/import.err" | awk '{printf "%.0f", $1 * 1024 / 1e6}')
 IMPORT_RATE=$(python3 -c 'import sys; print(round(int(sys.argv[1]) / float(sys.argv[2])))' "$IMPORTED" "$IMPORT_WALL")
-V_IMPORT=$(verdict "$IMPORT_RATE >= 40000 and $IMPORT_FAILED == 0 and $IMPORTED == $N")
-V_RSS=$(verdict "$IMPORT_RSS_MB < 1000")
+V_IMPORT=$(verdict test "$IMPORT_RATE" -ge 40000 -a "$IMPORT_FAILED" -eq 0 -a "$IMPORTED" -eq "$N")
+V_RSS=$(verdict test "$IMPORT_RSS_MB" -lt 1000)
 rm -rf "$WORK/import-data" "$WORK/import.ndjson"
 
 section "2. transaction ingest: $PATIENTS patients' records as transaction Bundles over HTTP"
@@ -83,10 +59,9 @@ INGEST_RATE=$(python3 -c 'import sys; print(round(int(sys.argv[1]) / float(sys.a
 STORED=$(curl -fsS "http://127.0.0.1:$SERVER_PORT/fhir/Observation?_summary=count" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["total"])')
 stop_server
-V_INGEST=$(verdict "$INGEST_RATE >= 20000 and $INGEST_FAILED == 0")
+V_INGEST=$(verdict test "$INGEST_RATE" -ge 20000 -a "$INGEST_FAILED" -eq 0)
 
 section "summary"
-thousands() { python3 -c 'import sys; print(f"{int(sys.argv[1]):,}")' "$1"; }
 cat <<TABLE
 Kiln ingest benchmark ($([[ $QUICK -eq 1 ]] && echo "quick mode" || echo "full")); binary $KILN_SOURCE; 2 cores shared by the load and the server
 

@@ -15,27 +15,13 @@
 set -euo pipefail
 
 usage() { sed -n '8,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-
-QUICK=0
-for arg in "$@"; do
-  case "$arg" in
-    --quick) QUICK=1 ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
-  esac
-done
-
 die() { echo "bench: $*" >&2; exit 1; }
 
-KILN=${KILN:-build/kiln}
-[[ -x "$KILN" ]] || die "no kiln binary at '$KILN' (build it, or set KILN=path/to/kiln)"
-KILN=$(realpath "$KILN")
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LUA=$HERE/../wrk # the shared scripts of bench/run.sh (create_observation.lua, common.lua)
-
-for tool in wrk python3 curl; do
-  command -v "$tool" >/dev/null || die "'$tool' is not installed (Debian: apt-get install $tool)"
-done
+source "$HERE/../lib.sh"
+parse_quick "$@"
+need_kiln wrk python3 curl
 
 if [[ $QUICK -eq 1 ]]; then DURATION=${BENCH_DURATION:-5s}; WARMUP=1s; else DURATION=${BENCH_DURATION:-10s}; WARMUP=2s; fi
 PATIENTS=${SEARCH_PATIENTS:-1000}
@@ -43,40 +29,13 @@ SEED=${SEARCH_SEED:-1}
 
 SERVER_PID=""
 SERVER_PORT=""
-
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 START_TICKS=300  # the imported database takes longer to open
-
-WORK=$(mktemp -d -t kiln-search-bench.XXXXXX)
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Run a private copy, so a rebuild of build/kiln during the run cannot mix two binaries.
-cp "$KILN" "$WORK/kiln"
-KILN_SOURCE=$KILN
-KILN=$WORK/kiln
-
-
-
-
-
+enter_workdir kiln-search-bench
 
 # check NAME KEY: a value from the CHECK line that check_queries.py printed.
 check() {
   grep '^CHECK ' "$WORK/$1.check" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'
 }
-
-# Number formatting and comparisons (awk, to stay in bash + coreutils).
-thousands() { awk -v n="$1" 'BEGIN { s = sprintf("%d", n + 0.5); r = ""; while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) } print s r }'; }
-lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
-verdict() { if "$@"; then echo PASS; else echo FAIL; fi; }
-dir_bytes() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }'; }
-mb_bytes() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-section() { printf '\n=== %s ===\n' "$*"; }
 
 echo "kiln: $KILN_SOURCE ($("$KILN" version 2>/dev/null || echo 'version unknown'))"
 echo "mode: $([[ $QUICK -eq 1 ]] && echo quick || echo full), measurement $DURATION, warm-up $WARMUP per query, $PATIENTS patients, seed $SEED"

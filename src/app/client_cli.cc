@@ -1,5 +1,7 @@
 #include "app/client_cli.h"
 
+#include "app/cli.h"
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,18 +15,13 @@ namespace kiln::app {
 namespace {
 
 void AddStoreOptions(CLI::App& cmd, ClientConfig& cfg) {
-  cmd.add_option("--data-dir,--store", cfg.data_dir, "Where the database lives (a directory or a store URL)")
-      ->envname("KILN_DATA_DIR")
-      ->capture_default_str();
+  AddDataDirOption(cmd, cfg.data_dir);
   cmd.add_option("--auth-key-file", cfg.auth_key_file,
                  "The key that seals client secrets and signing keys (default: auth.key beside the database)")
       ->envname("KILN_AUTH_KEY_FILE");
 }
 
-int Fail(std::string_view command, const Error& e) {
-  std::cerr << "kiln " << command << ": " << e.diagnostics << "\n";
-  return 1;
-}
+int Fail(std::string_view command, const Error& e) { return CommandFailed(command, e); }
 
 Result<std::string> ReadFile(const std::string& path) {
   if (path.find("://") != std::string::npos) {

@@ -32,6 +32,13 @@ struct ClientConfig {
   std::string jwks_file;
 };
 
+// `kiln tenant create|list|delete`.
+struct TenantConfig {
+  std::string data_dir = "kiln-data";  // also --store: a store URL (store::StoreOptions::url)
+  std::string name;
+  std::string kind;
+};
+
 struct ImportConfig {
   std::string data_dir = "kiln-data";
   std::vector<std::string> files;

@@ -1,5 +1,5 @@
 // The composition root: the only file that names concrete implementations and wires them
-// together (style guide, rule 10). Subcommands: serve, import, client, key, version, bench-http.
+// together (style guide, rule 10). Subcommands: serve, import, tenant, client, key, version, bench-http.
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
@@ -8,6 +8,7 @@
 #include "app/client_cli.h"
 #include "app/config.h"
 #include "app/importer.h"
+#include "app/tenant_cli.h"
 #include "auth/auth.h"
 #include "core/log.h"
 #include "core/model.h"
@@ -15,6 +16,7 @@
 #include "rest/rest.h"
 #include "search/search.h"
 #include "store/store.h"
+#include "tenant/tenant.h"
 
 #ifndef KILN_VERSION
 #define KILN_VERSION "0.0.0"
@@ -104,9 +106,14 @@ int Serve(const ServeConfig& cfg) {
   SystemClock clock;
   std::unique_ptr<auth::AuthServer> auth_server = OpenAuthServer(cfg, *store, clock);
   rest::Api api(*model, *registry, *store, clock,
-                rest::ApiOptions{.software_version = KILN_VERSION, .authorizer = auth_server.get()});
+                rest::ApiOptions{.software_version = KILN_VERSION,
+                                 .authorizer = auth_server.get(),
+                                 .export_dir = cfg.data_dir + "/export"});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
-  http::Server server(cfg.http, [&api](const rest::Request& req) { return api.Handle(req); });
+  tenant::AdminApi admin(*store, api, clock);
+  http::Server server(
+      cfg.http, [&api](const rest::Request& req) { return api.Handle(req); },
+      [&admin](const rest::Request& req) { return admin.Handle(req); });
   if (auth_server) {
     server.SetRootHandler([&auth_server](const rest::Request& req) { return auth_server->HandleRoot(req); });
   }
@@ -114,6 +121,7 @@ int Serve(const ServeConfig& cfg) {
   server.StopOnSignals();
   std::string root = "http://" + cfg.http.bind + ":" + std::to_string(port);
   log::Info("kiln serving", {{"url", root + cfg.http.base_path},
+                             {"domain", cfg.http.domain},
                              {"data_dir", cfg.data_dir},
                              {"auth", auth_server != nullptr},
                              {"resource_types", model->ResourceTypeNames().size()},
@@ -176,6 +184,10 @@ int Main(int argc, char** argv) {
   serve_cmd
       ->add_flag("--text-search", serve.text_search, "Index words for _text and _content (costs write speed)")
       ->envname("KILN_TEXT_SEARCH");
+  serve_cmd
+      ->add_option("--domain", serve.http.domain,
+                   "Serve tenant T also at https://T.DOMAIN/fhir (default: tenants by path only)")
+      ->envname("KILN_DOMAIN");
   // auth: secure by default (docs/security.md).
   serve_cmd->add_flag("--no-auth", serve.no_auth, "Serve without authorization: development only")
       ->envname("KILN_NO_AUTH");
@@ -204,6 +216,9 @@ int Main(int argc, char** argv) {
                  "Index words for _text and _content, as the server does")
       ->envname("KILN_TEXT_SEARCH");
 
+  TenantConfig tenants;
+  auto* tenant_cmd = AddTenantCommand(app, tenants);
+
   ClientConfig clients;  // auth
   auto* client_cmd = AddClientCommand(app, clients);
   auto* key_cmd = AddKeyCommand(app, clients);
@@ -218,6 +233,7 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand(serve_cmd)) return Serve(serve);
   if (app.got_subcommand(bench_cmd)) return BenchHttp(bench);
   if (app.got_subcommand(import_cmd)) return Import(import);
+  if (app.got_subcommand(tenant_cmd)) return RunTenantCommand(*tenant_cmd, tenants);
   if (app.got_subcommand(client_cmd)) return RunClientCommand(*client_cmd, clients);
   if (app.got_subcommand(key_cmd)) return RunKeyCommand(*key_cmd, clients);
   return 2;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -24,7 +25,8 @@ using tcp = asio::ip::tcp;
 struct Server::Impl {
   ServerOptions options;
   Handler handler;
-  Handler root;  // auth: may be empty; then nothing is served outside the FHIR base
+  Handler admin;  // may be empty: then nothing is served at options.admin_path
+  Handler root;   // auth: may be empty; then nothing is served outside the FHIR base and admin API
   asio::io_context ioc;
   asio::thread_pool workers;
   tcp::acceptor acceptor{ioc};
@@ -39,9 +41,10 @@ struct Server::Impl {
   bool stopped = false;   // GUARDED_BY(stop_mu)
   bool started = false;
 
-  Impl(ServerOptions o, Handler h)
+  Impl(ServerOptions o, Handler h, Handler a)
       : options(std::move(o)),
         handler(std::move(h)),
+        admin(std::move(a)),
         workers(static_cast<size_t>(std::max(1, options.worker_threads))) {}
 
   void Accept();
@@ -85,20 +88,21 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = raw.keep_alive() && !server_.draining.load();
     unsigned version = raw.version();
     bool head = raw.method() == bhttp::verb::head;
-    std::optional<rest::Request> translated = ToRestRequest(raw, server_.options, server_.next_request++);
-    const Handler* handler = &server_.handler;
+    std::optional<RoutedRequest> translated = ToRestRequest(raw, server_.options, server_.next_request++);
+    const Handler* handler = nullptr;
+    if (translated) handler = translated->endpoint == Endpoint::kAdmin ? &server_.admin : &server_.handler;
     if (!translated && server_.root) {  // auth: the root handler serves the rest
       translated = ToRootRequest(raw, server_.options, server_.next_request++);
       handler = &server_.root;
     }
-    if (!translated) {
+    if (handler == nullptr || !*handler) {
       Send(rest::ErrorResponseFor(
                Error::Make(Issue::kNotFound, "Nothing is served at " + std::string(raw.target()) +
                                                  "; the FHIR API is at " + server_.options.base_path)),
            version, head, "-", started);
       return;
     }
-    rest::Request req = std::move(*translated);
+    rest::Request req = std::move(translated->request);
     ++server_.in_flight;
     if (raw.method() == bhttp::verb::get || head) {
       rest::Response res = Dispatch(*handler, req);
@@ -129,19 +133,43 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Send(rest::Response res, unsigned version, bool head, const std::string& rid,
             std::chrono::steady_clock::time_point started, const rest::Request* req = nullptr) {
+    std::optional<bhttp::response<FileBody>> file;
+    if (!res.body_file.empty() && !head) {
+      auto opened = ToBeastFileResponse(std::move(res), version, keep_alive_, rid);
+      if (opened) {
+        file = std::move(opened).value();
+      } else {
+        res = rest::ErrorResponseFor(opened.error());
+      }
+    }
     if (req != nullptr) {
       double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
       if (log::Enabled(log::Level::kInfo)) {
-        log::Info(
-            "request",
-            {{"rid", rid}, {"method", req->method}, {"path", req->path}, {"status", res.status}, {"ms", ms}});
+        log::Info("request", {{"rid", rid},
+                              {"tenant", req->tenant.value},
+                              {"method", req->method},
+                              {"path", req->path},
+                              {"status", file ? static_cast<int>(file->result_int()) : res.status},
+                              {"ms", ms}});
       }
       --server_.in_flight;
     }
-    response_ = std::make_shared<bhttp::response<bhttp::string_body>>(
-        ToBeastResponse(std::move(res), version, keep_alive_, head, rid));
-    bhttp::async_write(stream_, *response_, beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    if (file) {
+      // A large download: allow a slow client about 256 KiB/s, beyond the usual minute.
+      uint64_t size = file->body().size();
+      stream_.expires_after(std::chrono::seconds(60 + static_cast<int64_t>(size >> 18)));
+      Write(std::move(*file));
+      return;
+    }
+    Write(ToBeastResponse(std::move(res), version, keep_alive_, head, rid));
+  }
+
+  template <class Body>
+  void Write(bhttp::response<Body> message) {
+    auto held = std::make_shared<bhttp::response<Body>>(std::move(message));
+    response_ = held;
+    bhttp::async_write(stream_, *held, beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, size_t) {
@@ -162,7 +190,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
+  std::shared_ptr<void> response_;  // the message being written (string or file body)
   bool keep_alive_ = true;
 };
 
@@ -197,8 +225,8 @@ void Server::Impl::StopNow() {
   workers.join();
 }
 
-Server::Server(ServerOptions options, Handler handler)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+Server::Server(ServerOptions options, Handler handler, Handler admin)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(admin))) {}
 
 void Server::SetRootHandler(Handler root) { impl_->root = std::move(root); }
 

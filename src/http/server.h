@@ -1,6 +1,8 @@
 // Kiln's HTTP/1.1 server on Boost.Beast: asynchronous I/O on a few threads, keep-alive, a body
 // size limit (413), request ids, one JSON log line per request, and a graceful stop that lets
-// in-flight requests finish. It maps "{base_path}/..." to a handler and knows nothing of FHIR.
+// in-flight requests finish. It maps "{base_path}/..." to a handler and knows nothing of FHIR:
+// the same for a tenant's "/t/{tenant}{base_path}/..." and "{tenant}.{domain}{base_path}/..."
+// (docs/tenants.md), and "{admin_path}/..." to the admin handler.
 //
 // Reads (GET/HEAD) are handled on the I/O threads, as they never wait long; other methods run on
 // a pool of worker threads, because a durable commit waits for an fsync and must not stall the
@@ -26,16 +28,19 @@ struct ServerOptions {
   int io_threads = 2;
   int worker_threads = 32;
   size_t max_body_bytes = 16 << 20;
-  std::string base_path = "/fhir";  // where the FHIR API lives
-  std::string public_base_url;      // e.g. "https://fhir.example.org/fhir"; empty: from the Host header
-  int drain_seconds = 30;           // how long a graceful stop waits for in-flight requests
+  std::string base_path = "/fhir";    // where the FHIR API lives
+  std::string public_base_url;        // e.g. "https://fhir.example.org/fhir"; empty: from the Host header
+  std::string domain;                 // tenants by host too: "{tenant}.{domain}"; empty: by path only
+  std::string admin_path = "/admin";  // where the admin API lives (when there is an admin handler)
+  int drain_seconds = 30;             // how long a graceful stop waits for in-flight requests
 };
 
 using Handler = std::function<rest::Response(const rest::Request&)>;
 
 class Server {
  public:
-  Server(ServerOptions options, Handler handler);
+  // `handler` serves the FHIR API of every tenant; `admin`, if given, the admin API.
+  Server(ServerOptions options, Handler handler, Handler admin = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

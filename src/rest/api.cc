@@ -5,10 +5,12 @@
 
 #include "rest/authorize.h"
 #include "rest/definitions.h"
+#include "rest/export_jobs.h"
 #include "rest/interaction/interactions.h"
 #include "rest/outcome.h"
 #include "rest/rest.h"
 #include "rest/router.h"
+#include "rest/tenant_directory.h"
 
 namespace kiln::rest {
 
@@ -72,6 +74,19 @@ Response RouteBase(const Call& call, const std::vector<std::string_view>& seg) {
   if (seg[0] == "$reindex" && seg.size() == 1) {
     return Is(call, "POST") ? interaction::Reindex(call) : NotAllowed(call, "POST");
   }
+  if (seg[0] == "$export" && seg.size() == 1) {
+    return Is(call, "GET") || Is(call, "POST") ? interaction::Export(call) : NotAllowed(call, "GET, POST");
+  }
+  if (seg[0] == "_export" && (seg.size() == 2 || seg.size() == 3)) {
+    Call job = call;
+    job.route.id = std::string(seg[1]);
+    if (seg.size() == 3) {
+      job.route.file = std::string(seg[2]);
+      return Is(call, "GET") ? interaction::ExportFile(job) : NotAllowed(call, "GET");
+    }
+    return Is(call, "GET") || Is(call, "DELETE") ? interaction::ExportStatus(job)
+                                                 : NotAllowed(call, "GET, DELETE");
+  }
   if (seg[0].starts_with("$")) return NotFound(call, "Unknown operation " + std::string(seg[0]));
   return NotFound(call, "Unknown resource type or path '" + std::string(seg[0]) + "'");
 }
@@ -108,6 +123,10 @@ Response RouteType(const Call& call, const std::vector<std::string_view>& seg) {
     return Is(call, "GET") || Is(call, "POST") ? interaction::Everything(call)
                                                : NotAllowed(call, "GET, POST");
   }
+  if ((seg.size() == 2 && seg[1] == "$export" && call.route.type->name() == "Patient") ||
+      (seg.size() == 3 && seg[2] == "$export" && call.route.type->name() == "Group")) {
+    return Is(call, "GET") || Is(call, "POST") ? interaction::Export(call) : NotAllowed(call, "GET, POST");
+  }
   if (seg[1].starts_with("$") || (seg.size() > 2 && seg[2].starts_with("$"))) {
     return NotFound(call, "Unknown operation " + std::string(seg.size() > 2 ? seg[2] : seg[1]));
   }
@@ -139,16 +158,27 @@ Response RouteType(const Call& call, const std::vector<std::string_view>& seg) {
 Api::Api(const core::Model& model, const search::Registry& registry, store::Store& store, const Clock& clock,
          ApiOptions options)
     : model_(model),
-      registry_(registry),
       store_(store),
       clock_(clock),
       options_(std::move(options)),
-      started_(clock.Now()) {}
+      started_(clock.Now()),
+      tenants_(std::make_unique<TenantDirectory>(registry, store, clock)) {
+  if (!options_.export_dir.empty()) {
+    // Jobs use the core registry's compartment definitions, which every tenant shares.
+    exports_ = std::make_unique<ExportJobs>(
+        registry, store_, clock_,
+        ExportOptions{options_.export_dir, options_.export_resources_per_file, options_.export_max_jobs});
+  }
+}
+
+Api::~Api() = default;
 
 Result<Ok> Api::LoadDefinitions(const store::TenantId& tenant) const {
-  Context ctx{model_, registry_, store_, clock_, options_, started_};
-  return LoadCustomSearchParameters(ctx, tenant);
+  KILN_TRY_ASSIGN(auto registry, tenants_->Find(tenant));
+  return LoadCustomSearchParameters(store_, *registry, tenant);
 }
+
+void Api::ForgetTenant(const store::TenantId& tenant) const { tenants_->Forget(tenant); }
 
 Response RouteRequest(const Call& request) {
   Call call = request;
@@ -168,12 +198,16 @@ Response RouteRequest(const Call& request) {
 }
 
 Response Api::Handle(const Request& req) const {
-  Context ctx{model_, registry_, store_, clock_, options_, started_};
   auto format = Negotiate(req);
   if (!format) return ErrorResponse(format.error());
-  // auth: the request's credentials (rest/authorize.cc); `access` lives until the response.
+  // auth: the request's credentials (rest/authorize.cc), before anything tells whether its tenant
+  // exists; `access` lives until the response.
   auto access = Authenticate(options_, req, *format);
   if (!access) return std::move(access).error();
+  // Every interaction below runs in this tenant, with this tenant's search parameters.
+  auto registry = tenants_->Find(req.tenant);
+  if (!registry) return ErrorResponse(registry.error(), *format);
+  Context ctx{model_, **registry, store_, clock_, options_, started_, exports_.get()};
   return RouteRequest(Call{ctx, req, Route{}, *format, **access});
 }
 

@@ -23,6 +23,10 @@ constexpr Permission kAllPermissions[] = {Permission::kCreate, Permission::kRead
 
 uint8_t Bit(Permission p) { return static_cast<uint8_t>(p); }
 
+// An export reads every resource of its types, and may be asked for all of them.
+constexpr uint8_t kExport =
+    static_cast<uint8_t>(Permission::kRead) | static_cast<uint8_t>(Permission::kSearch);
+
 // The SMART letter of a permission: its bit's position in "cruds".
 char Letter(Permission p) { return "cruds"[std::countr_zero(Bit(p))]; }
 
@@ -83,6 +87,8 @@ Need NeedOf(const core::Model& model, std::string_view method, const std::vector
     if (seg.size() == 2 && seg[0] == ".well-known") return {};
     if (seg.size() == 1 && seg[0] == "_history") return Every(Bit(Permission::kSearch));
     if (seg.size() == 1 && seg[0] == "$reindex") return Every(Bit(Permission::kUpdate));
+    // Bulk Data (SMART Backend Services: system/*.rs): kick-off, status, cancel and files.
+    if ((seg.size() == 1 && seg[0] == "$export") || seg[0] == "_export") return Every(kExport);
     return Every(unknown);
   }
   if (!model.FindResourceType(seg[0])) return {};  // 404
@@ -100,6 +106,7 @@ Need NeedOf(const core::Model& model, std::string_view method, const std::vector
   if (seg.size() == 2 && seg[1] == "$reindex") return On(type, Permission::kUpdate);
   if (seg.size() == 3 && seg[2] == "$everything" && type == kPatient)
     return On(type, Permission::kRead, seg[1]);
+  if (seg.back() == "$export") return Every(kExport);  // Patient/$export, Group/[id]/$export
   if (seg[1].starts_with("$") || (seg.size() > 2 && seg[2].starts_with("$"))) return Every(unknown);
   if (seg.size() == 2) {
     auto p = ByMethod(method, Permission::kRead);

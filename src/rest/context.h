@@ -20,6 +20,7 @@ struct Context {
   const Clock& clock;
   const ApiOptions& options;
   Micros started;
+  ExportJobs* exports = nullptr;  // bulk export jobs; null when $export is not offered
 };
 
 // The parts of the URL below the base, checked: `type` is a known concrete resource type.
@@ -28,6 +29,7 @@ struct Route {
   std::string id;
   std::string version;
   std::optional<core::ResourceType> compartment_member;  // [type]/[id]/[member type] searches
+  std::string file;                                      // _export/[job]/[file]: an export's file
 };
 
 // Everything an interaction needs to know about the request.

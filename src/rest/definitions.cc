@@ -15,12 +15,13 @@ Result<Ok> CheckDefinition(const Call& call, const IncomingResource& in) {
 
 void DefinitionChanged(const Call& call, std::string_view type) {
   if (type != kSearchParameter) return;
-  if (auto loaded = LoadCustomSearchParameters(call.ctx, call.req.tenant); !loaded) {
+  if (auto loaded = LoadCustomSearchParameters(call.ctx.store, call.ctx.registry, call.req.tenant); !loaded) {
     log::Err("reloading custom search parameters failed", {{"error", loaded.error().diagnostics}});
   }
 }
 
-Result<Ok> LoadCustomSearchParameters(const Context& ctx, const store::TenantId& tenant) {
+Result<Ok> LoadCustomSearchParameters(store::Store& store, const search::Registry& registry,
+                                      const store::TenantId& tenant) {
   std::vector<std::string> texts;
   store::ListQuery q;
   q.type = std::string(kSearchParameter);
@@ -28,12 +29,12 @@ Result<Ok> LoadCustomSearchParameters(const Context& ctx, const store::TenantId&
   q.count = 500;
   q.with_total = false;
   for (;;) {
-    KILN_TRY_ASSIGN(store::ListPage page, ctx.store.List(tenant, q));
+    KILN_TRY_ASSIGN(store::ListPage page, store.List(tenant, q));
     for (auto& v : page.items) texts.push_back(std::move(v.json));
     if (!page.next_cursor) break;
     q.cursor = page.next_cursor;
   }
-  ctx.registry.SetCustom(texts);
+  registry.SetCustom(texts);
   return Ok{};
 }
 

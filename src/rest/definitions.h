@@ -12,7 +12,8 @@ namespace kiln::rest {
 Result<Ok> CheckDefinition(const Call& call, const IncomingResource& in);
 // After a write or delete of `type`, brings the server's configuration up to date.
 void DefinitionChanged(const Call& call, std::string_view type);
-// Loads the custom search parameters stored in `tenant` into the registry.
-Result<Ok> LoadCustomSearchParameters(const Context& ctx, const store::TenantId& tenant);
+// Loads the custom search parameters stored in `tenant` into `registry` (that tenant's).
+Result<Ok> LoadCustomSearchParameters(store::Store& store, const search::Registry& registry,
+                                      const store::TenantId& tenant);
 
 }  // namespace kiln::rest

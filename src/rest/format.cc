@@ -64,6 +64,7 @@ Result<Negotiated> Negotiate(const Request& req) {
     if (token == "return=minimal") n.prefer_return = ReturnPref::kMinimal;
     if (token == "return=OperationOutcome") n.prefer_return = ReturnPref::kOperationOutcome;
     if (token == "return=representation") n.prefer_return = ReturnPref::kRepresentation;
+    if (token == "respond-async") n.respond_async = true;
     if (end == std::string_view::npos) break;
     pos = end + 1;
   }

@@ -1,5 +1,6 @@
 // Content negotiation and request headers that shape responses: `_format` and Accept
-// (hl7.org/fhir/R4/http.html#mime-type), `_pretty`, `Prefer: return=`, and ETag parsing.
+// (hl7.org/fhir/R4/http.html#mime-type), `_pretty`, `Prefer: return=` and `respond-async`, and
+// ETag parsing.
 #pragma once
 
 #include <optional>
@@ -17,7 +18,8 @@ struct Negotiated {
   std::string content_type = "application/fhir+json; charset=utf-8";
   bool pretty = false;
   ReturnPref prefer_return = ReturnPref::kRepresentation;
-  bool wants_fhir = true;  // false when Accept names no FHIR or JSON type (raw Binary reads)
+  bool wants_fhir = true;      // false when Accept names no FHIR or JSON type (raw Binary reads)
+  bool respond_async = false;  // Prefer: respond-async (hl7.org/fhir/R4/async.html)
 };
 
 // From `_format`, Accept, `_pretty` and Prefer. kNotSupported (406) when only XML or another

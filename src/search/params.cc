@@ -425,7 +425,7 @@ Result<Ok> AddCompartment(const Registry& registry, std::string_view compartment
     p.kind = store::IndexKind::kReference;
     p.param = code;
     p.target_type = std::string(compartment_type);
-    p.target_id = std::string(compartment_id);
+    if (!compartment_id.empty()) p.target_id = std::string(compartment_id);
     clause.any_of.push_back(std::move(p));
   }
   parsed.query.index.all_of.push_back(std::move(clause));

@@ -11,6 +11,15 @@ extern "C" const char kiln_search_params_json_end[];
 
 namespace kiln::search {
 
+struct Registry::Core {
+  const core::Model* model = nullptr;
+  std::vector<std::unique_ptr<ParamDef>> defs;
+  std::map<std::pair<std::string, std::string>, const ParamDef*, std::less<>> by_type_code;
+  std::map<std::string, std::vector<const ParamDef*>, std::less<>> indexed;
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>, std::less<>> compartments;
+  int uncompiled = 0;
+};
+
 namespace {
 
 std::optional<ParamType> TypeNamed(std::string_view name) {
@@ -119,8 +128,9 @@ Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& mode
   if (params == nullptr || !params->IsArray()) {
     return Error::Make(Issue::kException, "The search parameter table has no parameters");
   }
-  std::unique_ptr<Registry> r(new Registry());
-  r->model_ = &model;
+  auto core = std::make_shared<Core>();
+  Core* r = core.get();
+  r->model = &model;
   // Composite parameters name their components by URL; the components' types come from there.
   std::map<std::string, ParamType, std::less<>> type_by_url;
   for (const auto& p : params->GetArray()) {
@@ -169,19 +179,19 @@ Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& mode
       if (compiled) {
         def->compiled = std::move(compiled).value();
       } else {
-        ++r->uncompiled_;
+        ++r->uncompiled;
         log::Debug("search parameter expression does not compile",
                    {{"url", def->url}, {"error", compiled.error().diagnostics}});
       }
     }
-    r->by_type_code_[{owner, def->code}] = def.get();
-    if (def->compiled) r->indexed_[owner].push_back(def.get());
-    r->defs_.push_back(std::move(def));
+    r->by_type_code[{owner, def->code}] = def.get();
+    if (def->compiled) r->indexed[owner].push_back(def.get());
+    r->defs.push_back(std::move(def));
   };
   if (const json::Value* comps = json::Find(doc, "compartments"); comps && comps->IsObject()) {
     for (auto c = comps->MemberBegin(); c != comps->MemberEnd(); ++c) {
       for (auto t = c->value.MemberBegin(); t != c->value.MemberEnd(); ++t) {
-        std::vector<std::string>& list = r->compartments_[{c->name.GetString(), t->name.GetString()}];
+        std::vector<std::string>& list = r->compartments[{c->name.GetString(), t->name.GetString()}];
         for (const auto& param : t->value.GetArray())
           list.emplace_back(param.GetString(), param.GetStringLength());
       }
@@ -205,8 +215,16 @@ Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& mode
       }
     }
   }
-  for (auto& [type, indexed] : r->indexed_) MarkUnions(indexed);
-  return r;
+  for (auto& [type, indexed] : r->indexed) MarkUnions(indexed);
+  return std::unique_ptr<Registry>(new Registry(std::move(core)));
+}
+
+int Registry::uncompiled() const { return core_->uncompiled; }
+
+std::unique_ptr<Registry> Registry::Overlay() const {
+  auto overlay = std::unique_ptr<Registry>(new Registry(core_));
+  overlay->text_search_ = text_search_;
+  return overlay;
 }
 
 const ParamDef* Registry::Find(std::string_view type, std::string_view code) const {
@@ -216,15 +234,15 @@ const ParamDef* Registry::Find(std::string_view type, std::string_view code) con
     auto custom = custom_by_type_code_.find(key);
     if (custom != custom_by_type_code_.end()) return custom->second;
   }
-  auto it = by_type_code_.find(key);
-  return it == by_type_code_.end() ? nullptr : it->second;
+  auto it = core_->by_type_code.find(key);
+  return it == core_->by_type_code.end() ? nullptr : it->second;
 }
 
 std::vector<const ParamDef*> Registry::Indexed(std::string_view type) const {
   std::vector<const ParamDef*> out;
-  auto it = indexed_.find(type);
+  auto it = core_->indexed.find(type);
   std::shared_lock lock(custom_mu_);
-  if (it != indexed_.end()) {
+  if (it != core_->indexed.end()) {
     for (const ParamDef* def : it->second) {
       // A custom parameter with the same code replaces the core one.
       if (!custom_by_type_code_.contains(std::make_pair(std::string(type), def->code))) out.push_back(def);
@@ -264,7 +282,7 @@ Result<std::vector<std::unique_ptr<ParamDef>>> Registry::Custom(const json::Valu
   std::vector<std::unique_ptr<ParamDef>> defs;
   for (const auto& b : bases->GetArray()) {
     std::string base(b.GetString(), b.GetStringLength());
-    if (!model_->FindResourceType(base))
+    if (!core_->model->FindResourceType(base))
       return fail("SearchParameter.base", "Unknown resource type '" + base + "'");
     auto def = std::make_unique<ParamDef>();
     def->url = url;
@@ -310,15 +328,15 @@ void Registry::SetCustom(const std::vector<std::string>& search_parameter_json) 
 
 const std::vector<std::string>* Registry::CompartmentParams(std::string_view compartment,
                                                             std::string_view type) const {
-  auto it = compartments_.find(std::make_pair(std::string(compartment), std::string(type)));
-  return it == compartments_.end() ? nullptr : &it->second;
+  auto it = core_->compartments.find(std::make_pair(std::string(compartment), std::string(type)));
+  return it == core_->compartments.end() ? nullptr : &it->second;
 }
 
 std::vector<const ParamDef*> Registry::All(std::string_view type) const {
   std::vector<const ParamDef*> out;
   std::shared_lock lock(custom_mu_);
-  for (auto it = by_type_code_.lower_bound(std::make_pair(std::string(type), std::string()));
-       it != by_type_code_.end() && it->first.first == type; ++it) {
+  for (auto it = core_->by_type_code.lower_bound(std::make_pair(std::string(type), std::string()));
+       it != core_->by_type_code.end() && it->first.first == type; ++it) {
     if (!custom_by_type_code_.contains(it->first)) out.push_back(it->second);
   }
   for (auto c = custom_by_type_code_.lower_bound(std::make_pair(std::string(type), std::string()));

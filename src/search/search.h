@@ -5,7 +5,9 @@
 // both directions for that kind. Search writes no SQL; the store knows no FHIRPath.
 //
 // Thread-safety: a Registry is shared by const& and may be read from any thread; its custom
-// parameters are swapped under a lock when SearchParameter resources change (SetCustom).
+// parameters are swapped under a lock when SearchParameter resources change (SetCustom). Each
+// tenant has a registry of its own (Overlay), sharing the core parameters, so that a tenant's
+// SearchParameters apply to that tenant only.
 #pragma once
 
 #include <map>
@@ -64,7 +66,11 @@ class Registry {
   const std::vector<std::string>* CompartmentParams(std::string_view compartment,
                                                     std::string_view type) const;
   // How many expressions failed to compile at load (such parameters are not searchable).
-  int uncompiled() const { return uncompiled_; }
+  int uncompiled() const;
+
+  // A registry with this one's core parameters and compartments (shared, not copied) and no
+  // custom parameters: one per tenant. Either may outlive the other.
+  std::unique_ptr<Registry> Overlay() const;
 
   // _text and _content, which R4 defines without expressions: the narrative's words and every
   // string of the resource, full-text indexed (kind_text.cc). They cost a full-text row on
@@ -83,14 +89,10 @@ class Registry {
   void SetCustom(const std::vector<std::string>& search_parameter_json) const;
 
  private:
-  Registry() = default;
-  const core::Model* model_ = nullptr;
-  std::vector<std::unique_ptr<ParamDef>> defs_;
-  std::map<std::pair<std::string, std::string>, const ParamDef*, std::less<>> by_type_code_;
-  std::map<std::string, std::vector<const ParamDef*>, std::less<>> indexed_;
-  std::map<std::pair<std::string, std::string>, std::vector<std::string>, std::less<>> compartments_;
-  int uncompiled_ = 0;
-  bool text_search_ = false;
+  struct Core;  // the definitions compiled into the binary; immutable once loaded
+  explicit Registry(std::shared_ptr<const Core> core) : core_(std::move(core)) {}
+  std::shared_ptr<const Core> core_;
+  bool text_search_ = false;  // copied into overlays
 
   // Custom parameters. Definitions are never freed (pointers to them may be in use), only
   // dropped from the maps; they change rarely.
@@ -137,7 +139,9 @@ Result<ParsedSearch> Parse(const Registry& registry, const core::Model& model, c
 
 // Restricts `parsed` to the compartment of `compartment_type`/`compartment_id`
 // (hl7.org/fhir/R4/compartmentdefinition.html): resources that reference the compartment owner
-// through one of the compartment's parameters. kNotFound when the type is not in the compartment.
+// through one of the compartment's parameters; with an empty `compartment_id`, resources in the
+// compartment of any `compartment_type` resource (Patient-level bulk export). kNotFound when the
+// type is not in the compartment.
 Result<Ok> AddCompartment(const Registry& registry, std::string_view compartment_type,
                           std::string_view compartment_id, ParsedSearch& parsed);
 

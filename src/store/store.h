@@ -7,6 +7,7 @@
 // no longer matches, kTransient when the database is unavailable, kException otherwise.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -62,6 +63,30 @@ class Store {
   virtual Result<std::vector<Version>> ReadMany(const TenantId& tenant,
                                                 const std::vector<ResourceRef>& refs) = 0;
   virtual Result<HistoryPage> History(const TenantId& tenant, const HistoryQuery& query) = 0;
+
+  // The tenant registry (docs/tenants.md). The store checks no naming rules (the caller does),
+  // but it refuses commits into a tenant that is not active (kNotFound), and it never deletes the
+  // default tenant. Other processes may change the registry at any time (the CLI does).
+  //
+  // Adds an active tenant; kConflict when the name is taken, also by a tenant being deleted.
+  virtual Result<TenantInfo> CreateTenant(const TenantInfo& tenant) = 0;
+  // The tenant, whatever its status; kNotFound if there is none of that name.
+  virtual Result<TenantInfo> GetTenant(const TenantId& tenant) = 0;
+  // Every tenant, the default one included, by name.
+  virtual Result<std::vector<TenantInfo>> ListTenants() = 0;
+  // Marks the tenant kDeleting (from then on it takes no commits), removes all of its rows a few
+  // hundred resources per transaction, then the tenant itself. kNotFound if there is none of that
+  // name; kInvalid for the default tenant. Resumes an interrupted deletion when called again.
+  virtual Result<Ok> DeleteTenant(const TenantId& tenant) = 0;
+
+  // Streams what `queries` select to `visit` (with the index of the query), each query's
+  // resources in stored order (as List) and the queries one after another, without holding them in memory:
+  // for bulk export. All of it is read from one snapshot, as of the start of the scan, so
+  // commits made meanwhile are not seen; a backend may read in pages internally. The first error
+  // `visit` returns stops the scan and is returned.
+  using ScanVisitor = std::function<Result<>(size_t query, const ScannedResource& resource)>;
+  virtual Result<> Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries,
+                        const ScanVisitor& visit) = 0;
 
  protected:
   Store() = default;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/time.h"
@@ -13,13 +15,36 @@
 
 namespace kiln::store {
 
-// The tenant every row belongs to. Multi-tenancy arrives later; until then everything lives in
-// the default tenant, but no query can run without naming one.
+// The tenant every row belongs to (docs/tenants.md). Every store call names one, and there is no
+// default constructor: no query can run in a tenant nobody chose.
 struct TenantId {
+  explicit TenantId(std::string name) : value(std::move(name)) {}
   std::string value;
   friend auto operator<=>(const TenantId&, const TenantId&) = default;
 };
+// The tenant served at /fhir. It always exists and cannot be deleted.
 inline TenantId DefaultTenant() { return TenantId{"default"}; }
+
+enum class TenantKind { kOrganization, kPerson };
+enum class TenantStatus { kActive, kDeleting };  // kDeleting: unreachable, rows being removed
+
+// "organization", "person": as stored, and as the CLI and the admin API spell them.
+inline std::string_view TenantKindName(TenantKind kind) {
+  return kind == TenantKind::kPerson ? "person" : "organization";
+}
+inline std::optional<TenantKind> TenantKindNamed(std::string_view name) {
+  if (name == "person") return TenantKind::kPerson;
+  if (name == "organization") return TenantKind::kOrganization;
+  return std::nullopt;
+}
+
+// One row of the tenant registry.
+struct TenantInfo {
+  TenantId id;
+  TenantKind kind = TenantKind::kOrganization;
+  Micros created = 0;
+  TenantStatus status = TenantStatus::kActive;
+};
 
 // How a version came to be, for history's Bundle.entry.request: kCreate is a POST with a
 // server-assigned id, kUpdate a PUT (which may have created the resource), kDelete a DELETE,
@@ -92,6 +117,20 @@ struct ListPage {
   std::vector<Version> items;
   std::optional<std::string> next_cursor;  // set when more items follow; opaque
   std::optional<int64_t> total;
+};
+
+// Bulk export: the current, not deleted resources of one type, in id order, with no paging
+// (Store::Scan streams them).
+struct ScanQuery {
+  std::string type;
+  IndexQuery index;             // search clauses (all must hold), e.g. compartment membership
+  std::optional<Micros> since;  // last_updated > since
+};
+// One resource as Scan hands it over: views into the store's buffers, valid during the call only.
+struct ScannedResource {
+  std::string_view id;
+  Micros last_updated = 0;
+  std::string_view json;
 };
 
 // History of one resource, one type or the whole tenant, newest first.

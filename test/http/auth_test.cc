@@ -478,6 +478,34 @@ TEST_F(AuthTest, ATokenForAnotherTenantIs403) {
   EXPECT_EQ(IssueCodes(res.Json()), std::vector<std::string>{"forbidden"});
 }
 
+TEST_F(AuthTest, ATenantsTokenWorksAtItsBaseOnly) {
+  FhirClient jane = server.CreateTenant("jane");
+  Register("jane-app", kSecret, "system/*.cruds", "", "jane");
+  Headers token = Bearer(TokenFor("jane-app"));
+  EXPECT_EQ(jane.Post("Patient", R"({"resourceType":"Patient"})", token).status, 201);
+  EXPECT_EQ(jane.Get("Patient", token).status, 200);
+  EXPECT_EQ(jane.Get("Patient").status, 401);
+  EXPECT_EQ(server.Get("Patient", token).status, 403);  // the default tenant
+  EXPECT_EQ(jane.Get("Patient", Bearer(TokenFor("app"))).status, 403);
+  HttpResponse config = jane.Get(".well-known/smart-configuration");
+  ASSERT_EQ(config.status, 200);
+  EXPECT_EQ(json::GetString(config.Json(), "token_endpoint"), TokenUrl());
+}
+
+TEST_F(AuthTest, BulkExportNeedsReadOnEveryType) {
+  Headers async = {{"Prefer", "respond-async"}};
+  Register("bulk", kSecret, "system/*.rs");
+  Register("narrow", kSecret, "system/Patient.rs");
+  Headers bulk = Bearer(TokenFor("bulk"));
+  bulk.insert(bulk.end(), async.begin(), async.end());
+  Headers narrow = Bearer(TokenFor("narrow"));
+  narrow.insert(narrow.end(), async.begin(), async.end());
+  EXPECT_EQ(server.Get("$export", narrow).status, 403);
+  EXPECT_EQ(server.Get("$export", async).status, 401);
+  HttpResponse kicked = server.Get("$export", bulk);
+  EXPECT_EQ(kicked.status, 202) << kicked.body;
+}
+
 // ---- scopes -----------------------------------------------------------------------------------
 
 TEST_F(AuthTest, PatientReadScopeReadsAndSearchesPatientsOnly) {

@@ -1,5 +1,6 @@
 // The `kiln` binary as a process: acknowledged writes survive kill -9, SIGTERM stops cleanly,
-// and `kiln import` goes through the API. Uses the binary named by KILN_BINARY (set by ctest).
+// `kiln import` goes through the API, and `kiln tenant` changes the tenants of a running server.
+// Uses the binary named by KILN_BINARY (set by ctest).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -35,31 +36,57 @@ std::string Binary() {
   return b != nullptr && *b != '\0' ? b : KILN_DEFAULT_BINARY;
 }
 
-// `stdout_path`, when given, gets what the process prints (auth: the `kiln client` tests).
-pid_t Spawn(const std::vector<std::string>& args, const std::string& stdout_path = "") {
+// Starts `args`; its stdout and stderr go to `out` when given, else stderr is dropped.
+pid_t Spawn(const std::vector<std::string>& args, int out = -1) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pid_t pid = 0;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  if (!stdout_path.empty()) {
-    posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (out >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, out, 1);
+    posix_spawn_file_actions_adddup2(&actions, out, 2);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   }
   EXPECT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&actions);
   return pid;
 }
 
+struct Finished {
+  int status = -1;     // the exit status, -1 after a signal
+  std::string output;  // stdout and stderr
+};
+
+// Runs `kiln args...` to its end.
+Finished RunKiln(std::vector<std::string> args) {
+  args.insert(args.begin(), Binary());
+  int fds[2];
+  EXPECT_EQ(pipe(fds), 0);
+  pid_t pid = Spawn(args, fds[1]);
+  close(fds[1]);
+  Finished done;
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) done.output.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) done.status = WEXITSTATUS(status);
+  return done;
+}
+
 class ServerProcess {
  public:
-  // auth: without authorization unless `extra` says otherwise (auth_process tests).
-  explicit ServerProcess(const std::string& data_dir, std::vector<std::string> extra = {"--no-auth"})
+  // auth: without authorization (--no-auth) unless `auth`.
+  explicit ServerProcess(const std::string& data_dir, const std::vector<std::string>& more = {},
+                         bool auth = false)
       : port_(FreePort()) {
     std::vector<std::string> args = {Binary(),    "serve",      "--port", std::to_string(port_), "--bind",
                                      "127.0.0.1", "--data-dir", data_dir, "--log-level",         "warn"};
-    args.insert(args.end(), extra.begin(), extra.end());
+    args.insert(args.end(), more.begin(), more.end());
+    if (!auth) args.push_back("--no-auth");
     pid_ = Spawn(args);
     for (int i = 0; i < 200; ++i) {
       try {
@@ -225,20 +252,6 @@ TEST_F(ProcessTest, SigtermStopsCleanly) {
   EXPECT_EQ(server.WaitExit(std::chrono::seconds(20)), 0);
 }
 
-// auth: runs `kiln ARGS...` to its end; its exit status, and what it printed in `out`.
-int RunKiln(const TempDir& dir, const std::vector<std::string>& args, std::string* out) {
-  std::string path = dir.path() + "/cli.out";
-  std::vector<std::string> all = {Binary()};
-  all.insert(all.end(), args.begin(), args.end());
-  pid_t pid = Spawn(all, path);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  std::stringstream text;
-  text << std::ifstream(path).rdbuf();
-  *out = text.str();
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 // auth: a client's token by client_secret_basic, or "" (with the response in the failure).
 std::string TokenFrom(int port, const std::string& id, const std::string& secret) {
   HttpResponse res = Send(port, "POST", "/auth/token", "grant_type=client_credentials",
@@ -259,23 +272,21 @@ std::string KidOf(const std::string& token) {
 
 // auth: `kiln client` and `kiln key` beside a running server, which requires tokens by default.
 TEST_F(ProcessTest, ClientsAndSigningKeysFromTheCommandLine) {
-  std::string data = dir.path() + "/data", out;
-  ASSERT_EQ(RunKiln(dir,
-                    {"client", "create", "--data-dir", data, "--id", "cli", "--scope", "system/*.rs",
-                     "--generate-secret"},
-                    &out),
-            0)
-      << out;
+  std::string data = dir.path() + "/data";
+  Finished made = RunKiln(
+      {"client", "create", "--data-dir", data, "--id", "cli", "--scope", "system/*.rs", "--generate-secret"});
+  ASSERT_EQ(made.status, 0) << made.output;
   const std::string marker = "secret (shown this once): ";
-  ASSERT_NE(out.find(marker), std::string::npos) << out;
-  std::string secret = out.substr(out.find(marker) + marker.size());
-  secret.erase(secret.find_last_not_of("\n") + 1);
+  size_t at = made.output.find(marker);
+  ASSERT_NE(at, std::string::npos) << made.output;
+  at += marker.size();
+  std::string secret = made.output.substr(at, made.output.find('\n', at) - at);
 
   // One public base for both runs: a token is for the base it was issued for, not for a port.
   const std::vector<std::string> public_base = {"--base-url", "http://kiln.test/fhir"};
   std::string old_token;
   {
-    ServerProcess server(data, public_base);
+    ServerProcess server(data, public_base, /*auth=*/true);
     int port = server.port();
     EXPECT_EQ(Send(port, "GET", "/fhir/Patient").status, 401);
     old_token = TokenFrom(port, "cli", secret);
@@ -286,33 +297,33 @@ TEST_F(ProcessTest, ClientsAndSigningKeysFromTheCommandLine) {
                   .status,
               403);  // system/*.rs
 
-    EXPECT_EQ(RunKiln(dir, {"client", "list", "--data-dir", data}, &out), 0);
-    EXPECT_NE(out.find("cli\tdefault\tsecret\tsystem/*.rs\t"), std::string::npos) << out;
-    EXPECT_NE(RunKiln(dir,
-                      {"client", "create", "--data-dir", data, "--id", "cli", "--scope", "system/*.rs",
-                       "--secret", std::string(40, 's')},
-                      &out),
+    Finished listed = RunKiln({"client", "list", "--data-dir", data});
+    EXPECT_EQ(listed.status, 0);
+    EXPECT_NE(listed.output.find("cli\tdefault\tsecret\tsystem/*.rs\t"), std::string::npos) << listed.output;
+    EXPECT_NE(RunKiln({"client", "create", "--data-dir", data, "--id", "cli", "--scope", "system/*.rs",
+                       "--secret", std::string(40, 's')})
+                  .status,
               0);
-    EXPECT_NE(RunKiln(dir,
-                      {"client", "create", "--data-dir", data, "--id", "weak", "--scope", "system/*.rs",
-                       "--secret", "short"},
-                      &out),
+    EXPECT_NE(RunKiln({"client", "create", "--data-dir", data, "--id", "weak", "--scope", "system/*.rs",
+                       "--secret", "short"})
+                  .status,
               0);
-    ASSERT_EQ(RunKiln(dir, {"key", "rotate", "--data-dir", data}, &out), 0) << out;
-    EXPECT_EQ(RunKiln(dir, {"client", "delete", "cli", "--data-dir", data}, &out), 0);
+    Finished rotated = RunKiln({"key", "rotate", "--data-dir", data});
+    ASSERT_EQ(rotated.status, 0) << rotated.output;
+    EXPECT_EQ(RunKiln({"client", "delete", "cli", "--data-dir", data}).status, 0);
     EXPECT_EQ(TokenFrom(port, "cli", secret), "");
     // The running server still takes what it issued.
     EXPECT_EQ(Send(port, "GET", "/fhir/Patient", "", {{"Authorization", "Bearer " + old_token}}).status, 200);
   }
-  EXPECT_EQ(RunKiln(dir, {"key", "list", "--data-dir", data}, &out), 0);
-  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;  // a header and two keys
+  Finished keys = RunKiln({"key", "list", "--data-dir", data});
+  EXPECT_EQ(keys.status, 0);
+  EXPECT_EQ(std::count(keys.output.begin(), keys.output.end(), '\n'), 3) << keys.output;  // a header, 2 keys
 
-  ASSERT_EQ(RunKiln(dir,
-                    {"client", "create", "--data-dir", data, "--id", "cli2", "--scope", "system/*.rs",
-                     "--secret", std::string(40, 's')},
-                    &out),
+  ASSERT_EQ(RunKiln({"client", "create", "--data-dir", data, "--id", "cli2", "--scope", "system/*.rs",
+                     "--secret", std::string(40, 's')})
+                .status,
             0);
-  ServerProcess restarted(data, public_base);
+  ServerProcess restarted(data, public_base, /*auth=*/true);
   std::string new_token = TokenFrom(restarted.port(), "cli2", std::string(40, 's'));
   ASSERT_FALSE(new_token.empty());
   EXPECT_NE(KidOf(new_token), KidOf(old_token)) << "the rotated key signs";
@@ -407,6 +418,80 @@ TEST_F(ProcessTest, ImportStoresEveryValidLineOfAChunkThatFails) {
   HttpResponse last = Send(server.port(), "GET", "/fhir/Patient/p1199");
   ASSERT_EQ(last.status, 200);
   EXPECT_NE(last.body.find("F1199"), std::string::npos);
+}
+
+// Polls `target` until it answers `status`, for at most `seconds`; whether it did.
+bool Eventually(int port, const std::string& target, int status, int seconds = 5) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (Send(port, "GET", target).status == status) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST_F(ProcessTest, TenantCommandsWorkWhileTheServerRuns) {
+  const std::string data = dir.path() + "/db";
+  ServerProcess server(data, {"--domain", "kiln.test"});
+  const int port = server.port();
+  EXPECT_EQ(Send(port, "GET", "/t/jane/fhir/metadata").status, 404);
+
+  Finished made = RunKiln({"tenant", "create", "jane", "--kind", "person", "--data-dir", data});
+  EXPECT_EQ(made.status, 0) << made.output;
+  EXPECT_EQ(made.output, "created tenant jane (person)\n");
+  // The server asks the store about a tenant it does not know: the new one is served at once.
+  const std::string patient = R"({"resourceType":"Patient","id":"p1","name":[{"family":"Jane"}]})";
+  EXPECT_EQ(Send(port, "PUT", "/t/jane/fhir/Patient/p1", patient).status, 201);
+  HttpResponse by_host = Send(port, "GET", "/fhir/Patient/p1", "", {{"Host", "jane.kiln.test"}});
+  ASSERT_EQ(by_host.status, 200) << by_host.body;
+  EXPECT_NE(by_host.body.find(R"("family":"Jane")"), std::string::npos);
+  EXPECT_EQ(Send(port, "GET", "/fhir/Patient/p1").status, 404) << "not in the default tenant";
+
+  EXPECT_EQ(RunKiln({"tenant", "create", "acme", "--kind", "organization", "--store", data}).status, 0)
+      << "--store names the store too";
+  Finished listed = RunKiln({"tenant", "list", "--data-dir", data});
+  EXPECT_EQ(listed.status, 0) << listed.output;
+  std::vector<std::string> rows;
+  for (size_t at = 0, nl; (nl = listed.output.find('\n', at)) != std::string::npos; at = nl + 1) {
+    std::string line = listed.output.substr(at, nl - at);
+    std::string name_and_kind = line.substr(0, line.find('\t', line.find('\t') + 1));
+    rows.push_back(name_and_kind + (line.ends_with("\tactive") ? " active" : ""));
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{"name\tkind", "acme\torganization active",
+                                            "default\torganization active", "jane\tperson active"}))
+      << listed.output;
+
+  for (const auto& [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"create", "Jane", "--kind", "person"}, "lower-case"},
+           {{"create", "www", "--kind", "person"}, "reserved"},
+           {{"create", "jane", "--kind", "person"}, "already exists"},
+           {{"create", "bob", "--kind", "robot"}, "robot"},
+           {{"delete", "nobody"}, "not known"},
+           {{"delete", "default"}, "cannot be deleted"}}) {
+    std::vector<std::string> full = {"tenant"};
+    full.insert(full.end(), args.begin(), args.end());
+    full.insert(full.end(), {"--data-dir", data});
+    Finished bad = RunKiln(full);
+    EXPECT_NE(bad.status, 0) << args[1];
+    EXPECT_NE(bad.output.find(says), std::string::npos) << args[1] << ": " << bad.output;
+  }
+
+  Finished deleted = RunKiln({"tenant", "delete", "jane", "--data-dir", data});
+  EXPECT_EQ(deleted.status, 0) << deleted.output;
+  EXPECT_EQ(deleted.output, "deleted tenant jane\n");
+  // Its data is gone at once, and it takes no more writes; it stops being served within a second.
+  EXPECT_EQ(Send(port, "GET", "/t/jane/fhir/Patient/p1").status, 404);
+  HttpResponse refused =
+      Send(port, "PUT", "/t/jane/fhir/Patient/p2", R"({"resourceType":"Patient","id":"p2"})");
+  EXPECT_EQ(refused.status, 404) << refused.body;
+  EXPECT_TRUE(Eventually(port, "/t/jane/fhir/metadata", 404));
+  EXPECT_EQ(Send(port, "GET", "/fhir/Patient/p1", "", {{"Host", "jane.kiln.test"}}).status, 404);
+  EXPECT_EQ(Send(port, "GET", "/t/acme/fhir/metadata").status, 200);
+
+  // Made anew, it is served again, empty.
+  EXPECT_EQ(RunKiln({"tenant", "create", "jane", "--kind", "person", "--data-dir", data}).status, 0);
+  EXPECT_TRUE(Eventually(port, "/t/jane/fhir/metadata", 200));
+  EXPECT_EQ(Send(port, "GET", "/t/jane/fhir/Patient/p1").status, 404);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "rest/rest.h"
 #include "search/search.h"
 #include "store/store.h"
+#include "tenant/tenant.h"
 
 namespace kiln::testing {
 
@@ -120,56 +121,74 @@ struct TestServer::Parts {
   std::unique_ptr<store::Store> store;
   SystemClock clock;
   std::unique_ptr<auth::AuthServer> auth;  // with options.auth
-  std::string auth_key_file;
   std::unique_ptr<rest::Api> api;
+  std::unique_ptr<tenant::AdminApi> admin;
   std::unique_ptr<http::Server> server;
 };
 
-TestServer::TestServer(ServerOptionsForTest options) : parts_(std::make_unique<Parts>()) {
+TestServer::TestServer(ServerOptionsForTest options)
+    : FhirClient(0, "/fhir"), options_(std::move(options)), parts_(std::make_unique<Parts>()) {
   log::SetLevel(log::Level::kWarn);
+  Start(0);
+}
+
+void TestServer::Start(int port) {
   auto store = store::OpenStore({dir_.path(), 4});
   if (!store) ADD_FAILURE() << store.error().diagnostics;
   parts_->store = std::move(store).value();
-  if (options.auth) {
-    parts_->auth_key_file = dir_.path() + "/auth.key";
+  if (options_.auth) {
     auth::AuthOptions auth_options;
-    auth_options.key_file = parts_->auth_key_file;
+    auth_options.key_file = dir_.path() + "/auth.key";
     auto opened = auth::AuthServer::Open(*parts_->store, parts_->clock, auth_options);
     if (!opened) ADD_FAILURE() << opened.error().diagnostics;
     if (opened) parts_->auth = std::move(opened).value();
   }
-  parts_->api =
-      std::make_unique<rest::Api>(SharedModel(), SharedRegistry(options.text_search), *parts_->store,
-                                  parts_->clock, rest::ApiOptions{.authorizer = parts_->auth.get()});
+  parts_->api = std::make_unique<rest::Api>(
+      SharedModel(), SharedRegistry(options_.text_search), *parts_->store, parts_->clock,
+      rest::ApiOptions{.authorizer = parts_->auth.get(),
+                       .export_dir = dir_.path() + "/export",
+                       .export_resources_per_file = options_.export_resources_per_file,
+                       .export_max_jobs = options_.export_max_jobs});
   // The registry is shared by the process: reset its custom parameters to this store's (none).
   if (auto loaded = parts_->api->LoadDefinitions(store::DefaultTenant()); !loaded) {
     ADD_FAILURE() << loaded.error().diagnostics;
   }
   http::ServerOptions o;
   o.bind = "127.0.0.1";
-  o.port = 0;
+  o.port = static_cast<uint16_t>(port);
   o.io_threads = 2;
   o.worker_threads = 8;
-  o.max_body_bytes = options.max_body_bytes;
+  o.max_body_bytes = options_.max_body_bytes;
+  o.domain = options_.domain;
+  o.public_base_url = options_.public_base_url;
   o.drain_seconds = 5;
+  parts_->admin = std::make_unique<tenant::AdminApi>(*parts_->store, *parts_->api, parts_->clock);
   parts_->server = std::make_unique<http::Server>(
-      o, [api = parts_->api.get()](const rest::Request& r) { return api->Handle(r); });
+      o, [api = parts_->api.get()](const rest::Request& r) { return api->Handle(r); },
+      [admin = parts_->admin.get()](const rest::Request& r) { return admin->Handle(r); });
   if (parts_->auth) {
     parts_->server->SetRootHandler(
         [auth = parts_->auth.get()](const rest::Request& r) { return auth->HandleRoot(r); });
   }
-  auto port = parts_->server->Start();
-  if (!port) ADD_FAILURE() << port.error().diagnostics;
-  port_ = port ? *port : 0;
+  auto bound = parts_->server->Start();
+  if (!bound) ADD_FAILURE() << bound.error().diagnostics;
+  set_port(bound ? *bound : 0);
 }
 
-TestServer::~TestServer() {
+void TestServer::Stop() {
   parts_->server->Stop();
   parts_->server->Wait();
   parts_->server.reset();
+  parts_->admin.reset();
   parts_->api.reset();
   parts_->auth.reset();
   parts_->store.reset();
+}
+
+void TestServer::Restart(const std::function<void()>& while_stopped) {
+  Stop();
+  if (while_stopped) while_stopped();
+  Start(port());
 }
 
 const auth::AuthServer& TestServer::auth_server() const {
@@ -178,35 +197,51 @@ const auth::AuthServer& TestServer::auth_server() const {
 }
 
 void TestServer::RegisterClient(const auth::ClientSpec& spec) const {
-  auto made = auth::RegisterClient(
-      *parts_->store, parts_->auth_key_file.empty() ? dir_.path() + "/auth.key" : parts_->auth_key_file, spec,
-      parts_->clock.Now());
+  auto made = auth::RegisterClient(*parts_->store, dir_.path() + "/auth.key", spec, parts_->clock.Now());
   EXPECT_TRUE(made.has_value()) << made.error().diagnostics;
 }
 
-HttpResponse TestServer::Request(const std::string& method, const std::string& path, const std::string& body,
+TestServer::~TestServer() { Stop(); }
+
+FhirClient::FhirClient(int port, std::string base_path, Headers always)
+    : port_(port), base_path_(std::move(base_path)), always_(std::move(always)) {}
+
+HttpResponse FhirClient::Request(const std::string& method, const std::string& path, const std::string& body,
                                  const Headers& headers) const {
-  return Send(port_, method, "/fhir" + (path.empty() ? std::string() : "/" + path), body, headers);
+  Headers all = always_;
+  all.insert(all.end(), headers.begin(), headers.end());
+  return Send(port_, method, base_path_ + (path.empty() ? std::string() : "/" + path), body, all);
 }
-HttpResponse TestServer::Get(const std::string& path, const Headers& headers) const {
+HttpResponse FhirClient::Get(const std::string& path, const Headers& headers) const {
   return Request("GET", path, "", headers);
 }
-HttpResponse TestServer::Post(const std::string& path, const std::string& body,
+HttpResponse FhirClient::Post(const std::string& path, const std::string& body,
                               const Headers& headers) const {
   return Request("POST", path, body, headers);
 }
-HttpResponse TestServer::Put(const std::string& path, const std::string& body, const Headers& headers) const {
+HttpResponse FhirClient::Put(const std::string& path, const std::string& body, const Headers& headers) const {
   return Request("PUT", path, body, headers);
 }
-HttpResponse TestServer::Delete(const std::string& path, const Headers& headers) const {
+HttpResponse FhirClient::Delete(const std::string& path, const Headers& headers) const {
   return Request("DELETE", path, "", headers);
 }
 
-std::string TestServer::Create(const std::string& type, const std::string& json) const {
+std::string FhirClient::Create(const std::string& type, const std::string& json) const {
   HttpResponse res = Post(type, json);
   EXPECT_EQ(res.status, 201) << res.body;
   auto doc = res.Json();
   return std::string(json::GetString(doc, "id"));
+}
+
+HttpResponse TestServer::Admin(const std::string& method, const std::string& path,
+                               const std::string& body) const {
+  return Send(port(), method, "/admin/" + path, body, {{"Content-Type", "application/json"}});
+}
+
+FhirClient TestServer::CreateTenant(const std::string& name, const std::string& kind) const {
+  HttpResponse res = Admin("POST", "tenants", R"({"name":")" + name + R"(","kind":")" + kind + R"("})");
+  EXPECT_EQ(res.status, 201) << res.body;
+  return Tenant(name);
 }
 
 std::vector<std::string> IssueExpressions(const json::Document& outcome) {

@@ -3,6 +3,7 @@
 // talks to it exactly as an outside client would.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -46,20 +47,21 @@ class TempDir {
 
 struct ServerOptionsForTest {
   size_t max_body_bytes = 1 << 20;
-  bool text_search = false;  // kiln serve --text-search
+  bool text_search = false;          // kiln serve --text-search
+  std::string domain = {};           // tenants by host too ("{tenant}.{domain}"), as `kiln serve --domain`
+  std::string public_base_url = {};  // as `kiln serve --base-url`
+  int64_t export_resources_per_file = 100'000;
+  int export_max_jobs = 4;
   // auth: with the authorization server, so every FHIR request needs a token (test/http/auth_test.cc).
   bool auth = false;
 };
 
-class TestServer {
+// Requests relative to one FHIR base of a server: FhirClient(port, "/t/jane/fhir").Get("Patient/1")
+// is GET /t/jane/fhir/Patient/1. `always` headers go with every request (a Host, say).
+class FhirClient {
  public:
-  explicit TestServer(ServerOptionsForTest options = {});
-  ~TestServer();
+  FhirClient(int port, std::string base_path, Headers always = {});
 
-  int port() const { return port_; }
-  std::string base_url() const { return "http://localhost:" + std::to_string(port_) + "/fhir"; }
-
-  // Requests relative to the FHIR base: Get("Patient/1") is GET /fhir/Patient/1.
   HttpResponse Get(const std::string& path, const Headers& headers = {}) const;
   HttpResponse Post(const std::string& path, const std::string& body, const Headers& headers = {}) const;
   HttpResponse Put(const std::string& path, const std::string& body, const Headers& headers = {}) const;
@@ -70,6 +72,42 @@ class TestServer {
   // POSTs a resource and returns its server-assigned id (fails the test unless 201).
   std::string Create(const std::string& type, const std::string& json) const;
 
+  int port() const { return port_; }
+
+ protected:
+  void set_port(int port) { port_ = port; }
+
+ private:
+  int port_;
+  std::string base_path_;
+  Headers always_;
+};
+
+class TestServer : public FhirClient {
+ public:
+  explicit TestServer(ServerOptionsForTest options = {});
+  ~TestServer();
+
+  // The default tenant's base; Get, Post, ... send requests below it.
+  std::string base_url() const { return "http://localhost:" + std::to_string(port()) + "/fhir"; }
+  // The data directory (bulk export files live in its export/ folder).
+  const std::string& data_dir() const { return dir_.path(); }
+
+  // Stops the server (gracefully, as at shutdown), runs `while_stopped`, and starts it again on
+  // the same data directory and port.
+  void Restart(const std::function<void()>& while_stopped = {});
+
+  // The admin API: Admin("GET", "tenants") is GET /admin/tenants.
+  HttpResponse Admin(const std::string& method, const std::string& path, const std::string& body = "") const;
+  // Creates tenant `name` through the admin API (fails the test unless 201) and returns a client
+  // of its FHIR API by path (/t/{name}/fhir).
+  FhirClient CreateTenant(const std::string& name, const std::string& kind = "person") const;
+  // A client of tenant `name`'s FHIR API by path, and its base URL.
+  FhirClient Tenant(const std::string& name) const { return FhirClient(port(), "/t/" + name + "/fhir"); }
+  std::string TenantBaseUrl(const std::string& name) const {
+    return "http://localhost:" + std::to_string(port()) + "/t/" + name + "/fhir";
+  }
+
   // auth: with options.auth, the authorization server, and a client registered as `kiln client
   // create` does (fails the test unless it is).
   const auth::AuthServer& auth_server() const;
@@ -77,9 +115,11 @@ class TestServer {
 
  private:
   struct Parts;
+  void Start(int port);
+  void Stop();
+  ServerOptionsForTest options_;
   TempDir dir_;
   std::unique_ptr<Parts> parts_;
-  int port_ = 0;
 };
 
 // Every OperationOutcome issue's expression values, flattened, for assertions.

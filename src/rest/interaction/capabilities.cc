@@ -36,7 +36,9 @@ void AppendSearchParams(std::string& out, const search::Registry& registry, std:
   out += "]";
 }
 
-void AppendResource(std::string& out, const search::Registry& registry, std::string_view type) {
+constexpr const char* kBulkData = "http://hl7.org/fhir/uv/bulkdata/";
+
+void AppendResource(std::string& out, const search::Registry& registry, std::string_view type, bool exports) {
   out += R"({"type":)";
   json::AppendQuoted(out, type);
   out += R"(,"interaction":[)";
@@ -53,7 +55,13 @@ void AppendResource(std::string& out, const search::Registry& registry, std::str
   AppendSearchParams(out, registry, type);
   if (type == "Patient") {
     out += R"(,"operation":[{"name":"everything",)"
-           R"("definition":"http://hl7.org/fhir/OperationDefinition/Patient-everything"}])";
+           R"("definition":"http://hl7.org/fhir/OperationDefinition/Patient-everything"})";
+    if (exports) {
+      out += R"(,{"name":"export","definition":")";
+      out += kBulkData;
+      out += R"(OperationDefinition/patient-export"})";
+    }
+    out += "]";
   }
   out.push_back('}');
 }
@@ -88,7 +96,14 @@ Response Capabilities(const Call& call) {
   json::AppendQuoted(out, call.ctx.options.software_version);
   out += R"(},"implementation":{"description":"Kiln FHIR R4 server","url":)";
   json::AppendQuoted(out, call.req.base_url);
-  out += R"(},"fhirVersion":"4.0.1","format":["application/fhir+json","json"],)"
+  out += "}";
+  bool exports = call.ctx.exports != nullptr;
+  if (exports) {
+    out += R"(,"instantiates":[")";
+    out += kBulkData;
+    out += R"(CapabilityStatement/bulk-data"])";
+  }
+  out += R"(,"fhirVersion":"4.0.1","format":["application/fhir+json","json"],)"
          R"("rest":[{"mode":"server",)";
   if (call.ctx.options.authorizer != nullptr)
     AppendSecurity(out, call.ctx.options.authorizer->Uris(call.req));
@@ -97,10 +112,16 @@ Response Capabilities(const Call& call) {
   for (const std::string& type : call.ctx.model.ResourceTypeNames()) {
     if (!first) out.push_back(',');
     first = false;
-    AppendResource(out, call.ctx.registry, type);
+    AppendResource(out, call.ctx.registry, type, exports);
   }
   out += R"(],"interaction":[{"code":"transaction"},{"code":"batch"},{"code":"search-system"},)"
-         R"({"code":"history-system"}]}]})";
+         R"({"code":"history-system"}])";
+  if (exports) {
+    out += R"(,"operation":[{"name":"export","definition":")";
+    out += kBulkData;
+    out += R"(OperationDefinition/export"}])";
+  }
+  out += "}]}";
   Response res;
   SetJsonBody(res, call.format, std::move(out));
   return res;

@@ -24,5 +24,8 @@ Response Capabilities(const Call& call);       // GET metadata
 Response Reindex(const Call& call);            // POST [type]/$reindex, POST $reindex
 Response Everything(const Call& call);         // GET|POST Patient/[id]/$everything
 Response BundlePost(const Call& call);         // POST [base]: batch or transaction
+Response Export(const Call& call);             // GET|POST [base]/$export, Patient/$export, Group/[id]/$export
+Response ExportStatus(const Call& call);       // GET|DELETE [base]/_export/[job]
+Response ExportFile(const Call& call);         // GET [base]/_export/[job]/[file]
 
 }  // namespace kiln::rest::interaction

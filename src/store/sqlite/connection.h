@@ -46,9 +46,12 @@ class Statement {
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   double Real(int col) const { return sqlite3_column_double(stmt_, col); }
-  std::string Text(int col) const {
+  std::string Text(int col) const { return std::string(View(col)); }
+  // The column's bytes without a copy: valid until the next Step (or the Statement's end).
+  std::string_view View(int col) const {
     auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string_view();
   }
 
  private:

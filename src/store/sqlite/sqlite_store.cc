@@ -64,6 +64,8 @@ const std::string kUpsertCurrentSql =
     " RETURNING rid";
 #undef KILN_VERSION_COLUMNS
 const std::string kBeginSql = "BEGIN IMMEDIATE";
+const std::string kBeginReadSql = "BEGIN";
+const std::string kRollbackSql = "ROLLBACK";
 const std::string kCommitSql = "COMMIT";
 const std::string kSavepointSql = "SAVEPOINT kiln_commit";
 const std::string kRollbackToSql = "ROLLBACK TO kiln_commit";
@@ -219,7 +221,10 @@ bool SqliteStore::ApplyGroup(std::vector<PendingCommit*>& group, bool savepoints
 
 Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<WriteOp>& writes,
                                       bool& wrote) {
-  // Every check first: a conflict fails the commit before any of its writes happened.
+  // Every check first: a conflict fails the commit before any of its writes happened. The
+  // default tenant always exists; another must still be active in this very transaction, so no
+  // commit lands in a tenant once its deletion began.
+  if (tenant != DefaultTenant()) KILN_TRY(CheckActive(*writer_, tenant));
   struct Current {
     int64_t version = 0;  // 0: the resource was never written
     int64_t rid = 0;
@@ -457,6 +462,39 @@ Result<HistoryPage> SqliteStore::History(const TenantId& tenant, const HistoryQu
     page.items.push_back(VersionFromRow(*s, 1));
   }
   return page;
+}
+
+Result<> SqliteStore::Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries,
+                           const ScanVisitor& visit) {
+  KILN_TRY_ASSIGN(auto conn, Borrow());
+  // One read transaction: every query sees the snapshot its first step took. Ended on every path,
+  // so the connection goes back to the pool without it.
+  KILN_TRY(conn->Run(kBeginReadSql));
+  struct EndRead {
+    Connection& conn;
+    ~EndRead() { (void)conn.Run(kRollbackSql); }
+  } end_read{*conn};
+  KeyLookup keys(keys_, *conn, tenant);
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const ScanQuery& query = queries[i];
+    SqlText select;
+    select.sql =
+        "SELECT c.id, c.last_updated, v.json FROM resource_current c JOIN resource_version v ON v.seq = "
+        "c.seq WHERE ";
+    IndexQuery index = query.index;
+    index.type = query.type;
+    int next_alias = 1;
+    KILN_TRY(AppendMatching(select, keys, index, "c", next_alias));
+    if (query.since) select.Add(" AND c.last_updated > ?", *query.since);
+    select.sql += " ORDER BY c.rid";
+    KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, select));
+    for (;;) {
+      KILN_TRY_ASSIGN(bool row, s->Step());
+      if (!row) break;
+      KILN_TRY(visit(i, ScannedResource{s->View(0), s->Int(1), s->View(2)}));
+    }
+  }
+  return Ok{};
 }
 
 }  // namespace kiln::store::sqlite

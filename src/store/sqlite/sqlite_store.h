@@ -45,11 +45,19 @@ class SqliteStore final : public Store {
   Result<bool> IsTokenRevoked(const std::string& jti) override;
   Result<ListPage> List(const TenantId& tenant, const ListQuery& query) override;
   Result<HistoryPage> History(const TenantId& tenant, const HistoryQuery& query) override;
+  Result<> Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries,
+                const ScanVisitor& visit) override;
   Result<std::vector<ResourceRef>> References(const TenantId& tenant, const std::string& type,
                                               const std::vector<std::string>& ids,
                                               const std::vector<std::string>& params) override;
   Result<std::vector<Version>> ReadMany(const TenantId& tenant,
                                         const std::vector<ResourceRef>& refs) override;
+  // In tenants.cc. Registry writes use a connection of their own (as another process would), so
+  // they never wait behind the write queue, and a deletion lets queued commits in between.
+  Result<TenantInfo> CreateTenant(const TenantInfo& tenant) override;
+  Result<TenantInfo> GetTenant(const TenantId& tenant) override;
+  Result<std::vector<TenantInfo>> ListTenants() override;
+  Result<Ok> DeleteTenant(const TenantId& tenant) override;
 
  private:
   struct PendingCommit {
@@ -85,6 +93,8 @@ class SqliteStore final : public Store {
   // Applies one commit; `wrote` tells whether it got as far as writing (and so, on failure,
   // left something that must be rolled back).
   Result<CommitInfo> Apply(const TenantId& tenant, const std::vector<WriteOp>& writes, bool& wrote);
+  // kNotFound unless `tenant` is in the registry and active (tenants.cc).
+  static Result<> CheckActive(Connection& conn, const TenantId& tenant);
 
   const std::string path_;
   const int max_readers_;

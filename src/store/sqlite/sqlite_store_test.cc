@@ -29,6 +29,12 @@ class SqliteStoreTest : public ::testing::Test {
   WriteOp Op(Change change, std::string id, int64_t base, Micros t, std::string json = "{}") {
     return WriteOp{change, "Patient", std::move(id), base, base + 1, t, std::move(json), {}, false};
   }
+  // A new active tenant in the registry (commits into unknown tenants are refused).
+  TenantId MakeTenant(const std::string& name) {
+    auto made = store_->CreateTenant(TenantInfo{TenantId{name}, TenantKind::kPerson, 100});
+    EXPECT_TRUE(made) << made.error().diagnostics;
+    return TenantId{name};
+  }
   TenantId tenant = DefaultTenant();
   std::string dir_;
   std::unique_ptr<SqliteStore> store_;
@@ -57,7 +63,7 @@ TEST_F(SqliteStoreTest, StaleBaseVersionConflictsAndChangesNothing) {
 }
 
 TEST_F(SqliteStoreTest, TenantsDoNotSeeEachOther) {
-  TenantId other{"other"};
+  TenantId other = MakeTenant("other");
   ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kCreate, "a", 0, 100, "mine")}));
   EXPECT_EQ(store_->ReadCurrent(other, "Patient", "a").error().issue, Issue::kNotFound);
   ASSERT_TRUE(store_->Commit(other, {Op(Change::kCreate, "a", 0, 100, "theirs")}));
@@ -136,8 +142,89 @@ std::vector<std::string> Ids(const Result<ListPage>& page) {
   return ids;
 }
 
+TEST_F(SqliteStoreTest, TenantRegistry) {
+  auto tenants = store_->ListTenants();
+  ASSERT_TRUE(tenants);
+  ASSERT_EQ(tenants->size(), 1u);
+  EXPECT_EQ((*tenants)[0].id, DefaultTenant()) << "the default tenant is always there";
+  TenantId jane = MakeTenant("jane");
+  auto again = store_->CreateTenant(TenantInfo{jane, TenantKind::kOrganization, 200});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().issue, Issue::kConflict);
+  auto got = store_->GetTenant(jane);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->kind, TenantKind::kPerson);
+  EXPECT_EQ(got->created, 100);
+  EXPECT_EQ(got->status, TenantStatus::kActive);
+  EXPECT_EQ(store_->ListTenants()->size(), 2u);
+  EXPECT_EQ(store_->GetTenant(TenantId{"nobody"}).error().issue, Issue::kNotFound);
+  EXPECT_EQ(store_->DeleteTenant(TenantId{"nobody"}).error().issue, Issue::kNotFound);
+  EXPECT_EQ(store_->DeleteTenant(DefaultTenant()).error().issue, Issue::kInvalid);
+  EXPECT_EQ(store_->Commit(TenantId{"nobody"}, {Op(Change::kCreate, "a", 0, 100)}).error().issue,
+            Issue::kNotFound)
+      << "no commit into a tenant that does not exist";
+}
+
+TEST_F(SqliteStoreTest, DeletingATenantRemovesAllItsRowsAndNoOneElses) {
+  TenantId jane = MakeTenant("jane");
+  // More resources than one deletion batch, each with an index row; one has two versions.
+  std::vector<WriteOp> ops;
+  for (int i = 0; i < 1200; ++i) {
+    std::string id(1, 'p');
+    id.append(std::to_string(i));  // not "p" + ...: GCC 12 misreports that under -Wrestrict
+    WriteOp op = Op(Change::kCreate, id, 0, 100, "jane's");
+    op.index.emplace_back("gender", TokenValue{"", "female", ""});
+    ops.push_back(std::move(op));
+  }
+  ASSERT_TRUE(store_->Commit(jane, ops));
+  ASSERT_TRUE(store_->Commit(jane, {Op(Change::kUpdate, "p1", 1, 200, "jane's v2")}));
+  WriteOp mine = Op(Change::kCreate, "p1", 0, 100, "mine");
+  mine.index.emplace_back("gender", TokenValue{"", "female", ""});
+  ASSERT_TRUE(store_->Commit(tenant, {mine}));
+
+  ASSERT_TRUE(store_->DeleteTenant(jane));
+  EXPECT_EQ(store_->GetTenant(jane).error().issue, Issue::kNotFound);
+  EXPECT_EQ(store_->ListTenants()->size(), 1u);
+  EXPECT_EQ(store_->Commit(jane, {Op(Change::kCreate, "x", 0, 100)}).error().issue, Issue::kNotFound);
+  EXPECT_EQ(store_->ReadCurrent(tenant, "Patient", "p1")->json, "mine");
+  EXPECT_EQ(Ids(store_->List(tenant, TokenQuery("gender", "female"))), std::vector<std::string>{"p1"});
+
+  // Nothing of the old tenant comes back with a new one of the same name.
+  TenantId reborn = MakeTenant("jane");
+  EXPECT_EQ(store_->ReadCurrent(reborn, "Patient", "p1").error().issue, Issue::kNotFound);
+  EXPECT_EQ(store_->ReadVersion(reborn, "Patient", "p1", 1).error().issue, Issue::kNotFound);
+  EXPECT_EQ(store_->History(reborn, HistoryQuery{})->total, 0);
+  EXPECT_TRUE(Ids(store_->List(reborn, TokenQuery("gender", "female"))).empty());
+  ListQuery all;
+  all.type = "Patient";
+  all.count = 0;
+  EXPECT_EQ(*store_->List(reborn, all)->total, 0);
+  // Its search keys still work for new rows.
+  WriteOp fresh = Op(Change::kCreate, "p1", 0, 300, "new jane");
+  fresh.index.emplace_back("gender", TokenValue{"", "female", ""});
+  ASSERT_TRUE(store_->Commit(reborn, {fresh}));
+  EXPECT_EQ(Ids(store_->List(reborn, TokenQuery("gender", "female"))), std::vector<std::string>{"p1"});
+
+  // And no row of the deleted tenant is left in any table (the index tables hold keys).
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ + "/kiln.db").c_str(), &db), SQLITE_OK);
+  auto count = [db](const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+  };
+  EXPECT_EQ(count("SELECT count(*) FROM resource_version WHERE tenant = 'jane'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM resource_current WHERE tenant = 'jane'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM idx_token WHERE key IN (SELECT key FROM search_key WHERE tenant = "
+                  "'jane')"),
+            1);
+  sqlite3_close(db);
+}
+
 TEST_F(SqliteStoreTest, IndexKeysAreTenantScoped) {
-  TenantId other{"other"};
+  TenantId other = MakeTenant("other");
   WriteOp mine = Op(Change::kCreate, "a", 0, 100);
   mine.index.emplace_back("gender", TokenValue{"", "female", ""});
   WriteOp theirs = Op(Change::kCreate, "a", 0, 100);
@@ -162,6 +249,64 @@ TEST_F(SqliteStoreTest, IndexKeysAreTenantScoped) {
   female.code = "female";
   either.index.all_of[0].any_of.push_back(female);
   EXPECT_EQ(Ids(store_->List(tenant, either)), std::vector<std::string>{"a"}) << "x OR female";
+}
+
+// Scan results as "query:id=json" strings.
+std::vector<std::string> Scanned(SqliteStore& store, const std::vector<ScanQuery>& queries,
+                                 const std::function<void()>& during = {}) {
+  std::vector<std::string> out;
+  auto done = store.Scan(DefaultTenant(), queries, [&](size_t q, const ScannedResource& r) -> Result<> {
+    if (out.empty() && during) during();
+    out.push_back(std::to_string(q) + ":" + std::string(r.id) + "=" + std::string(r.json));
+    return Ok{};
+  });
+  EXPECT_TRUE(done) << done.error().diagnostics;
+  return out;
+}
+
+TEST_F(SqliteStoreTest, ScanStreamsCurrentVersionsInStoredOrderFromOneSnapshot) {
+  for (const char* id : {"c", "a", "b", "d"})
+    ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kCreate, id, 0, 100, std::string("v1") + id)}));
+  ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kUpdate, "b", 1, 300, "v2b")}));
+  ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kDelete, "d", 1, 300, "")}));
+  WriteOp obs{Change::kCreate, "Observation", "o", 0, 1, 100, "obs", {}, false};
+  obs.index.emplace_back("status", TokenValue{"", "final", ""});
+  ASSERT_TRUE(store_->Commit(tenant, {obs}));
+
+  ScanQuery patients{"Patient", {}, {}};
+  ScanQuery observations{"Observation", {}, {}};
+  EXPECT_EQ(Scanned(*store_, {patients, observations}),
+            (std::vector<std::string>{"0:c=v1c", "0:a=v1a", "0:b=v2b", "1:o=obs"}));
+  ScanQuery since = patients;
+  since.since = 100;
+  EXPECT_EQ(Scanned(*store_, {since}), std::vector<std::string>{"0:b=v2b"}) << "strictly after";
+  ScanQuery final_only = observations;
+  final_only.index = TokenQuery("status", "final").index;
+  EXPECT_EQ(Scanned(*store_, {final_only}).size(), 1u);
+  final_only.index = TokenQuery("status", "draft").index;
+  EXPECT_TRUE(Scanned(*store_, {final_only}).empty());
+
+  // Writes committed while a scan runs are not seen by it, in any of its queries.
+  auto seen = Scanned(*store_, {patients, observations}, [&] {
+    ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kUpdate, "c", 1, 400, "v2c")}));
+    ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kDelete, "a", 1, 400, "")}));
+    ASSERT_TRUE(
+        store_->Commit(tenant, {WriteOp{Change::kCreate, "Observation", "p", 0, 1, 400, "new", {}, false}}));
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"0:c=v1c", "0:a=v1a", "0:b=v2b", "1:o=obs"}));
+  EXPECT_EQ(Scanned(*store_, {patients, observations}),
+            (std::vector<std::string>{"0:c=v2c", "0:b=v2b", "1:o=obs", "1:p=new"}));
+
+  // The visitor's error stops the scan, and the connection is usable again afterwards.
+  int visits = 0;
+  auto stopped = store_->Scan(tenant, {patients}, [&](size_t, const ScannedResource&) -> Result<> {
+    ++visits;
+    return Error::Make(Issue::kConflict, "stop");
+  });
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().diagnostics, "stop");
+  EXPECT_EQ(visits, 1);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(Scanned(*store_, {patients}).size(), 2u);
 }
 
 TEST_F(SqliteStoreTest, UpdateReplacesIndexRowsAndOneCommitMayWriteAResourceTwice) {

@@ -1,0 +1,416 @@
+#include "rest/export_jobs.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "rest/export_files.h"
+#include "rest/outcome.h"
+
+namespace kiln::rest {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kJobFile = "job.json";
+constexpr const char* kManifestFile = "manifest.json";
+constexpr const char* kErrorFile = "error.json";
+
+Result<std::string> NewJobId() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    return Error::Make(Issue::kException, "No random bytes for an export job id");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) {
+    id.push_back(kHex[b >> 4]);
+    id.push_back(kHex[b & 0xf]);
+  }
+  return id;
+}
+
+bool IsJobId(std::string_view id) {
+  return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+// "Observation-12.ndjson": the only names NdjsonOutput gives its files.
+bool IsOutputName(std::string_view name) {
+  constexpr std::string_view kSuffix = ".ndjson";
+  if (!name.ends_with(kSuffix)) return false;
+  name.remove_suffix(kSuffix.size());
+  size_t dash = name.rfind('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == name.size()) return false;
+  std::string_view type = name.substr(0, dash), number = name.substr(dash + 1);
+  auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+  return std::all_of(type.begin(), type.end(), letter) &&
+         number.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// The client identity a job is bound to. Requests carry none until authorization arrives
+// (issue #5); then this returns the authenticated client, and Find refuses everybody else.
+std::string RequesterOf(const Request&) { return std::string(); }
+
+std::string JobJson(const ExportRequest& r, Micros submitted) {
+  std::string out = R"({"request":)";
+  json::AppendQuoted(out, r.request_url);
+  out += R"(,"base":)";
+  json::AppendQuoted(out, r.base_url);
+  out += r.patient_level ? R"(,"level":"patient","types":[)" : R"(,"level":"system","types":[)";
+  for (size_t i = 0; i < r.types.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    json::AppendQuoted(out, r.types[i]);
+  }
+  out += "]";
+  if (r.since) out += R"(,"since":)" + std::to_string(*r.since);
+  out += R"(,"tenant":)";
+  json::AppendQuoted(out, r.tenant.value);
+  out += R"(,"requester":)";
+  json::AppendQuoted(out, r.requester);
+  out += R"(,"submitted":)" + std::to_string(submitted) + "}";
+  return out;
+}
+
+Result<ExportRequest> ParseJobJson(std::string_view text, Micros& submitted) {
+  KILN_TRY_ASSIGN(json::Document doc, json::Parse(text));
+  ExportRequest r;
+  r.request_url = std::string(json::GetString(doc, "request"));
+  r.base_url = std::string(json::GetString(doc, "base"));
+  r.patient_level = json::GetString(doc, "level") == "patient";
+  const json::Value* types = json::Find(doc, "types");
+  if (types == nullptr || !types->IsArray()) return Error::Make(Issue::kInvalid, "job.json has no types");
+  for (const json::Value& t : types->GetArray()) {
+    if (t.IsString()) r.types.emplace_back(t.GetString(), t.GetStringLength());
+  }
+  if (const json::Value* since = json::Find(doc, "since"); since != nullptr && since->IsInt64())
+    r.since = since->GetInt64();
+  r.tenant = store::TenantId{std::string(json::GetString(doc, "tenant"))};
+  r.requester = std::string(json::GetString(doc, "requester"));
+  const json::Value* at = json::Find(doc, "submitted");
+  submitted = at != nullptr && at->IsInt64() ? at->GetInt64() : 0;
+  return r;
+}
+
+// What an error.json (an OperationOutcome) says, as the error it was written from.
+Error ErrorFromOutcome(std::string_view text) {
+  Error e = Error::Make(Issue::kException, "The export failed");
+  auto doc = json::Parse(text);
+  if (!doc) return e;
+  const json::Value* issues = json::Find(*doc, "issue");
+  if (issues != nullptr && issues->IsArray() && !issues->GetArray().Empty()) {
+    std::string_view diagnostics = json::GetString(issues->GetArray()[0], "diagnostics");
+    if (!diagnostics.empty()) e.diagnostics = std::string(diagnostics);
+  }
+  return e;
+}
+
+std::string ManifestJson(const ExportRequest& r, const std::string& id, Micros transaction_time,
+                         const std::vector<NdjsonOutput::File>& files, bool requires_access_token) {
+  std::string out = R"({"transactionTime":)";
+  json::AppendQuoted(out, FormatInstant(transaction_time));
+  out += R"(,"request":)";
+  json::AppendQuoted(out, r.request_url);
+  out += requires_access_token ? R"(,"requiresAccessToken":true,"output":[)"
+                               : R"(,"requiresAccessToken":false,"output":[)";
+  std::string files_url = ExportStatusUrl(r.base_url, id) + "/";
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += R"({"type":)";
+    json::AppendQuoted(out, files[i].type);
+    out += R"(,"url":)";
+    json::AppendQuoted(out, files_url + files[i].name);
+    out += R"(,"count":)" + std::to_string(files[i].count) + "}";
+  }
+  out += R"(],"error":[]})";
+  return out;
+}
+
+Error UnknownJob(std::string_view id) {
+  return Error::Make(Issue::kNotFound, "No export job '" + std::string(id) + "' (it may have been deleted)");
+}
+
+// Removes what a run of the job wrote, keeping what describes the job.
+void RemoveOutput(const std::string& dir) {
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name != kJobFile && name != kErrorFile) fs::remove(it->path(), ec);
+  }
+}
+
+}  // namespace
+
+std::string ExportStatusUrl(std::string_view base_url, std::string_view id) {
+  return std::string(base_url) + "/_export/" + std::string(id);
+}
+
+ExportJobs::ExportJobs(const search::Registry& registry, store::Store& store, const Clock& clock,
+                       ExportOptions options)
+    : registry_(registry), store_(store), clock_(clock), options_(std::move(options)) {
+  Recover();
+  worker_ = std::thread([this] { WorkerLoop(); });
+}
+
+ExportJobs::~ExportJobs() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  stop_now_ = true;
+  wake_.notify_all();
+  worker_.join();
+}
+
+void ExportJobs::Recover() {
+  std::error_code ec;
+  fs::create_directories(options_.dir, ec);
+  if (ec) {
+    log::Err("cannot create the export directory", {{"dir", options_.dir}, {"error", ec.message()}});
+    return;
+  }
+  std::vector<std::shared_ptr<Job>> interrupted;
+  for (auto it = fs::directory_iterator(options_.dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    std::string id = it->path().filename().string();
+    if (!IsJobId(id) || !it->is_directory()) continue;
+    std::string dir = JobDir(id);
+    auto text = ReadSmallFile(dir + "/" + kJobFile);
+    auto job = std::make_shared<Job>();
+    job->id = id;
+    auto request = text ? ParseJobJson(*text, job->submitted) : Result<ExportRequest>(text.error());
+    if (!request) {
+      Remove(id);  // deleted, or never fully created
+      continue;
+    }
+    job->request = std::move(request).value();
+    if (auto manifest = ReadSmallFile(dir + "/" + kManifestFile)) {
+      job->state = ExportJobStatus::State::kComplete;
+      job->manifest = std::move(manifest).value();
+    } else if (auto error = ReadSmallFile(dir + "/" + kErrorFile)) {
+      job->state = ExportJobStatus::State::kFailed;
+      job->error = ErrorFromOutcome(*error);
+    } else {
+      RemoveOutput(dir);
+      interrupted.push_back(job);
+    }
+    jobs_[id] = std::move(job);
+  }
+  std::sort(interrupted.begin(), interrupted.end(),
+            [](const auto& a, const auto& b) { return a->submitted < b->submitted; });
+  for (auto& job : interrupted) {
+    log::Info("export job interrupted by a restart: running it again", {{"job", job->id}});
+    queue_.push_back(std::move(job));
+  }
+}
+
+void ExportJobs::Remove(const std::string& id) const {
+  std::string dir = JobDir(id);
+  std::error_code ec;
+  fs::remove(dir + "/" + kJobFile, ec);
+  fs::remove_all(dir, ec);
+  if (ec) log::Warn("cannot remove an export job's files", {{"job", id}, {"error", ec.message()}});
+}
+
+Result<std::string> ExportJobs::Submit(ExportRequest request) {
+  {
+    std::lock_guard lock(mu_);
+    size_t active = std::count_if(jobs_.begin(), jobs_.end(), [](const auto& entry) {
+      auto state = entry.second->state;
+      return state == ExportJobStatus::State::kQueued || state == ExportJobStatus::State::kRunning;
+    });
+    if (static_cast<int>(active) >= options_.max_jobs) {
+      return Error::Make(Issue::kTransient,
+                         std::to_string(active) + " exports are already queued or running; try again later",
+                         429);
+    }
+  }
+  KILN_TRY_ASSIGN(std::string id, NewJobId());
+  auto job = std::make_shared<Job>();
+  job->id = id;
+  job->request = std::move(request);
+  job->submitted = clock_.Now();
+  std::error_code ec;
+  fs::create_directories(JobDir(id), ec);
+  if (ec) return Error::Make(Issue::kException, "Cannot create the export job's directory: " + ec.message());
+  // Not fsynced: a GET kick-off runs on an I/O thread, which must not wait for the disk. A job
+  // whose job.json a power loss takes is forgotten (its status is 404) and must be asked again.
+  std::string job_json = JobJson(job->request, job->submitted);
+  if (auto written = WriteFileAtomically(JobDir(id) + "/" + kJobFile, job_json, /*sync=*/false); !written) {
+    Remove(id);
+    return written.error();
+  }
+  {
+    std::lock_guard lock(mu_);
+    jobs_[id] = job;
+    queue_.push_back(std::move(job));
+  }
+  wake_.notify_all();
+  return id;
+}
+
+std::shared_ptr<ExportJobs::Job> ExportJobs::Find(std::string_view id, const Request& req) const {
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return nullptr;
+  const ExportRequest& r = it->second->request;
+  if (r.tenant != req.tenant || r.requester != RequesterOf(req)) return nullptr;
+  return it->second;
+}
+
+Result<ExportJobStatus> ExportJobs::Status(std::string_view id, const Request& req) const {
+  std::lock_guard lock(mu_);
+  std::shared_ptr<Job> job = Find(id, req);
+  if (!job) return UnknownJob(id);
+  ExportJobStatus status;
+  status.state = job->state;
+  switch (job->state) {
+    case ExportJobStatus::State::kQueued:
+      status.progress = "queued";
+      break;
+    case ExportJobStatus::State::kRunning: {
+      size_t type = std::min(job->type_index.load(), job->request.types.size());
+      status.progress = "in progress: " + std::to_string(job->exported.load()) + " resources, type " +
+                        std::to_string(type + 1) + " of " + std::to_string(job->request.types.size());
+      break;
+    }
+    case ExportJobStatus::State::kComplete:
+      status.manifest = job->manifest;
+      break;
+    case ExportJobStatus::State::kFailed:
+      status.error = job->error;
+      break;
+  }
+  return status;
+}
+
+Result<> ExportJobs::Delete(std::string_view id, const Request& req) {
+  bool remove_now = false;
+  {
+    std::lock_guard lock(mu_);
+    std::shared_ptr<Job> job = Find(id, req);
+    if (!job) return UnknownJob(id);
+    jobs_.erase(job->id);
+    job->cancelled = true;
+    std::erase(queue_, job);
+    remove_now = job->state != ExportJobStatus::State::kRunning;  // else the worker removes it when it stops
+  }
+  if (remove_now) {
+    Remove(std::string(id));
+  } else {
+    std::error_code ec;  // without job.json the job is gone for good, even after a crash
+    fs::remove(JobDir(std::string(id)) + "/" + kJobFile, ec);
+  }
+  return Ok{};
+}
+
+Result<std::string> ExportJobs::FilePath(std::string_view id, std::string_view name,
+                                         const Request& req) const {
+  {
+    std::lock_guard lock(mu_);
+    std::shared_ptr<Job> job = Find(id, req);
+    if (!job) return UnknownJob(id);
+    if (job->state != ExportJobStatus::State::kComplete) {
+      return Error::Make(Issue::kNotFound, "Export job '" + std::string(id) + "' has no files (yet)");
+    }
+  }
+  std::string path = JobDir(std::string(id)) + "/" + std::string(name);
+  std::error_code ec;
+  if (!IsOutputName(name) || !fs::is_regular_file(path, ec)) {
+    return Error::Make(Issue::kNotFound,
+                       "Export job '" + std::string(id) + "' has no file '" + std::string(name) + "'");
+  }
+  return path;
+}
+
+std::vector<store::ScanQuery> ExportJobs::Queries(const ExportRequest& request) const {
+  std::vector<store::ScanQuery> queries;
+  for (const std::string& type : request.types) {
+    store::ScanQuery q{type, {}, request.since};
+    if (request.patient_level && type != "Patient") {
+      search::ParsedSearch members;
+      members.query.type = type;
+      // Types without a usable compartment parameter have no members.
+      if (!search::AddCompartment(registry_, "Patient", "", members)) continue;
+      if (members.query.index.all_of.empty() || members.query.index.all_of.back().any_of.empty()) continue;
+      q.index = std::move(members.query.index);
+    }
+    queries.push_back(std::move(q));
+  }
+  return queries;
+}
+
+Result<std::string> ExportJobs::Run(Job& job) {
+  const ExportRequest& request = job.request;
+  std::vector<store::ScanQuery> queries = Queries(request);
+  // The snapshot the scan reads is taken right after this instant.
+  Micros transaction_time = clock_.Now();
+  NdjsonOutput output(JobDir(job.id), options_.resources_per_file);
+  size_t current = queries.size();
+  KILN_TRY(store_.Scan(request.tenant, queries, [&](size_t q, const store::ScannedResource& r) -> Result<> {
+    if (job.cancelled.load(std::memory_order_relaxed) || stop_now_.load(std::memory_order_relaxed)) {
+      return Error::Make(Issue::kTransient, "The export was stopped");
+    }
+    if (q != current) {
+      KILN_TRY(output.StartType(queries[q].type));
+      current = q;
+      size_t index =
+          std::find(request.types.begin(), request.types.end(), queries[q].type) - request.types.begin();
+      job.type_index.store(index, std::memory_order_relaxed);
+    }
+    job.exported.fetch_add(1, std::memory_order_relaxed);
+    return output.Add(r.json);
+  }));
+  KILN_TRY(output.Finish());
+  std::string manifest =
+      ManifestJson(request, job.id, transaction_time, output.files(), options_.requires_access_token);
+  KILN_TRY(WriteFileAtomically(JobDir(job.id) + "/" + kManifestFile, manifest));
+  return manifest;
+}
+
+void ExportJobs::WorkerLoop() {
+  for (;;) {
+    std::shared_ptr<Job> job;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      job = queue_.front();
+      queue_.pop_front();
+      job->state = ExportJobStatus::State::kRunning;
+    }
+    Micros started = clock_.Now();
+    Result<std::string> manifest = Run(*job);
+    bool stopped = job->cancelled || stop_now_;
+    if (!manifest && !stopped) {
+      // No half-written files stay behind a failure, and the failure survives a restart.
+      RemoveOutput(JobDir(job->id));
+      (void)WriteFileAtomically(JobDir(job->id) + "/" + kErrorFile, OperationOutcomeJson({manifest.error()}));
+      log::Warn("export failed", {{"job", job->id}, {"error", manifest.error().diagnostics}});
+    }
+    bool remove = false, complete = false;
+    {
+      std::lock_guard lock(mu_);
+      if (job->cancelled) {
+        remove = true;
+      } else if (manifest) {
+        job->state = ExportJobStatus::State::kComplete;
+        job->manifest = std::move(manifest).value();
+        complete = true;
+      } else if (!stop_now_) {
+        job->state = ExportJobStatus::State::kFailed;
+        job->error = manifest.error();
+      }
+    }
+    if (remove) Remove(job->id);
+    if (complete) {
+      log::Info("export complete", {{"job", job->id},
+                                    {"resources", job->exported.load()},
+                                    {"seconds", static_cast<double>(clock_.Now() - started) / 1e6}});
+    }
+  }
+}
+
+}  // namespace kiln::rest

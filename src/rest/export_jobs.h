@@ -1,0 +1,131 @@
+// Bulk Data export jobs (hl7.org/fhir/uv/bulkdata/export.html): what each kick-off asked for,
+// the worker thread that writes the jobs' ndjson files, and the jobs' state on disk, so that a
+// restart neither forgets a job nor serves half-written files. Private to src/rest/.
+//
+// On disk, below the export directory, one directory per job, named by its id:
+//   job.json           what to export, written at kick-off (a directory without it is removed)
+//   <Type>-<n>.ndjson  the output files
+//   manifest.json      the completion manifest, written last: the job is complete
+//   error.json         an OperationOutcome: the job failed
+// A job with neither manifest.json nor error.json when the server starts was interrupted: its
+// files are removed and it runs again from the start.
+//
+// Thread-safety: every method may be called from any thread. One worker thread runs the jobs,
+// one at a time, in the order they came. The registry and store must outlive the ExportJobs.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "rest/rest.h"
+#include "search/search.h"
+#include "store/store.h"
+
+namespace kiln::rest {
+
+// What a kick-off asked for; kept as job.json.
+struct ExportRequest {
+  std::string request_url;         // the kick-off's URL, the manifest's `request`
+  std::string base_url;            // the FHIR base the status and file URLs are under
+  bool patient_level = false;      // Patient/$export: resources in the compartment of any patient
+  std::vector<std::string> types;  // resource types, in the order they are exported
+  std::optional<Micros> since;     // only resources changed after this instant
+  store::TenantId tenant = store::DefaultTenant();
+  // Who may poll the job and download its files. Requests carry no client identity until
+  // authorization arrives (issue #5); until then this is empty and the unguessable job id is
+  // the only protection. Once it is set, status and file requests must come from the same client.
+  std::string requester;
+};
+
+struct ExportJobStatus {
+  enum class State { kQueued, kRunning, kComplete, kFailed };
+  State state = State::kQueued;
+  std::string progress;  // queued and running: a short text for X-Progress
+  std::string manifest;  // complete: the manifest JSON
+  Error error;           // failed: why
+};
+
+struct ExportOptions {
+  std::string dir;  // the export directory (created if missing)
+  int64_t resources_per_file = 100'000;
+  int max_jobs = 4;                    // queued or running at once; more is 429
+  bool requires_access_token = false;  // the manifest's requiresAccessToken: true once auth exists
+};
+
+class ExportJobs {
+ public:
+  // Recovers the jobs of an earlier run from `options.dir` and starts the worker thread.
+  // Problems with the directory are logged; kick-offs then fail with kException.
+  ExportJobs(const search::Registry& registry, store::Store& store, const Clock& clock,
+             ExportOptions options);
+  // Stops the worker. A job it was running stays on disk without a manifest and runs again at
+  // the next start.
+  ~ExportJobs();
+  ExportJobs(const ExportJobs&) = delete;
+  ExportJobs& operator=(const ExportJobs&) = delete;
+
+  // Queues a job and returns its id: 32 hex digits, 128 random bits. kTransient with HTTP status
+  // 429 when max_jobs are queued or running already.
+  Result<std::string> Submit(ExportRequest request);
+  // The job's state. kNotFound for an id that is unknown, deleted, or not the caller's.
+  Result<ExportJobStatus> Status(std::string_view id, const Request& req) const;
+  // Cancels a queued or running job, or removes a finished one, files and all. kNotFound as Status.
+  Result<> Delete(std::string_view id, const Request& req);
+  // The path of output file `name` of a complete job. kNotFound as Status, and for a file the
+  // job does not have.
+  Result<std::string> FilePath(std::string_view id, std::string_view name, const Request& req) const;
+
+ private:
+  struct Job {
+    std::string id;
+    ExportRequest request;
+    Micros submitted = 0;
+    ExportJobStatus::State state = ExportJobStatus::State::kQueued;  // GUARDED_BY(mu_)
+    std::string manifest;                                            // GUARDED_BY(mu_)
+    Error error;                                                     // GUARDED_BY(mu_)
+    std::atomic<bool> cancelled{false};
+    std::atomic<int64_t> exported{0};   // resources written so far
+    std::atomic<size_t> type_index{0};  // in request.types, of the type being written
+  };
+
+  std::string JobDir(const std::string& id) const { return options_.dir + "/" + id; }
+  void Recover();
+  // The job, if it exists and `req` may see it. REQUIRES: mu_ held.
+  std::shared_ptr<Job> Find(std::string_view id, const Request& req) const;
+  void WorkerLoop();
+  // Runs one job to its end: its manifest, or the error that stopped it.
+  Result<std::string> Run(Job& job);
+  // What the store scans for `request`: one query per type that can have members.
+  std::vector<store::ScanQuery> Queries(const ExportRequest& request) const;
+  // Removes a job's directory, job.json first so that a crash midway cannot bring it back.
+  void Remove(const std::string& id) const;
+
+  const search::Registry& registry_;
+  store::Store& store_;
+  const Clock& clock_;
+  const ExportOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::map<std::string, std::shared_ptr<Job>, std::less<>> jobs_;  // GUARDED_BY(mu_)
+  std::deque<std::shared_ptr<Job>> queue_;                         // GUARDED_BY(mu_)
+  bool stopping_ = false;                                          // GUARDED_BY(mu_)
+  std::atomic<bool> stop_now_{false};                              // read by the running job
+  std::thread worker_;
+};
+
+// "[base]/_export/[id]": where a job's status is polled; its files are below it.
+std::string ExportStatusUrl(std::string_view base_url, std::string_view id);
+
+}  // namespace kiln::rest

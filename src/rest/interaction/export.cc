@@ -1,0 +1,139 @@
+// Bulk Data kick-off (hl7.org/fhir/uv/bulkdata/export.html#bulk-data-kick-off-request), v2:
+// `[base]/$export` (every resource) and `Patient/$export` (the compartments of all patients),
+// by GET with query parameters or POST with a Parameters resource. `Prefer: respond-async` is
+// required. The answer is 202 with Content-Location: the job's status URL (export_status.cc).
+// `Group/[id]/$export` is not implemented yet (501).
+#include <algorithm>
+#include <set>
+
+#include "core/json.h"
+#include "rest/bundle.h"
+#include "rest/export_jobs.h"
+#include "rest/interaction/interactions.h"
+#include "rest/outcome.h"
+#include "rest/query.h"
+#include "rest/resource_body.h"
+
+namespace kiln::rest::interaction {
+
+namespace {
+
+// A query string decodes '+' as a space, and clients seldom escape the '+' of
+// "application/fhir+ndjson" or of a "+01:00" offset; neither value can hold a real space.
+std::string Unspaced(std::string value) {
+  std::replace(value.begin(), value.end(), ' ', '+');
+  return value;
+}
+
+// The parameters of a POST kick-off's Parameters resource as name/value pairs (a reference
+// by its `reference`), after the URL's own.
+Expected<Params, Errors> KickOffParams(const Call& call) {
+  Params params = call.req.query;
+  if (call.req.method != "POST" || call.req.body.empty()) return params;
+  auto parameters_type = call.ctx.model.FindResourceType("Parameters");
+  if (!parameters_type) return Errors::Of(parameters_type.error());
+  auto body = ParseResource(call.ctx, call.req, *parameters_type, "");
+  if (!body) return std::move(body).error();
+  const json::Value* list = json::Find(body->doc, "parameter");
+  if (list == nullptr || !list->IsArray()) return params;
+  for (const json::Value& p : list->GetArray()) {
+    std::string name(json::GetString(p, "name"));
+    std::string value;
+    for (auto m = p.MemberBegin(); m != p.MemberEnd(); ++m) {
+      std::string_view key(m->name.GetString(), m->name.GetStringLength());
+      if (!key.starts_with("value")) continue;
+      if (m->value.IsString()) value.assign(m->value.GetString(), m->value.GetStringLength());
+      if (m->value.IsObject()) value = std::string(json::GetString(m->value, "reference"));
+    }
+    params.emplace_back(std::move(name), std::move(value));
+  }
+  return params;
+}
+
+bool InPatientCompartment(const Call& call, const std::string& type) {
+  return type == "Patient" || call.ctx.registry.CompartmentParams("Patient", type) != nullptr;
+}
+
+// The kick-off's parameters (hl7.org/fhir/uv/bulkdata/export.html#query-parameters) as a job.
+// Parameters this server does not support are a 400, as the spec advises for a server that
+// does not honour them.
+Result<ExportRequest> ParseKickOff(const Call& call, const Params& params) {
+  ExportRequest r;
+  r.patient_level = call.route.type.has_value();
+  std::set<std::string> types;
+  for (const auto& [name, raw] : params) {
+    if (name == "_outputFormat") {
+      std::string format = Unspaced(raw);
+      if (format != "application/fhir+ndjson" && format != "application/ndjson" && format != "ndjson") {
+        return Error::At(Issue::kNotSupported, "_outputFormat",
+                         "_outputFormat '" + format + "' is not supported; use application/fhir+ndjson");
+      }
+    } else if (name == "_type") {
+      KILN_TRY_ASSIGN(std::vector<std::string> listed, ParseTypeList(call.ctx.model, raw));
+      types.insert(listed.begin(), listed.end());
+    } else if (name == "_since") {
+      auto since = ParseFhirDateTime(Unspaced(raw));
+      if (!since) return Error::At(Issue::kInvalid, "_since", "_since '" + raw + "' is not a FHIR instant");
+      r.since = since->start;
+    } else if (name == "_elements" || name == "patient" || name == "includeAssociatedData" ||
+               name == "_typeFilter") {
+      return Error::At(Issue::kNotSupported, name,
+                       "This server does not support the $export parameter " + name);
+    } else if (name != "_format" && name != "_pretty") {
+      return Error::At(Issue::kNotSupported, name, "$export does not take the parameter '" + name + "'");
+    }
+  }
+  for (const std::string& t : call.ctx.model.ResourceTypeNames()) {
+    bool wanted = types.empty() ? !r.patient_level || InPatientCompartment(call, t) : types.contains(t);
+    if (wanted) r.types.push_back(t);
+  }
+  std::sort(r.types.begin(), r.types.end());
+  if (r.patient_level) {
+    for (const std::string& t : types) {
+      if (!InPatientCompartment(call, t))
+        return Error::At(Issue::kInvalid, "_type", t + " is not in the Patient compartment");
+    }
+  }
+  r.request_url = call.req.base_url + "/" + call.req.path;
+  if (!call.req.query.empty()) r.request_url += "?" + EncodeQuery(call.req.query);
+  r.base_url = call.req.base_url;
+  r.tenant = call.req.tenant;
+  return r;
+}
+
+}  // namespace
+
+Response Export(const Call& call) {
+  if (call.route.type && call.route.type->name() == "Group") {
+    return ErrorResponse(
+        Error::Make(Issue::kNotSupported,
+                    "Group-level $export is not implemented yet; use Patient/$export or $export", 501),
+        call.format);
+  }
+  if (call.ctx.exports == nullptr) {
+    return ErrorResponse(Error::Make(Issue::kNotSupported, "Bulk export is not enabled on this server", 501),
+                         call.format);
+  }
+  if (!call.format.respond_async) {
+    return ErrorResponse(
+        Error::Make(Issue::kInvalid, "$export runs asynchronously: send the header 'Prefer: respond-async'"),
+        call.format);
+  }
+  auto params = KickOffParams(call);
+  if (!params) return ErrorResponse(params.error(), call.format);
+  auto request = ParseKickOff(call, *params);
+  if (!request) return ErrorResponse(request.error(), call.format);
+  auto id = call.ctx.exports->Submit(std::move(request).value());
+  if (!id) {
+    Response busy = ErrorResponse(id.error(), call.format);
+    if (busy.status == 429) busy.SetHeader("Retry-After", "10");
+    return busy;
+  }
+  Response res;
+  res.status = 202;
+  res.SetHeader("Content-Location", ExportStatusUrl(call.req.base_url, *id));
+  SetJsonBody(res, call.format, InformationOutcomeJson("Export job " + *id + " accepted"));
+  return res;
+}
+
+}  // namespace kiln::rest::interaction
