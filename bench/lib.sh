@@ -74,6 +74,8 @@ start_server() {
   local name=$1 mode=$2 data_dir=${3:-} port
   local -a args=("$mode" --bind 127.0.0.1 --log-level warn)
   [[ -n "$data_dir" ]] && args+=(--data-dir "$data_dir")
+  # auth: the benchmarks measure the FHIR API without tokens (docs/security.md).
+  [[ "$mode" == serve ]] && args+=(--no-auth)
   for _ in 1 2 3 4 5; do
     port=$(free_port)
     "$KILN" "${args[@]}" --port "$port" >"$WORK/$name.log" 2>&1 &

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when an #include points up the layer stack or across modules it may not use:
-#   core -> store -> search -> rest -> (feature modules: tenant) -> http -> app   (see docs/architecture.md)
+#   core -> store -> search -> rest -> (feature modules: auth, tenant) -> http -> app   (see docs/architecture.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,9 +9,10 @@ declare -A allowed=(
   [store]="core store"
   [search]="core store search"
   [rest]="core store search rest"
+  [auth]="core store rest auth"
   [tenant]="core store rest tenant"
   [http]="core rest http"
-  [app]="core store search rest tenant http app"
+  [app]="core store search rest auth tenant http app"
 )
 status=0
 for module in "${!allowed[@]}"; do

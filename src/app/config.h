@@ -14,6 +14,22 @@ struct ServeConfig {
   std::string data_dir = "kiln-data";
   std::string log_level = "info";
   bool text_search = false;  // index _text and _content (search::Registry::EnableTextSearch)
+  // auth: `--no-auth` serves everything to anyone (development only); the key file seals client
+  // secrets and signing keys (default: auth.key beside the database).
+  bool no_auth = false;
+  std::string auth_key_file;
+};
+
+// auth: `kiln client create|list|delete` and `kiln key rotate|list`.
+struct ClientConfig {
+  std::string data_dir = "kiln-data";
+  std::string auth_key_file;
+  std::string id;
+  std::string secret;
+  bool generate_secret = false;
+  std::string scope;
+  std::string tenant = "default";
+  std::string jwks_file;
 };
 
 // `kiln tenant create|list|delete`.

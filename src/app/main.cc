@@ -1,13 +1,15 @@
 // The composition root: the only file that names concrete implementations and wires them
-// together (style guide, rule 10). Subcommands: serve, import, tenant, version, bench-http.
+// together (style guide, rule 10). Subcommands: serve, import, tenant, client, key, version, bench-http.
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
 #include <iostream>
 
+#include "app/client_cli.h"
 #include "app/config.h"
 #include "app/importer.h"
 #include "app/tenant_cli.h"
+#include "auth/auth.h"
 #include "core/log.h"
 #include "core/model.h"
 #include "http/server.h"
@@ -64,6 +66,37 @@ void ApplyLogLevel(const std::string& name) {
   log::SetLevel(level);
 }
 
+// auth: the authorization server for `kiln serve` (docs/security.md), or null with --no-auth.
+std::unique_ptr<auth::AuthServer> OpenAuthServer(const ServeConfig& cfg, store::Store& store,
+                                                 const Clock& clock) {
+  if (cfg.no_auth) {
+    log::Warn(
+        "AUTHORIZATION IS OFF (--no-auth): anyone who reaches this port can read, change and delete every "
+        "resource. For development only; never expose this server.");
+    return nullptr;
+  }
+  auth::AuthOptions o;
+  std::string_view pub = cfg.http.public_base_url;
+  if (pub.ends_with(cfg.http.base_path)) pub.remove_suffix(cfg.http.base_path.size());
+  o.issuer = std::string(pub);
+  o.base_path = cfg.http.base_path;
+  o.key_file = AuthKeyFile(cfg.data_dir, cfg.auth_key_file);
+  return OrDie(auth::AuthServer::Open(store, clock, o), "cannot start the authorization server");
+}
+
+// auth: how clients get tokens, and a warning when none can.
+void LogHowToGetTokens(store::Store& store, const std::string& root, const std::string& base_path) {
+  log::Info("access tokens required: POST " + root + "/auth/token (client_credentials)",
+            {{"smart_configuration", root + base_path + "/.well-known/smart-configuration"}});
+  auto clients = store.ListClients();
+  if (clients && clients->empty()) {
+    log::Warn(
+        "no OAuth clients are registered, so nobody can get a token: register one with "
+        "`kiln client create --id ID --generate-secret --scope \"system/*.rs\"` (or serve with --no-auth "
+        "for development)");
+  }
+}
+
 int Serve(const ServeConfig& cfg) {
   ApplyLogLevel(cfg.log_level);
   auto model = OrDie(core::Model::LoadEmbedded(), "cannot load the FHIR model");
@@ -71,21 +104,29 @@ int Serve(const ServeConfig& cfg) {
   if (cfg.text_search) registry->EnableTextSearch();
   auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
   SystemClock clock;
+  std::unique_ptr<auth::AuthServer> auth_server = OpenAuthServer(cfg, *store, clock);
   rest::Api api(*model, *registry, *store, clock,
-                rest::ApiOptions{.software_version = KILN_VERSION, .export_dir = cfg.data_dir + "/export"});
+                rest::ApiOptions{.software_version = KILN_VERSION,
+                                 .authorizer = auth_server.get(),
+                                 .export_dir = cfg.data_dir + "/export"});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
   tenant::AdminApi admin(*store, api, clock);
   http::Server server(
       cfg.http, [&api](const rest::Request& req) { return api.Handle(req); },
       [&admin](const rest::Request& req) { return admin.Handle(req); });
+  if (auth_server) {
+    server.SetRootHandler([&auth_server](const rest::Request& req) { return auth_server->HandleRoot(req); });
+  }
   uint16_t port = OrDie(server.Start(), "cannot start the HTTP server");
   server.StopOnSignals();
-  log::Info("kiln serving",
-            {{"url", "http://" + cfg.http.bind + ":" + std::to_string(port) + cfg.http.base_path},
-             {"domain", cfg.http.domain},
-             {"data_dir", cfg.data_dir},
-             {"resource_types", model->ResourceTypeNames().size()},
-             {"version", KILN_VERSION}});
+  std::string root = "http://" + cfg.http.bind + ":" + std::to_string(port);
+  log::Info("kiln serving", {{"url", root + cfg.http.base_path},
+                             {"domain", cfg.http.domain},
+                             {"data_dir", cfg.data_dir},
+                             {"auth", auth_server != nullptr},
+                             {"resource_types", model->ResourceTypeNames().size()},
+                             {"version", KILN_VERSION}});
+  if (auth_server) LogHowToGetTokens(*store, root, cfg.http.base_path);
   server.Wait();
   log::Info("kiln stopped");
   return 0;
@@ -147,6 +188,14 @@ int Main(int argc, char** argv) {
       ->add_option("--domain", serve.http.domain,
                    "Serve tenant T also at https://T.DOMAIN/fhir (default: tenants by path only)")
       ->envname("KILN_DOMAIN");
+  // auth: secure by default (docs/security.md).
+  serve_cmd->add_flag("--no-auth", serve.no_auth, "Serve without authorization: development only")
+      ->envname("KILN_NO_AUTH");
+  serve_cmd
+      ->add_option(
+          "--auth-key-file", serve.auth_key_file,
+          "The key that seals client secrets and signing keys (default: auth.key beside the database)")
+      ->envname("KILN_AUTH_KEY_FILE");
 
   ServeConfig bench;
   bench.log_level = "warn";
@@ -170,6 +219,10 @@ int Main(int argc, char** argv) {
   TenantConfig tenants;
   auto* tenant_cmd = AddTenantCommand(app, tenants);
 
+  ClientConfig clients;  // auth
+  auto* client_cmd = AddClientCommand(app, clients);
+  auto* key_cmd = AddKeyCommand(app, clients);
+
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -181,6 +234,8 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand(bench_cmd)) return BenchHttp(bench);
   if (app.got_subcommand(import_cmd)) return Import(import);
   if (app.got_subcommand(tenant_cmd)) return RunTenantCommand(*tenant_cmd, tenants);
+  if (app.got_subcommand(client_cmd)) return RunClientCommand(*client_cmd, clients);
+  if (app.got_subcommand(key_cmd)) return RunKeyCommand(*key_cmd, clients);
   return 2;
 }
 

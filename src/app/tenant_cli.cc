@@ -1,5 +1,7 @@
 #include "app/tenant_cli.h"
 
+#include "app/cli.h"
+
 #include <iostream>
 
 #include "store/store.h"
@@ -9,16 +11,9 @@ namespace kiln::app {
 
 namespace {
 
-void AddStoreOption(CLI::App& cmd, TenantConfig& cfg) {
-  cmd.add_option("--data-dir,--store", cfg.data_dir, "Where the database lives (a directory or a store URL)")
-      ->envname("KILN_DATA_DIR")
-      ->capture_default_str();
-}
+void AddStoreOption(CLI::App& cmd, TenantConfig& cfg) { AddDataDirOption(cmd, cfg.data_dir); }
 
-int Fail(const Error& e) {
-  std::cerr << "kiln tenant: " << e.diagnostics << "\n";
-  return 1;
-}
+int Fail(const Error& e) { return CommandFailed("tenant", e); }
 
 int List(store::Store& store) {
   auto tenants = store.ListTenants();

@@ -22,6 +22,7 @@ enum class Issue {
   kNotSupported,  // "not-supported" -> 400/405/415
   kTooLong,       // "too-long" -> 413
   kForbidden,     // "forbidden" -> 403
+  kLogin,         // "login": no valid credentials (a missing or bad access token) -> 401
   kTransient,     // "transient" -> 503
   kException,     // "exception": a bug or an unexpected library failure -> 500
 };

@@ -26,6 +26,7 @@ struct Server::Impl {
   ServerOptions options;
   Handler handler;
   Handler admin;  // may be empty: then nothing is served at options.admin_path
+  Handler root;   // auth: may be empty; then nothing is served outside the FHIR base and admin API
   asio::io_context ioc;
   asio::thread_pool workers;
   tcp::acceptor acceptor{ioc};
@@ -90,6 +91,10 @@ class Session : public std::enable_shared_from_this<Session> {
     std::optional<RoutedRequest> translated = ToRestRequest(raw, server_.options, server_.next_request++);
     const Handler* handler = nullptr;
     if (translated) handler = translated->endpoint == Endpoint::kAdmin ? &server_.admin : &server_.handler;
+    if (!translated && server_.root) {  // auth: the root handler serves the rest
+      translated = ToRootRequest(raw, server_.options, server_.next_request++);
+      handler = &server_.root;
+    }
     if (handler == nullptr || !*handler) {
       Send(rest::ErrorResponseFor(
                Error::Make(Issue::kNotFound, "Nothing is served at " + std::string(raw.target()) +
@@ -222,6 +227,8 @@ void Server::Impl::StopNow() {
 
 Server::Server(ServerOptions options, Handler handler, Handler admin)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(admin))) {}
+
+void Server::SetRootHandler(Handler root) { impl_->root = std::move(root); }
 
 Server::~Server() {
   if (impl_->started) {

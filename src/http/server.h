@@ -45,6 +45,10 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // auth: serves what is not below the FHIR base (the authorization server's /auth/... and
+  // /.well-known/...), with paths relative to the server root. Call before Start.
+  void SetRootHandler(Handler root);
+
   // Binds, listens and starts the threads. Returns the bound port.
   Result<uint16_t> Start();
   // Stops on SIGTERM or SIGINT (graceful, as Stop()).

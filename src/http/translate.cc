@@ -136,6 +136,17 @@ std::optional<RoutedRequest> ToRestRequest(const bhttp::request<bhttp::string_bo
   return routed;
 }
 
+std::optional<RoutedRequest> ToRootRequest(const bhttp::request<bhttp::string_body>& raw,
+                                           const ServerOptions& options, uint64_t seq) {
+  // The same translation, with the root as the base.
+  ServerOptions root = options;
+  root.base_path.clear();
+  if (std::string_view pub = options.public_base_url; pub.ends_with(options.base_path)) {
+    root.public_base_url = std::string(pub.substr(0, pub.size() - options.base_path.size()));
+  }
+  return ToRestRequest(raw, root, seq);
+}
+
 namespace {
 
 template <class Body>

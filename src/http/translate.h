@@ -29,6 +29,12 @@ std::optional<RoutedRequest> ToRestRequest(
     const boost::beast::http::request<boost::beast::http::string_body>& raw, const ServerOptions& options,
     uint64_t seq);
 
+// auth: a request outside the FHIR base, relative to the server root ("auth/token"), with the
+// root's URL as its base_url (--base-url without the FHIR base path, or http://{Host}).
+std::optional<RoutedRequest> ToRootRequest(
+    const boost::beast::http::request<boost::beast::http::string_body>& raw, const ServerOptions& options,
+    uint64_t seq);
+
 // A response with its body in memory. For HEAD, only the length of the body (or of body_file).
 boost::beast::http::response<boost::beast::http::string_body> ToBeastResponse(rest::Response res,
                                                                               unsigned version,

@@ -3,6 +3,7 @@
 // are 405 with an Allow header, each with an OperationOutcome.
 #include <vector>
 
+#include "rest/authorize.h"
 #include "rest/definitions.h"
 #include "rest/export_jobs.h"
 #include "rest/interaction/interactions.h"
@@ -12,8 +13,6 @@
 #include "rest/tenant_directory.h"
 
 namespace kiln::rest {
-
-namespace {
 
 std::vector<std::string_view> Segments(std::string_view path) {
   std::vector<std::string_view> out;
@@ -26,6 +25,8 @@ std::vector<std::string_view> Segments(std::string_view path) {
   }
   return out;
 }
+
+namespace {
 
 Response NotAllowed(const Call& call, std::string_view allow) {
   Response res =
@@ -60,6 +61,12 @@ Response RouteBase(const Call& call, const std::vector<std::string_view>& seg) {
   }
   if (seg[0] == "metadata" && seg.size() == 1) {
     return Is(call, "GET") ? interaction::Capabilities(call) : NotAllowed(call, "GET");
+  }
+  // auth: the authorization server's configuration for this base (docs/security.md).
+  if (seg[0] == ".well-known" && seg.size() == 2 && seg[1] == "smart-configuration" &&
+      call.ctx.options.authorizer != nullptr) {
+    return Is(call, "GET") ? call.ctx.options.authorizer->SmartConfiguration(call.req)
+                           : NotAllowed(call, "GET");
   }
   if (seg[0] == "_history" && seg.size() == 1) {
     return Is(call, "GET") ? interaction::History(call) : NotAllowed(call, "GET");
@@ -176,6 +183,10 @@ void Api::ForgetTenant(const store::TenantId& tenant) const { tenants_->Forget(t
 Response RouteRequest(const Call& request) {
   Call call = request;
   std::vector<std::string_view> seg = Segments(call.req.path);
+  // auth: what the route needs of the request's access (rest/authorize.cc).
+  if (auto permitted = Permit(call, call.req.method, seg); !permitted) {
+    return ErrorResponse(permitted.error(), call.format);
+  }
   if (seg.empty() || !std::isupper(static_cast<unsigned char>(seg[0][0]))) return RouteBase(call, seg);
   auto type = call.ctx.model.FindResourceType(seg[0]);
   if (!type) return NotFound(call, "Unknown resource type '" + std::string(seg[0]) + "'");
@@ -189,11 +200,15 @@ Response RouteRequest(const Call& request) {
 Response Api::Handle(const Request& req) const {
   auto format = Negotiate(req);
   if (!format) return ErrorResponse(format.error());
+  // auth: the request's credentials (rest/authorize.cc), before anything tells whether its tenant
+  // exists; `access` lives until the response.
+  auto access = Authenticate(options_, req, *format);
+  if (!access) return std::move(access).error();
   // Every interaction below runs in this tenant, with this tenant's search parameters.
   auto registry = tenants_->Find(req.tenant);
   if (!registry) return ErrorResponse(registry.error(), *format);
   Context ctx{model_, **registry, store_, clock_, options_, started_, exports_.get()};
-  return RouteRequest(Call{ctx, req, Route{}, *format});
+  return RouteRequest(Call{ctx, req, Route{}, *format, **access});
 }
 
 }  // namespace kiln::rest

@@ -37,7 +37,8 @@ struct Call {
   const Context& ctx;
   const Request& req;
   Route route;
-  Negotiated format;  // output format, _pretty, Prefer: return=
+  Negotiated format;     // output format, _pretty, Prefer: return=
+  const Access& access;  // what the request may do (rest/authorize.h checks it)
 };
 
 }  // namespace kiln::rest

@@ -25,6 +25,8 @@ int HttpStatus(const Error& error) {
       return 413;
     case Issue::kForbidden:
       return 403;
+    case Issue::kLogin:
+      return 401;
     case Issue::kTransient:
       return 503;
     case Issue::kException:
@@ -57,6 +59,8 @@ const char* IssueCode(Issue issue) {
       return "too-long";
     case Issue::kForbidden:
       return "forbidden";
+    case Issue::kLogin:
+      return "login";
     case Issue::kTransient:
       return "transient";
     case Issue::kException:

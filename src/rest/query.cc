@@ -1,6 +1,7 @@
 #include "rest/query.h"
 
 #include "core/text.h"
+#include "rest/authorize.h"
 
 namespace kiln::rest {
 
@@ -74,6 +75,8 @@ Result<std::vector<std::string>> MatchIds(const Call& call, const core::Resource
                                 call.req.base_url, limit, limit));
   s.query.count = limit;
   s.query.with_total = false;
+  // auth: the criteria are a search, so they need s, within what the access allows.
+  KILN_TRY(LimitSearch(call, Permission::kSearch, s));
   KILN_TRY_ASSIGN(store::ListPage page, call.ctx.store.List(call.req.tenant, s.query));
   std::vector<std::string> ids;
   for (const auto& v : page.items) ids.push_back(v.id);

@@ -13,6 +13,7 @@
 
 #include "core/model.h"
 #include "core/time.h"
+#include "rest/hooks.h"
 #include "search/search.h"
 #include "store/store.h"
 
@@ -55,6 +56,8 @@ struct Response {
 
 struct ApiOptions {
   std::string software_version = "0.1.0";
+  // auth: checks every request's credentials (docs/security.md); null: everything is allowed.
+  const Authorizer* authorizer = nullptr;
   int default_page_size = 50;
   int max_page_size = 1000;
   // Bulk Data $export: the directory its jobs' files live in (empty: no $export, as for

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <set>
 
+#include "rest/authorize.h"
 #include "rest/bundle.h"
 #include "rest/outcome.h"
 #include "rest/patch.h"
@@ -295,7 +296,7 @@ Negotiated EntryFormat(const Call& call) {
 
 BundleEntry WriteEntry(const Call& call, const EntryRequest& req, const PlannedWrite& w) {
   Negotiated format = EntryFormat(call);
-  Call entry_call{call.ctx, call.req, Route{}, format};
+  Call entry_call{call.ctx, call.req, Route{}, format, call.access};
   BundleEntry e =
       EntryFrom(call, PlannedResponse(entry_call, w), format.prefer_return == ReturnPref::kOperationOutcome);
   if (w.version.version != 0) e.response_last_modified = w.version.last_updated;
@@ -333,9 +334,16 @@ BundleEntry ReadEntry(const Call& call, const EntryRequest& entry) {
   sub.base_url = call.req.base_url;
   sub.tenant = call.req.tenant;
   sub.request_id = call.req.request_id;
-  Response res = RouteRequest(Call{call.ctx, sub, Route{}, EntryFormat(call)});
+  Response res = RouteRequest(Call{call.ctx, sub, Route{}, EntryFormat(call), call.access});
   if (entry.method == "HEAD") res.body.clear();
   return EntryFrom(call, res, false);
+}
+
+// auth: the permission the entry's own interaction needs (rest/authorize.h), located at the entry.
+Result<Ok> PermitEntry(const Call& call, const EntryRequest& entry) {
+  auto permitted = Permit(call, entry.method, Segments(entry.path));
+  if (!permitted) return AtEntry(std::move(permitted).error(), entry, "request");
+  return Ok{};
 }
 
 Response BundleResponse(const Call& call, std::string_view type, const std::vector<BundleEntry>& entries) {
@@ -354,6 +362,9 @@ Response ProcessTransaction(const Call& call, const BundleRequest& bundle) {
   std::vector<const EntryRequest*> writes;
   for (const EntryRequest& e : bundle.entries) {
     if (e.invalid) return ErrorResponse(*e.invalid, call.format);
+    // Every entry, reads too, before anything is written: the transaction fails as a whole.
+    if (auto permitted = PermitEntry(call, e); !permitted)
+      return ErrorResponse(permitted.error(), call.format);
     if (e.IsWrite()) writes.push_back(&e);
   }
   WritePlanner planner(call, writes, true);
@@ -373,7 +384,9 @@ Response ProcessBatch(const Call& call, const BundleRequest& bundle) {
     if (e.invalid) {
       entries.push_back(ErrorEntry(Errors::Of(*e.invalid)));
     } else if (!e.IsWrite()) {
-      entries.push_back(ReadEntry(call, e));
+      entries.push_back(ReadEntry(call, e));  // RouteRequest checks its permission
+    } else if (auto permitted = PermitEntry(call, e); !permitted) {
+      entries.push_back(ErrorEntry(Errors::Of(std::move(permitted).error())));
     } else {
       WritePlanner planner(call, {&e}, false);
       auto done = CommitPlanned(call, [&] { return planner.Plan(); });

@@ -1,5 +1,6 @@
 #include "rest/write.h"
 
+#include "rest/authorize.h"
 #include "rest/definitions.h"
 #include "rest/outcome.h"
 #include "rest/query.h"
@@ -82,6 +83,7 @@ Result<PlannedWrite> PlanCreate(const Call& call, const IncomingResource& in, co
                                 Micros now) {
   KILN_TRY(CheckDefinition(call, in));
   PlannedWrite w = Planned(call, in, id, store::Change::kCreate, 0, now);
+  KILN_TRY(CheckWrittenContent(call, Permission::kCreate, *w.op));  // auth
   w.status = 201;
   w.what = "Created";
   return w;
@@ -96,6 +98,7 @@ Result<PlannedWrite> PlanUpdate(const Call& call, const IncomingResource& in, co
   // Recorded as the PUT it was, even when it creates.
   PlannedWrite w =
       Planned(call, in, id, store::Change::kUpdate, cur.version, std::max(now, cur.last_updated + 1));
+  KILN_TRY(CheckWrittenContent(call, Permission::kUpdate, *w.op));  // auth
   bool created = cur.version == 0 || cur.deleted();
   w.status = created ? 201 : 200;
   w.what = created ? "Created" : "Updated";
@@ -197,6 +200,8 @@ Expected<PlannedWrite, Errors> PlanNextVersion(const Call& call, const std::stri
   if (!in) return std::move(in).error();
   if (auto usable = CheckDefinition(call, *in); !usable) return Errors::Of(std::move(usable).error());
   PlannedWrite w = Planned(call, *in, id, change, cur->version, std::max(now, cur->last_updated + 1));
+  if (auto allowed = CheckWrittenContent(call, Permission::kUpdate, *w.op); !allowed)  // auth
+    return Errors::Of(std::move(allowed).error());
   w.status = 200;
   w.what = std::string(what);
   return w;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "store/auth_types.h"
 #include "store/types.h"
 
 namespace kiln::store {
@@ -31,6 +32,25 @@ class Store {
   // A specific version; kNotFound if that version does not exist.
   virtual Result<Version> ReadVersion(const TenantId& tenant, const std::string& type, const std::string& id,
                                       int64_t version) = 0;
+
+  // ---- auth: the authorization server's records (auth_types.h, docs/security.md) ----
+  // Other processes (the `kiln client` CLI) may change them at any time.
+  //
+  // Clients: kConflict when the id is taken, kNotFound for an unknown id. List is by id.
+  virtual Result<Ok> CreateClient(const ClientRecord& client) = 0;
+  virtual Result<ClientRecord> GetClient(const std::string& id) = 0;
+  virtual Result<std::vector<ClientRecord>> ListClients() = 0;
+  virtual Result<Ok> DeleteClient(const std::string& id) = 0;
+  // Signing keys, newest first. Adding one retires (as of its `created`) every key still signing.
+  virtual Result<Ok> AddSigningKey(const SigningKeyRecord& key) = 0;
+  virtual Result<std::vector<SigningKeyRecord>> SigningKeys() = 0;
+  // Records that `client_id` used the assertion `jti`, which expires at `expires`; kConflict when
+  // it was used before and has not expired by `now`. Forgets assertions expired by `now`.
+  virtual Result<Ok> UseAssertion(const std::string& client_id, const std::string& jti, Micros expires,
+                                  Micros now) = 0;
+  // Revoked access tokens by jti, remembered until they expire (those expired by `now` are forgotten).
+  virtual Result<Ok> RevokeToken(const std::string& jti, Micros expires, Micros now) = 0;
+  virtual Result<bool> IsTokenRevoked(const std::string& jti) = 0;
 
   virtual Result<ListPage> List(const TenantId& tenant, const ListQuery& query) = 0;
 

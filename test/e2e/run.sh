@@ -54,8 +54,9 @@ free_port() {
 start_server() {
   local port=$1
   # KILN_BASE_URL is the test's setting, not the server's --base-url: keep it out of its env.
+  # --no-auth: this suite is about the FHIR API (docs/security.md covers tokens).
   env -u KILN_BASE_URL "$KILN_BIN" serve --bind 127.0.0.1 --port "$port" \
-    --data-dir "$WORK/data" --log-level warn >"$WORK/server.log" 2>&1 &
+    --data-dir "$WORK/data" --log-level warn --no-auth >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 150); do
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/base64.h"
 #include "support/test_server.h"
 
 extern char** environ;
@@ -78,11 +79,14 @@ Finished RunKiln(std::vector<std::string> args) {
 
 class ServerProcess {
  public:
-  explicit ServerProcess(const std::string& data_dir, const std::vector<std::string>& more = {})
+  // auth: without authorization (--no-auth) unless `auth`.
+  explicit ServerProcess(const std::string& data_dir, const std::vector<std::string>& more = {},
+                         bool auth = false)
       : port_(FreePort()) {
     std::vector<std::string> args = {Binary(),    "serve",      "--port", std::to_string(port_), "--bind",
                                      "127.0.0.1", "--data-dir", data_dir, "--log-level",         "warn"};
     args.insert(args.end(), more.begin(), more.end());
+    if (!auth) args.push_back("--no-auth");
     pid_ = Spawn(args);
     for (int i = 0; i < 200; ++i) {
       try {
@@ -246,6 +250,90 @@ TEST_F(ProcessTest, SigtermStopsCleanly) {
   EXPECT_EQ(Send(server.port(), "POST", "/fhir/Patient", R"({"resourceType":"Patient"})").status, 201);
   server.Kill(SIGTERM);
   EXPECT_EQ(server.WaitExit(std::chrono::seconds(20)), 0);
+}
+
+// auth: a client's token by client_secret_basic, or "" (with the response in the failure).
+std::string TokenFrom(int port, const std::string& id, const std::string& secret) {
+  HttpResponse res = Send(port, "POST", "/auth/token", "grant_type=client_credentials",
+                          {{"Content-Type", "application/x-www-form-urlencoded"},
+                           {"Authorization", "Basic " + Base64Encode(id + ":" + secret)}});
+  if (res.status != 200) return "";
+  auto doc = res.Json();
+  return std::string(json::GetString(doc, "access_token"));
+}
+
+std::string KidOf(const std::string& token) {
+  auto header =
+      Base64Decode(token.substr(0, token.find('.')) + std::string((4 - token.find('.') % 4) % 4, '='));
+  if (!header) return "";
+  auto doc = json::Parse(*header);
+  return doc ? std::string(json::GetString(*doc, "kid")) : std::string();
+}
+
+// auth: `kiln client` and `kiln key` beside a running server, which requires tokens by default.
+TEST_F(ProcessTest, ClientsAndSigningKeysFromTheCommandLine) {
+  std::string data = dir.path() + "/data";
+  Finished made = RunKiln(
+      {"client", "create", "--data-dir", data, "--id", "cli", "--scope", "system/*.rs", "--generate-secret"});
+  ASSERT_EQ(made.status, 0) << made.output;
+  const std::string marker = "secret (shown this once): ";
+  size_t at = made.output.find(marker);
+  ASSERT_NE(at, std::string::npos) << made.output;
+  at += marker.size();
+  std::string secret = made.output.substr(at, made.output.find('\n', at) - at);
+
+  // One public base for both runs: a token is for the base it was issued for, not for a port.
+  const std::vector<std::string> public_base = {"--base-url", "http://kiln.test/fhir"};
+  std::string old_token;
+  {
+    ServerProcess server(data, public_base, /*auth=*/true);
+    int port = server.port();
+    EXPECT_EQ(Send(port, "GET", "/fhir/Patient").status, 401);
+    old_token = TokenFrom(port, "cli", secret);
+    ASSERT_FALSE(old_token.empty());
+    EXPECT_EQ(Send(port, "GET", "/fhir/Patient", "", {{"Authorization", "Bearer " + old_token}}).status, 200);
+    EXPECT_EQ(Send(port, "POST", "/fhir/Patient", R"({"resourceType":"Patient"})",
+                   {{"Authorization", "Bearer " + old_token}})
+                  .status,
+              403);  // system/*.rs
+
+    Finished listed = RunKiln({"client", "list", "--data-dir", data});
+    EXPECT_EQ(listed.status, 0);
+    EXPECT_NE(listed.output.find("cli\tdefault\tsecret\tsystem/*.rs\t"), std::string::npos) << listed.output;
+    EXPECT_NE(RunKiln({"client", "create", "--data-dir", data, "--id", "cli", "--scope", "system/*.rs",
+                       "--secret", std::string(40, 's')})
+                  .status,
+              0);
+    EXPECT_NE(RunKiln({"client", "create", "--data-dir", data, "--id", "weak", "--scope", "system/*.rs",
+                       "--secret", "short"})
+                  .status,
+              0);
+    Finished rotated = RunKiln({"key", "rotate", "--data-dir", data});
+    ASSERT_EQ(rotated.status, 0) << rotated.output;
+    EXPECT_EQ(RunKiln({"client", "delete", "cli", "--data-dir", data}).status, 0);
+    EXPECT_EQ(TokenFrom(port, "cli", secret), "");
+    // The running server still takes what it issued.
+    EXPECT_EQ(Send(port, "GET", "/fhir/Patient", "", {{"Authorization", "Bearer " + old_token}}).status, 200);
+  }
+  Finished keys = RunKiln({"key", "list", "--data-dir", data});
+  EXPECT_EQ(keys.status, 0);
+  EXPECT_EQ(std::count(keys.output.begin(), keys.output.end(), '\n'), 3) << keys.output;  // a header, 2 keys
+
+  ASSERT_EQ(RunKiln({"client", "create", "--data-dir", data, "--id", "cli2", "--scope", "system/*.rs",
+                     "--secret", std::string(40, 's')})
+                .status,
+            0);
+  ServerProcess restarted(data, public_base, /*auth=*/true);
+  std::string new_token = TokenFrom(restarted.port(), "cli2", std::string(40, 's'));
+  ASSERT_FALSE(new_token.empty());
+  EXPECT_NE(KidOf(new_token), KidOf(old_token)) << "the rotated key signs";
+  // The key before stays published, and its token valid, until its tokens expire.
+  HttpResponse jwks = Send(restarted.port(), "GET", "/.well-known/jwks.json");
+  EXPECT_NE(jwks.body.find(KidOf(old_token)), std::string::npos);
+  EXPECT_NE(jwks.body.find(KidOf(new_token)), std::string::npos);
+  EXPECT_EQ(
+      Send(restarted.port(), "GET", "/fhir/Patient", "", {{"Authorization", "Bearer " + old_token}}).status,
+      200);
 }
 
 TEST_F(ProcessTest, ImportLoadsBundleAndNdjsonThroughTheApi) {

@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <filesystem>
 
+#include "auth/auth.h"
 #include "core/log.h"
 #include "core/model.h"
 #include "http/server.h"
@@ -119,6 +120,7 @@ const search::Registry& SharedRegistry(bool text_search) {
 struct TestServer::Parts {
   std::unique_ptr<store::Store> store;
   SystemClock clock;
+  std::unique_ptr<auth::AuthServer> auth;  // with options.auth
   std::unique_ptr<rest::Api> api;
   std::unique_ptr<tenant::AdminApi> admin;
   std::unique_ptr<http::Server> server;
@@ -134,9 +136,17 @@ void TestServer::Start(int port) {
   auto store = store::OpenStore({dir_.path(), 4});
   if (!store) ADD_FAILURE() << store.error().diagnostics;
   parts_->store = std::move(store).value();
+  if (options_.auth) {
+    auth::AuthOptions auth_options;
+    auth_options.key_file = dir_.path() + "/auth.key";
+    auto opened = auth::AuthServer::Open(*parts_->store, parts_->clock, auth_options);
+    if (!opened) ADD_FAILURE() << opened.error().diagnostics;
+    if (opened) parts_->auth = std::move(opened).value();
+  }
   parts_->api = std::make_unique<rest::Api>(
       SharedModel(), SharedRegistry(options_.text_search), *parts_->store, parts_->clock,
-      rest::ApiOptions{.export_dir = dir_.path() + "/export",
+      rest::ApiOptions{.authorizer = parts_->auth.get(),
+                       .export_dir = dir_.path() + "/export",
                        .export_resources_per_file = options_.export_resources_per_file,
                        .export_max_jobs = options_.export_max_jobs});
   // The registry is shared by the process: reset its custom parameters to this store's (none).
@@ -156,6 +166,10 @@ void TestServer::Start(int port) {
   parts_->server = std::make_unique<http::Server>(
       o, [api = parts_->api.get()](const rest::Request& r) { return api->Handle(r); },
       [admin = parts_->admin.get()](const rest::Request& r) { return admin->Handle(r); });
+  if (parts_->auth) {
+    parts_->server->SetRootHandler(
+        [auth = parts_->auth.get()](const rest::Request& r) { return auth->HandleRoot(r); });
+  }
   auto bound = parts_->server->Start();
   if (!bound) ADD_FAILURE() << bound.error().diagnostics;
   set_port(bound ? *bound : 0);
@@ -167,6 +181,7 @@ void TestServer::Stop() {
   parts_->server.reset();
   parts_->admin.reset();
   parts_->api.reset();
+  parts_->auth.reset();
   parts_->store.reset();
 }
 
@@ -174,6 +189,16 @@ void TestServer::Restart(const std::function<void()>& while_stopped) {
   Stop();
   if (while_stopped) while_stopped();
   Start(port());
+}
+
+const auth::AuthServer& TestServer::auth_server() const {
+  EXPECT_NE(parts_->auth, nullptr) << "the server runs without auth (ServerOptionsForTest::auth)";
+  return *parts_->auth;
+}
+
+void TestServer::RegisterClient(const auth::ClientSpec& spec) const {
+  auto made = auth::RegisterClient(*parts_->store, dir_.path() + "/auth.key", spec, parts_->clock.Now());
+  EXPECT_TRUE(made.has_value()) << made.error().diagnostics;
 }
 
 TestServer::~TestServer() { Stop(); }

@@ -11,6 +11,11 @@
 
 #include "core/json.h"
 
+namespace kiln::auth {
+class AuthServer;
+struct ClientSpec;
+}  // namespace kiln::auth
+
 namespace kiln::testing {
 
 struct HttpResponse {
@@ -47,6 +52,8 @@ struct ServerOptionsForTest {
   std::string public_base_url = {};  // as `kiln serve --base-url`
   int64_t export_resources_per_file = 100'000;
   int export_max_jobs = 4;
+  // auth: with the authorization server, so every FHIR request needs a token (test/http/auth_test.cc).
+  bool auth = false;
 };
 
 // Requests relative to one FHIR base of a server: FhirClient(port, "/t/jane/fhir").Get("Patient/1")
@@ -100,6 +107,11 @@ class TestServer : public FhirClient {
   std::string TenantBaseUrl(const std::string& name) const {
     return "http://localhost:" + std::to_string(port()) + "/t/" + name + "/fhir";
   }
+
+  // auth: with options.auth, the authorization server, and a client registered as `kiln client
+  // create` does (fails the test unless it is).
+  const auth::AuthServer& auth_server() const;
+  void RegisterClient(const auth::ClientSpec& spec) const;
 
  private:
   struct Parts;

@@ -66,6 +66,27 @@ void AppendResource(std::string& out, const search::Registry& registry, std::str
   out.push_back('}');
 }
 
+// auth: rest.security, the SMART on FHIR service and where its OAuth endpoints are
+// (hl7.org/fhir/smart-app-launch/conformance.html#using-cors).
+void AppendSecurity(std::string& out, const OAuthUris& uris) {
+  out +=
+      R"("security":{"extension":[{"url":"http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",)"
+      R"("extension":[)";
+  const std::pair<const char*, const std::string*> members[] = {
+      {"token", &uris.token}, {"introspect", &uris.introspect}, {"revoke", &uris.revoke}};
+  for (size_t i = 0; i < std::size(members); ++i) {
+    if (i > 0) out.push_back(',');
+    out += R"({"url":")";
+    out += members[i].first;
+    out += R"(","valueUri":)";
+    json::AppendQuoted(out, *members[i].second);
+    out.push_back('}');
+  }
+  out +=
+      R"(]}],"service":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/restful-security-service",)"
+      R"x("code":"SMART-on-FHIR"}],"text":"OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)"}]},)x";
+}
+
 }  // namespace
 
 Response Capabilities(const Call& call) {
@@ -83,7 +104,10 @@ Response Capabilities(const Call& call) {
     out += R"(CapabilityStatement/bulk-data"])";
   }
   out += R"(,"fhirVersion":"4.0.1","format":["application/fhir+json","json"],)"
-         R"("rest":[{"mode":"server","resource":[)";
+         R"("rest":[{"mode":"server",)";
+  if (call.ctx.options.authorizer != nullptr)
+    AppendSecurity(out, call.ctx.options.authorizer->Uris(call.req));
+  out += R"("resource":[)";
   bool first = true;
   for (const std::string& type : call.ctx.model.ResourceTypeNames()) {
     if (!first) out.push_back(',');

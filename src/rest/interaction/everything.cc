@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "rest/authorize.h"
 #include "rest/bundle.h"
 #include "rest/include.h"
 #include "rest/interaction/interactions.h"
@@ -56,7 +57,9 @@ Result<EverythingQuery> ParseEverything(const Call& call) {
   }
   for (const std::string& t : call.ctx.model.ResourceTypeNames()) {
     bool member = t == "Patient" || call.ctx.registry.CompartmentParams("Patient", t) != nullptr;
-    if (member && (only.empty() || only.contains(t))) q.types.push_back(t);
+    // auth: only the types the access may read (ShareOf limits them to its patient, if any).
+    bool readable = MaySearch(call, t, Permission::kRead);
+    if (member && readable && (only.empty() || only.contains(t))) q.types.push_back(t);
   }
   std::sort(q.types.begin(), q.types.end());
   return q;
@@ -75,6 +78,7 @@ Result<search::ParsedSearch> ShareOf(const Call& call, const core::ResourceType&
   } else {
     KILN_TRY(search::AddCompartment(call.ctx.registry, "Patient", call.route.id, parsed));
   }
+  KILN_TRY(LimitSearch(call, Permission::kRead, parsed));  // auth
   return parsed;
 }
 
@@ -115,6 +119,7 @@ Response Everything(const Call& call) {
       references.includes.push_back(search::Include{v.type, "*", {}, false});
   }
   auto included = Included(call, references, matches);
+  if (included) included = Readable(call, std::move(included).value());  // auth
   if (!included) return ErrorResponse(included.error(), call.format);
 
   Micros now = call.ctx.clock.Now();

@@ -4,6 +4,7 @@
 // parameters does not exist cannot match the search, and is left out (and reported).
 #include <algorithm>
 
+#include "rest/authorize.h"
 #include "rest/bundle.h"
 #include "rest/interaction/interactions.h"
 #include "rest/outcome.h"
@@ -21,6 +22,7 @@ struct SystemQuery {
   std::string cursor_type;
   std::optional<std::string> cursor;  // within cursor_type
   int count = 0;
+  bool all_types = false;  // no _type: every type (auth: every type the access may search)
 };
 
 Result<SystemQuery> ParseSystem(const Call& call) {
@@ -43,7 +45,8 @@ Result<SystemQuery> ParseSystem(const Call& call) {
       q.params.emplace_back(name, value);
     }
   }
-  if (q.types.empty()) q.types = call.ctx.model.ResourceTypeNames();
+  q.all_types = q.types.empty();
+  if (q.all_types) q.types = call.ctx.model.ResourceTypeNames();
   std::sort(q.types.begin(), q.types.end());
   q.types.erase(std::unique(q.types.begin(), q.types.end()), q.types.end());
   return q;
@@ -64,6 +67,9 @@ Response SearchSystem(const Call& call) {
   bool with_total = true;
   Params used;
   for (const std::string& type_name : q->types) {
+    // auth: without _type, the types the access may not search are left out (LimitSearch below
+    // refuses those _type names).
+    if (q->all_types && !MaySearch(call, type_name, Permission::kSearch)) continue;
     auto type = call.ctx.model.FindResourceType(type_name);
     // Lenient per type: a parameter one type lacks excludes that type (below), not the search.
     auto parsed =
@@ -74,6 +80,8 @@ Response SearchSystem(const Call& call) {
       for (Error& e : parsed->ignored) skipped.push_back(std::move(e));
       continue;  // a criterion this type does not have: it cannot match
     }
+    if (auto limited = LimitSearch(call, Permission::kSearch, *parsed); !limited)
+      return ErrorResponse(limited.error(), call.format);
     used = parsed->used;
     with_total = parsed->query.with_total;
     ++searched;

@@ -1,6 +1,7 @@
 // search on one type: hl7.org/fhir/R4/http.html#search, GET [type]?... and POST [type]/_search
 // with a form body. Parameters are parsed by search/ (search::Parse); unknown or unsupported
 // ones are reported in an OperationOutcome entry (lenient) or rejected (Prefer: handling=strict).
+#include "rest/authorize.h"
 #include "rest/bundle.h"
 #include "rest/include.h"
 #include "rest/interaction/interactions.h"
@@ -42,6 +43,9 @@ Subset SubsetOf(const search::ParsedSearch& search) {
 // Runs a parsed search and renders the searchset; `self` is the URL the search was made at.
 Response Run(const Call& call, search::ParsedSearch& search, const std::string& self) {
   Subset subset = SubsetOf(search);
+  // auth: within what the access allows (a patient's compartment, perhaps).
+  if (auto limited = LimitSearch(call, Permission::kSearch, search); !limited)
+    return ErrorResponse(limited.error(), call.format);
   auto page = call.ctx.store.List(call.req.tenant, search.query);
   if (!page) return ErrorResponse(page.error(), call.format);
 
@@ -57,6 +61,7 @@ Response Run(const Call& call, search::ParsedSearch& search, const std::string& 
     bundle.AddEntry(e);
   }
   auto included = Included(call, search, page->items);
+  if (included) included = Readable(call, std::move(included).value());  // auth
   if (!included) return ErrorResponse(included.error(), call.format);
   AddSearchEntries(bundle, call.req, *included, "include");
   if (!search.ignored.empty()) {

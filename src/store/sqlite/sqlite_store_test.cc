@@ -380,3 +380,59 @@ TEST(SqliteMigrationTest, SchemaTwoIndexRowsSurviveTheKeyMigration) {
 
 }  // namespace
 }  // namespace kiln::store::sqlite
+
+// auth: the authorization server's records (007_auth.sql).
+namespace kiln::store::sqlite {
+namespace {
+
+TEST_F(SqliteStoreTest, ClientsAreCreatedListedAndDeletedByTheirId) {
+  ClientRecord c{"app", TenantId{"jane"}, "$argon2id$h", "v1.sealed", "system/*.rs", "", 42};
+  ASSERT_TRUE(store_->CreateClient(c));
+  EXPECT_EQ(store_->CreateClient(c).error().issue, Issue::kConflict);
+  auto got = store_->GetClient("app");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->tenant.value, "jane");
+  EXPECT_EQ(got->secret_hash, "$argon2id$h");
+  EXPECT_EQ(got->scope, "system/*.rs");
+  EXPECT_EQ(got->created, 42);
+  ASSERT_TRUE(store_->CreateClient(ClientRecord{"backend", DefaultTenant(), "", "", "system/*.r", "{}", 1}));
+  auto all = store_->ListClients();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, "app");
+  EXPECT_EQ((*all)[1].jwks, "{}");
+  ASSERT_TRUE(store_->DeleteClient("app"));
+  EXPECT_EQ(store_->GetClient("app").error().issue, Issue::kNotFound);
+  EXPECT_EQ(store_->DeleteClient("app").error().issue, Issue::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, ANewSigningKeyRetiresTheOnesBefore) {
+  ASSERT_TRUE(store_->AddSigningKey(SigningKeyRecord{"k1", "ES256", "sealed1", 100, 0}));
+  ASSERT_TRUE(store_->AddSigningKey(SigningKeyRecord{"k2", "ES256", "sealed2", 200, 0}));
+  auto keys = store_->SigningKeys();
+  ASSERT_TRUE(keys);
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].kid, "k2");  // newest first
+  EXPECT_EQ((*keys)[0].retired, 0);
+  EXPECT_EQ((*keys)[1].kid, "k1");
+  EXPECT_EQ((*keys)[1].retired, 200);
+}
+
+TEST_F(SqliteStoreTest, AnAssertionIsUsedOnceUntilItExpires) {
+  ASSERT_TRUE(store_->UseAssertion("app", "j1", 1000, 500));
+  EXPECT_EQ(store_->UseAssertion("app", "j1", 1000, 600).error().issue, Issue::kConflict);
+  EXPECT_TRUE(store_->UseAssertion("other", "j1", 1000, 600)) << "per client";
+  EXPECT_TRUE(store_->UseAssertion("app", "j1", 2000, 1000)) << "forgotten once expired";
+}
+
+TEST_F(SqliteStoreTest, RevokedTokensAreRememberedUntilTheyExpire) {
+  EXPECT_FALSE(*store_->IsTokenRevoked("t1"));
+  ASSERT_TRUE(store_->RevokeToken("t1", 1000, 500));
+  EXPECT_TRUE(*store_->IsTokenRevoked("t1"));
+  ASSERT_TRUE(store_->RevokeToken("t2", 3000, 1000));  // forgets t1, expired by then
+  EXPECT_FALSE(*store_->IsTokenRevoked("t1"));
+  EXPECT_TRUE(*store_->IsTokenRevoked("t2"));
+}
+
+}  // namespace
+}  // namespace kiln::store::sqlite

@@ -1,0 +1,57 @@
+// SMART on FHIR scopes (hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html): v2
+// `patient/Observation.rs`, `user/*.cruds`, `system/*.rs` and v1 `system/*.read`, `*.write`,
+// `*.*`, and the rest::Access they grant. Private to src/auth/.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rest/rest.h"
+
+namespace kiln::auth {
+
+enum class ScopeContext { kPatient, kUser, kSystem };
+
+// A scope on resources: a context, a type ("*" for every type) and permissions (rest::Permission
+// bits).
+struct ResourceScope {
+  ScopeContext context = ScopeContext::kSystem;
+  std::string type;
+  uint8_t permissions = 0;
+};
+
+// The resource scope `scope` is; nullopt for other scopes (openid, launch/patient, ...), for
+// malformed ones, and for v2 scopes with a query (`patient/Observation.rs?category=...`), which
+// Kiln cannot enforce and so never grants.
+std::optional<ResourceScope> ParseResourceScope(std::string_view scope);
+// Whether `allowed` grants all that `wanted` asks: the same context, its type or every type, and
+// at least its permissions.
+bool Covers(const ResourceScope& allowed, const ResourceScope& wanted);
+// The scopes of a space-separated list, without duplicates, in order.
+std::vector<std::string> SplitScopes(std::string_view scopes);
+// What a client allowed `allowed` is granted when it asks for `requested` (its whole allowance when
+// it asks for nothing): each requested scope that an allowed one covers (resource scopes) or
+// equals (others), space-separated; empty when none is.
+std::string GrantedScopes(std::string_view allowed, std::string_view requested);
+
+// The access a token's scopes grant; patient/ scopes only with a patient (a token's `patient`
+// claim), and then only in that patient's compartment. Immutable.
+class ScopeAccess final : public rest::Access {
+ public:
+  ScopeAccess(std::string_view scopes, std::optional<std::string> patient);
+
+  bool Allows(std::string_view type, rest::Permission p) const override;
+  bool AllowsEveryType(rest::Permission p) const override;
+  std::optional<std::string> PatientLimit(std::string_view type, rest::Permission p) const override;
+
+ private:
+  bool Grants(const ResourceScope& s, std::string_view type, rest::Permission p) const;
+
+  std::vector<ResourceScope> scopes_;
+  std::optional<std::string> patient_;
+};
+
+}  // namespace kiln::auth

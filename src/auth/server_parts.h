@@ -1,0 +1,44 @@
+// The parts of an AuthServer, and its endpoints, one file each. Private to src/auth/.
+#pragma once
+
+#include <memory>
+
+#include "auth/auth.h"
+#include "auth/client_auth.h"
+#include "auth/oauth.h"
+#include "auth/secrets.h"
+#include "auth/signing_keys.h"
+#include "auth/token_verifier.h"
+
+namespace kiln::auth {
+
+struct AuthServer::Parts {
+  Parts(store::Store& s, const Clock& c, AuthOptions o, SecretBox b)
+      : store(s), clock(c), options(std::move(o)), box(std::move(b)) {}
+
+  store::Store& store;
+  const Clock& clock;
+  const AuthOptions options;
+  const SecretBox box;
+  std::unique_ptr<SigningKeys> keys;
+  std::unique_ptr<TokenVerifier> verifier;
+
+  ClientAuthContext ClientAuth(const rest::Request& req) const {
+    return ClientAuthContext{store, box, clock, TokenUrl(options, req)};
+  }
+};
+
+// An access token for `grant` by `issuer` (token_endpoint.cc).
+Result<std::string> IssueToken(const AuthServer::Parts& parts, const TokenGrant& grant,
+                               const std::string& issuer);
+
+rest::Response TokenEndpoint(const AuthServer::Parts& parts, const rest::Request& req);  // token_endpoint.cc
+rest::Response IntrospectionEndpoint(const AuthServer::Parts& parts,
+                                     const rest::Request& req);  // introspection.cc
+rest::Response RevocationEndpoint(const AuthServer::Parts& parts,
+                                  const rest::Request& req);  // introspection.cc
+rest::Response JwksEndpoint(const AuthServer::Parts& parts);  // discovery.cc
+rest::Response SmartConfigurationEndpoint(const AuthServer::Parts& parts,
+                                          const rest::Request& req);  // discovery.cc
+
+}  // namespace kiln::auth
