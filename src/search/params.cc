@@ -53,19 +53,27 @@ Error Unknown(std::string_view type, std::string_view name) {
 Result<store::Clause> ParseClause(const Ctx& ctx, std::string_view type, std::string_view name,
                                   std::string_view value, int depth);
 
-// The parameter codes whose index rows hold `def`'s values: its own, or for a union parameter
-// (ParamDef::union_of) its members'. A member replaced by a custom parameter breaks the union.
-Result<std::vector<std::string>> IndexedAs(const Ctx& ctx, std::string_view type, const ParamDef& def) {
-  if (def.union_of.empty()) return std::vector<std::string>{def.code};
-  std::vector<std::string> codes;
-  for (const ParamDef* member : def.union_of) {
+// `def`'s values are those of `members` (a union's, or a root composite's components'): a
+// member replaced by a custom parameter breaks that.
+Result<> CheckMembers(const Ctx& ctx, std::string_view type, const ParamDef& def,
+                      const std::vector<const ParamDef*>& members) {
+  for (const ParamDef* member : members) {
     if (ctx.registry.Find(type, member->code) != member) {
       return Error::At(Issue::kNotSupported, def.code,
                        "Search parameter '" + def.code + "' is not available while '" + member->code +
                            "' is redefined by a custom SearchParameter");
     }
-    codes.push_back(member->code);
   }
+  return Ok{};
+}
+
+// The parameter codes whose index rows hold `def`'s values: its own, or for a union parameter
+// (ParamDef::union_of) its members'.
+Result<std::vector<std::string>> IndexedAs(const Ctx& ctx, std::string_view type, const ParamDef& def) {
+  if (def.union_of.empty()) return std::vector<std::string>{def.code};
+  KILN_TRY(CheckMembers(ctx, type, def, def.union_of));
+  std::vector<std::string> codes;
+  for (const ParamDef* member : def.union_of) codes.push_back(member->code);
   return codes;
 }
 
@@ -76,9 +84,10 @@ Result<store::Clause> ParseComposite(const Ctx& ctx, std::string_view type, cons
                                      std::string_view value) {
   std::vector<const ParamDef*> indexed{&def};
   if (!def.union_of.empty()) {
-    KILN_TRY(IndexedAs(ctx, type, def));  // every member still the core definition
+    KILN_TRY(CheckMembers(ctx, type, def, def.union_of));
     indexed = def.union_of;
   }
+  KILN_TRY(CheckMembers(ctx, type, def, def.components_as));
   store::Clause clause;
   for (const std::string& v : SplitValues(value)) {
     std::vector<std::string> parts = SplitComponents(v);
@@ -94,8 +103,10 @@ Result<store::Clause> ParseComposite(const Ctx& ctx, std::string_view type, cons
         const Kind* kind = KindFor(component.type);
         if (kind == nullptr) return BadValue(def, v, "unsupported component type");
         KILN_TRY_ASSIGN(store::Predicate c, kind->Compile(component, "", parts[i], ctx.base_url));
+        if (!as->components_as.empty()) c.param = as->components_as[i]->code;
         p.components.push_back(std::move(c));
       }
+      p.same_group = as->components_as.empty();
       clause.any_of.push_back(std::move(p));
     }
   }

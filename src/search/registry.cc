@@ -119,6 +119,27 @@ void MarkUnions(std::vector<const ParamDef*>& indexed) {
   std::erase_if(indexed, [](const ParamDef* d) { return !d->union_of.empty(); });
 }
 
+// Finds the composites of `type` over the resource itself whose every component is defined by
+// a parameter of `type` of the component's type (see ParamDef::components_as), and takes them
+// out of `indexed`. The component's own expression may be narrower than its definition's
+// (Observation-value-quantity also selects SampledData, which has no quantity to index), but
+// what the R4 definition means by the component is that parameter.
+void MarkRootComposites(std::string_view type, std::vector<const ParamDef*>& indexed) {
+  std::map<std::string_view, const ParamDef*> by_url;
+  for (const ParamDef* d : indexed) by_url.emplace(d->url, d);
+  for (const ParamDef* def : indexed) {
+    if (def->type != ParamType::kComposite || def->expression != type) continue;
+    std::vector<const ParamDef*> parts;
+    for (const auto& component : def->components) {
+      auto it = by_url.find(component->url);
+      if (it == by_url.end() || it->second->type != component->type) break;
+      parts.push_back(it->second);
+    }
+    if (parts.size() == def->components.size()) const_cast<ParamDef*>(def)->components_as = std::move(parts);
+  }
+  std::erase_if(indexed, [](const ParamDef* d) { return !d->components_as.empty(); });
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& model,
@@ -164,6 +185,7 @@ Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& mode
         }
         auto component = std::make_shared<ParamDef>();
         component->code = def->code + "$" + std::to_string(i);
+        component->url = std::string(json::GetString(c, "definition"));
         component->type = it->second;
         component->base = def->base;
         component->expression = std::string(json::GetString(c, "expression"));
@@ -215,7 +237,10 @@ Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& mode
       }
     }
   }
-  for (auto& [type, indexed] : r->indexed) MarkUnions(indexed);
+  for (auto& [type, indexed] : r->indexed) {
+    MarkUnions(indexed);
+    MarkRootComposites(type, indexed);
+  }
   return std::unique_ptr<Registry>(new Registry(std::move(core)));
 }
 

@@ -38,13 +38,19 @@ struct ParamDef {
   std::string expression;  // this type's branch of the expression
   std::optional<fhirpath::Expression> compiled;
   std::vector<std::string> targets;  // reference targets
-  // Composite parameters: each component as a parameter of its own (code "<code>$<i>"), its
-  // expression relative to each item the composite's expression selects.
+  // Composite parameters: each component as a parameter of its own (code "<code>$<i>", url the
+  // SearchParameter that defines it), its expression relative to each item the composite's
+  // expression selects.
   std::vector<std::shared_ptr<const ParamDef>> components;
   // Set when this parameter's expression is exactly the union (`a | b`) of other parameters'
   // expressions of the same type (R4's Observation combo-* parameters): its values are theirs,
   // so it is not indexed itself and searches ask those parameters instead.
   std::vector<const ParamDef*> union_of;
+  // Set for a composite over the resource itself (R4's Observation code-value-* parameters,
+  // whose expression is "Observation"): each resource is its one item, so a resource matches
+  // when each component matches the parameter it is defined by (`components[i]->url`), here
+  // in the same order. Its values are theirs, so it is not indexed itself.
+  std::vector<const ParamDef*> components_as;
 };
 
 class Registry {

@@ -108,8 +108,10 @@ struct Predicate {
   NumberValue number;  // number/quantity: value and precision interval
   // uri
   UriMode uri_mode = UriMode::kExact;
-  // composite: every component must match within one group (then `kind` and `param` are unused)
+  // composite: every component must match within one group of the resource's values, or
+  // anywhere in it when !same_group (then `kind` and `param` are unused)
   std::vector<Predicate> components;
+  bool same_group = true;
 };
 
 // Values of one parameter that may match (OR, from commas); `negate` for :not / ne on tokens.

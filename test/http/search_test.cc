@@ -481,6 +481,50 @@ TEST_F(SearchTest, CompositeParameters) {
   EXPECT_EQ(server.Get("Observation?code-value-quantity=29463-7").status, 400);
 }
 
+// R4's Observation code-value-* composites are over the Observation itself (expression
+// "Observation"), so they are answered from the code and value-* parameters' rows: a match needs
+// both, anywhere in the resource, but never a component's code with the Observation's value.
+TEST_F(SearchTest, RootCompositesMatchTheObservationsOwnCodeAndValue) {
+  std::string weight = Observation(smith, "29463-7", "72.5", "2020-05-01");
+  std::string coded = server.Create("Observation", R"({"resourceType":"Observation","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"72166-2"},{"system":"http://snomed.info/sct","code":"229819007"}]},
+      "valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"8517006"}]}})");
+  std::string text = server.Create("Observation", R"({"resourceType":"Observation","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"8302-2"}]},"valueString":"tall enough"})");
+  std::string dated = server.Create("Observation", R"({"resourceType":"Observation","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"21112-8"}]},"valueDateTime":"1990-04-02"})");
+  std::string bp = server.Create("Observation", R"({"resourceType":"Observation","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+      "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
+         "valueQuantity":{"value":120,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
+  EXPECT_EQ(Ids("Observation?code-value-quantity=29463-7$72.5|http://unitsofmeasure.org|kg"),
+            std::vector<std::string>{weight});
+  EXPECT_TRUE(Ids("Observation?code-value-quantity=29463-7$lt70").empty());
+  EXPECT_TRUE(Ids("Observation?code-value-quantity=85354-9$gt100").empty())
+      << "the panel's own code with its component's value is no match";
+  EXPECT_TRUE(Ids("Observation?code-value-quantity=8480-6$gt100").empty())
+      << "components are the component- parameters' business";
+  EXPECT_EQ(Ids("Observation?code-value-concept=http://snomed.info/sct|229819007$8517006"),
+            std::vector<std::string>{coded})
+      << "any of the codings goes with the value";
+  EXPECT_TRUE(Ids("Observation?code-value-concept=72166-2$29463-7").empty());
+  EXPECT_EQ(Ids("Observation?code-value-string=8302-2$tall"), std::vector<std::string>{text});
+  EXPECT_EQ(Ids("Observation?code-value-date=21112-8$lt2000"), std::vector<std::string>{dated});
+  EXPECT_EQ(Ids("Observation?code-value-quantity=29463-7$gt70,8302-2$gt0"), std::vector<std::string>{weight});
+  EXPECT_EQ(Ids("Observation?code-value-quantity=29463-7$gt70&code-value-string=8302-2$tall"),
+            std::vector<std::string>{});
+  // Redefining a component's parameter takes the composite away rather than answering wrongly.
+  HttpResponse sp = server.Post("SearchParameter", R"({"resourceType":"SearchParameter",
+      "url":"http://example.org/sp/obs-code","name":"code","status":"active","description":"x",
+      "code":"code","base":["Observation"],"type":"token","expression":"Observation.category"})");
+  ASSERT_EQ(sp.status, 201) << sp.body;
+  HttpResponse gone =
+      server.Get("Observation?code-value-quantity=29463-7$gt70", {{"Prefer", "handling=strict"}});
+  EXPECT_EQ(gone.status, 400) << gone.body;
+  EXPECT_NE(gone.body.find("redefined by a custom SearchParameter"), std::string::npos) << gone.body;
+  server.Delete("SearchParameter/" + std::string(json::GetString(sp.Json(), "id")));
+}
+
 // R4's Observation combo-* parameters are unions of the plain and the component- parameters
 // (combo-code = code | component.code): every form of search sees both.
 TEST_F(SearchTest, ComboParametersSearchTheObservationAndItsComponents) {

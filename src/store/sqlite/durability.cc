@@ -12,7 +12,8 @@
 
 namespace kiln::store::sqlite {
 
-WalSyncer::WalSyncer(std::string wal_path) : wal_path_(std::move(wal_path)) {
+WalSyncer::WalSyncer(std::string wal_path, std::function<void()> on_idle)
+    : wal_path_(std::move(wal_path)), on_idle_(std::move(on_idle)) {
   thread_ = std::thread([this] {
     SetThreadName("kiln-sync");
     Loop();
@@ -33,6 +34,7 @@ void WalSyncer::Submit(Ack ack) {
   {
     std::lock_guard lock(mu_);
     waiting_.push_back(std::move(ack));
+    busy_.store(true, std::memory_order_release);
   }
   cv_.notify_one();
 }
@@ -49,6 +51,15 @@ void WalSyncer::Loop() {
     Result<> synced = Sync();
     for (Ack& ack : batch) ack(synced);
     batch.clear();
+    bool idle = false;
+    {
+      std::lock_guard lock(mu_);
+      if (waiting_.empty()) {
+        busy_.store(false, std::memory_order_release);
+        idle = true;
+      }
+    }
+    if (idle && on_idle_) on_idle_();
   }
 }
 

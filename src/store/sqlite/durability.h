@@ -7,6 +7,7 @@
 // Private to src/store/sqlite/.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -23,8 +24,9 @@ class WalSyncer {
   // Called with Ok once the commit it belongs to is durable, or with the error that prevented it.
   using Ack = std::function<void(const Result<>&)>;
 
-  // `wal_path` is the database's write-ahead log ("<db>-wal").
-  explicit WalSyncer(std::string wal_path);
+  // `wal_path` is the database's write-ahead log ("<db>-wal"). `on_idle` is called (on the
+  // syncer's thread) whenever it has acknowledged everything submitted.
+  WalSyncer(std::string wal_path, std::function<void()> on_idle);
   // Syncs and acknowledges everything submitted, then stops.
   ~WalSyncer();
   WalSyncer(const WalSyncer&) = delete;
@@ -32,13 +34,17 @@ class WalSyncer {
 
   // Calls `ack` after the WAL has been synced past everything written before this call.
   void Submit(Ack ack);
+  // True from a Submit until everything submitted is acknowledged.
+  bool Busy() const { return busy_.load(std::memory_order_acquire); }
 
  private:
   void Loop();
   Result<> Sync();
 
   const std::string wal_path_;
-  int fd_ = -1;  // syncer thread only
+  const std::function<void()> on_idle_;
+  std::atomic<bool> busy_ = false;  // written under mu_
+  int fd_ = -1;                     // syncer thread only
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Ack> waiting_;  // GUARDED_BY(mu_)

@@ -274,7 +274,8 @@ Result<> AppendPredicate(SqlText& q, const KeyLookup& keys, const std::string& t
   return Ok{};
 }
 
-// A composite predicate: one index row per component, all of one resource and one group.
+// A composite predicate: one index row per component, all of one resource and (unless
+// !same_group) one group.
 Result<> AppendComposite(SqlText& q, const KeyLookup& keys, const std::string& type, const Predicate& p,
                          const std::string& alias, int& next_alias) {
   std::vector<std::string> t;
@@ -284,7 +285,8 @@ Result<> AppendComposite(SqlText& q, const KeyLookup& keys, const std::string& t
     if (i > 0) q.sql += " JOIN ";
     q.sql += std::string(kTables[static_cast<int>(p.components[i].kind)]) + " " + t[i];
     if (i > 0) {
-      q.sql += " ON " + t[i] + ".rid = " + t[0] + ".rid AND " + t[i] + ".grp = " + t[0] + ".grp";
+      q.sql += " ON " + t[i] + ".rid = " + t[0] + ".rid";
+      if (p.same_group) q.sql += " AND " + t[i] + ".grp = " + t[0] + ".grp";
     }
   }
   for (size_t i = 0; i < p.components.size(); ++i) {

@@ -85,7 +85,12 @@ SqliteStore::SqliteStore(std::string path, int read_connections, std::unique_ptr
     : path_(std::move(path)),
       max_readers_(std::max(1, read_connections)),
       writer_(std::move(writer)),
-      syncer_(std::make_unique<WalSyncer>(path_ + "-wal")),
+      syncer_(std::make_unique<WalSyncer>(path_ + "-wal",
+                                          [this] {
+                                            // The writer may be holding a commit until the syncer is free.
+                                            std::lock_guard lock(queue_mu_);
+                                            queue_cv_.notify_all();
+                                          })),
       checkpointer_(std::make_unique<Checkpointer>(path_, *writer_)) {
   writer_thread_ = std::thread([this] {
     SetThreadName("kiln-writer");
@@ -154,14 +159,21 @@ void SqliteStore::WriterLoop() {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and nothing left to write
-      while (!queue_.empty() && group.size() < kMaxGroup) {
-        group.push_back(queue_.front());
-        queue_.pop_front();
-      }
     }
     CommitGroup(group);
     group.clear();
   }
+}
+
+bool SqliteStore::TakeQueued(std::vector<PendingCommit*>& group) {
+  std::lock_guard lock(queue_mu_);
+  bool took = false;
+  while (!queue_.empty() && group.size() < kMaxGroup) {
+    group.push_back(queue_.front());
+    queue_.pop_front();
+    took = true;
+  }
+  return took;
 }
 
 void SqliteStore::CommitGroup(std::vector<PendingCommit*>& group) {
@@ -169,10 +181,25 @@ void SqliteStore::CommitGroup(std::vector<PendingCommit*>& group) {
   // Fast path: one transaction, no savepoints. Conflicts are found before a commit writes
   // anything, so only a storage error can leave a commit half applied; then the whole group is
   // rolled back and applied again with a savepoint per commit, failing just the commits that fail.
-  bool applied = ApplyGroup(group, /*savepoints=*/false, *results);
-  if (!applied) {
-    results->clear();
-    applied = ApplyGroup(group, /*savepoints=*/true, *results);
+  bool savepoints = false;
+  bool applied = Begin(*results);
+  while (applied) {
+    size_t from = group.size();
+    TakeQueued(group);
+    applied = ApplyCommits(group, from, savepoints, *results);
+    if (!applied && !savepoints) {
+      results->clear();
+      savepoints = true;
+      applied = Begin(*results) && ApplyCommits(group, 0, savepoints, *results);
+    }
+    if (!applied || group.size() >= kMaxGroup) break;
+    // While the previous commit is still being synced, a commit now would wait for the next
+    // fdatasync anyway: keep applying what arrives into this transaction until the syncer is
+    // free. Each commit rewrites every index page it touched, so fewer, larger commits write
+    // far fewer pages per resource, and the next sync covers them all at once.
+    std::unique_lock lock(queue_mu_);
+    queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty() || !syncer_->Busy(); });
+    if (queue_.empty()) break;
   }
   Result<> committed = applied ? writer_->Run(kCommitSql) : Result<>(results->back().error());
   if (!committed) {
@@ -194,13 +221,18 @@ void SqliteStore::CommitGroup(std::vector<PendingCommit*>& group) {
   });
 }
 
-bool SqliteStore::ApplyGroup(std::vector<PendingCommit*>& group, bool savepoints,
-                             std::vector<Result<CommitInfo>>& results) {
+bool SqliteStore::Begin(std::vector<Result<CommitInfo>>& results) {
   if (auto begun = writer_->Run(kBeginSql); !begun) {
     results.push_back(begun.error());
     return false;
   }
-  for (PendingCommit* p : group) {
+  return true;
+}
+
+bool SqliteStore::ApplyCommits(std::vector<PendingCommit*>& group, size_t from, bool savepoints,
+                               std::vector<Result<CommitInfo>>& results) {
+  for (size_t i = from; i < group.size(); ++i) {
+    PendingCommit* p = group[i];
     if (savepoints) (void)writer_->Run(kSavepointSql);
     size_t keys_mark = keys_.Mark();
     bool wrote = false;

@@ -85,11 +85,16 @@ class SqliteStore final : public Store {
   void Return(std::unique_ptr<Connection> conn);
 
   void WriterLoop();
+  // Applies queued commits in one transaction, commits it, and hands it to the syncer.
   void CommitGroup(std::vector<PendingCommit*>& group);
-  // Applies every commit of `group` in one open transaction, each in a savepoint if asked.
+  // Moves queued commits to `group` (up to its limit); false when there were none.
+  bool TakeQueued(std::vector<PendingCommit*>& group);
+  // Begins the transaction; false (and the error pushed to `results`) when it could not.
+  bool Begin(std::vector<Result<CommitInfo>>& results);
+  // Applies the commits group[from..] in the open transaction, each in a savepoint if asked.
   // False when the transaction had to be rolled back (then `results` ends with the error).
-  bool ApplyGroup(std::vector<PendingCommit*>& group, bool savepoints,
-                  std::vector<Result<CommitInfo>>& results);
+  bool ApplyCommits(std::vector<PendingCommit*>& group, size_t from, bool savepoints,
+                    std::vector<Result<CommitInfo>>& results);
   // Applies one commit; `wrote` tells whether it got as far as writing (and so, on failure,
   // left something that must be rolled back).
   Result<CommitInfo> Apply(const TenantId& tenant, const std::vector<WriteOp>& writes, bool& wrote);
