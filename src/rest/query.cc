@@ -15,6 +15,19 @@ bool IsResultParam(std::string_view name) {
 
 }  // namespace
 
+Result<Params> SearchParams(const Request& req) {
+  Params params = req.query;
+  if (req.method == "POST") {
+    std::string_view ct = req.Header("Content-Type");
+    if (ct.substr(0, ct.find(';')) != "application/x-www-form-urlencoded") {
+      return Error::Make(Issue::kNotSupported,
+                         "POST _search takes application/x-www-form-urlencoded parameters", 415);
+    }
+    for (auto& p : ParseQueryString(req.body)) params.push_back(std::move(p));
+  }
+  return params;
+}
+
 Params ParseQueryString(std::string_view query) {
   Params params;
   while (!query.empty()) {

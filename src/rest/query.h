@@ -18,6 +18,10 @@ using Params = search::Params;
 // Parses "a=1&b=c%20d" (form encoding: '+' is a space).
 Params ParseQueryString(std::string_view query);
 
+// A search's parameters: the URL's, then for POST [type]/_search or [base]/_search those of the
+// form body (hl7.org/fhir/R4/http.html#search); 415 for a POST body that is not a form.
+Result<Params> SearchParams(const Request& req);
+
 // The criteria of If-None-Exist (or a Bundle entry's request.ifNoneExist): a query string,
 // optionally written as "[type]?query".
 Params ParseIfNoneExist(std::string_view criteria);

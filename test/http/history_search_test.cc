@@ -160,6 +160,16 @@ TEST_F(HistorySearchTest, PostSearchWithFormBody) {
       server.Post("Patient/_search", "_id=" + a, {{"Content-Type", "application/x-www-form-urlencoded"}});
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_EQ((*json::Find(res.Json(), "total")).GetInt(), 1);
+  // The system-level form ([base]/_search) takes the same body, with _type.
+  HttpResponse system = server.Post("_search", "_type=Patient&_id=" + a,
+                                    {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(system.status, 200) << system.body;
+  EXPECT_EQ((*json::Find(system.Json(), "total")).GetInt(), 1);
+  for (const char* path : {"Patient/_search", "_search"}) {
+    HttpResponse json_body = server.Post(path, R"({"_id":"x"})", {{"Content-Type", "application/fhir+json"}});
+    EXPECT_EQ(json_body.status, 415) << path << ": " << json_body.body;
+    EXPECT_NE(json_body.body.find("OperationOutcome"), std::string::npos) << path;
+  }
 }
 
 }  // namespace

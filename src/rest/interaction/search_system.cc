@@ -28,10 +28,7 @@ struct SystemQuery {
 Result<SystemQuery> ParseSystem(const Call& call) {
   SystemQuery q;
   q.count = call.ctx.options.default_page_size;
-  Params all = call.req.query;
-  if (call.req.method == "POST") {
-    for (auto& p : ParseQueryString(call.req.body)) all.push_back(std::move(p));
-  }
+  KILN_TRY_ASSIGN(Params all, SearchParams(call.req));
   for (auto& [name, value] : all) {
     if (name == "_type") {
       KILN_TRY_ASSIGN(std::vector<std::string> listed, ParseTypeList(call.ctx.model, value));

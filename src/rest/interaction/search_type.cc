@@ -15,19 +15,6 @@ namespace kiln::rest::interaction {
 
 namespace {
 
-Result<Params> SearchParams(const Request& req) {
-  Params params = req.query;
-  if (req.method == "POST") {
-    std::string_view ct = req.Header("Content-Type");
-    if (ct.substr(0, ct.find(';')) != "application/x-www-form-urlencoded") {
-      return Error::Make(Issue::kNotSupported,
-                         "POST _search takes application/x-www-form-urlencoded parameters", 415);
-    }
-    for (auto& p : ParseQueryString(req.body)) params.push_back(std::move(p));
-  }
-  return params;
-}
-
 Subset SubsetOf(const search::ParsedSearch& search) {
   Subset s;
   if (search.summary == "true") s.mode = Subset::Mode::kSummary;
