@@ -45,22 +45,25 @@ std::vector<store::IndexEntry> Extract(const Registry& registry, const core::Mod
                                        std::string_view base_url) {
   std::vector<store::IndexEntry> out;
   int32_t next_group = 1;
+  fhirpath::Collection items;  // reused by every parameter
   for (const ParamDef* def : registry.Indexed(type.name())) {
+    // Most parameters of a type read members that a given resource does not have.
+    if (def->reads && !fhirpath::HasAnyMember(resource, *def->reads)) continue;
     if (def->type == ParamType::kComposite) {
       ExtractComposite(*def, model, resource, base_url, next_group, out);
       continue;
     }
     const Kind* kind = KindFor(def->type);
     if (kind == nullptr) continue;
-    auto items = fhirpath::Evaluate(*def->compiled, resource, model);
-    if (!items) {
+    items.clear();
+    if (auto evaluated = fhirpath::Evaluate(*def->compiled, resource, model, items); !evaluated) {
       // A parameter that cannot be evaluated on this resource indexes nothing; the write goes on.
       log::Debug("search parameter evaluation failed",
-                 {{"url", def->url}, {"error", items.error().diagnostics}});
+                 {{"url", def->url}, {"error", evaluated.error().diagnostics}});
       continue;
     }
     ExtractContext ctx{*def, base_url};
-    for (const fhirpath::Item& item : *items) {
+    for (const fhirpath::Item& item : items) {
       const json::Value* node = item.node();
       if (node == nullptr) continue;  // a computed value, not part of the resource
       kind->Extract(Node{node, item.type_name()}, ctx, out);

@@ -200,6 +200,7 @@ Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& mode
       auto compiled = fhirpath::Compile(def->expression);
       if (compiled) {
         def->compiled = std::move(compiled).value();
+        def->reads = fhirpath::MembersRead(*def->compiled, owner);
       } else {
         ++r->uncompiled;
         log::Debug("search parameter expression does not compile",
@@ -267,14 +268,16 @@ std::vector<const ParamDef*> Registry::Indexed(std::string_view type) const {
   std::vector<const ParamDef*> out;
   auto it = core_->indexed.find(type);
   std::shared_lock lock(custom_mu_);
+  auto custom = custom_by_type_code_.lower_bound(std::make_pair(std::string(type), std::string()));
+  bool has_custom = custom != custom_by_type_code_.end() && custom->first.first == type;
+  if (it != core_->indexed.end() && !has_custom) return it->second;  // every write asks: keep it cheap
   if (it != core_->indexed.end()) {
     for (const ParamDef* def : it->second) {
       // A custom parameter with the same code replaces the core one.
       if (!custom_by_type_code_.contains(std::make_pair(std::string(type), def->code))) out.push_back(def);
     }
   }
-  for (auto c = custom_by_type_code_.lower_bound(std::make_pair(std::string(type), std::string()));
-       c != custom_by_type_code_.end() && c->first.first == type; ++c) {
+  for (auto c = custom; c != custom_by_type_code_.end() && c->first.first == type; ++c) {
     if (c->second->compiled) out.push_back(c->second);
   }
   return out;
@@ -316,6 +319,7 @@ Result<std::vector<std::unique_ptr<ParamDef>>> Registry::Custom(const json::Valu
     def->base = base;
     def->expression = expression;
     def->compiled = *compiled;
+    def->reads = fhirpath::MembersRead(*compiled, base);
     if (const json::Value* targets = json::Find(sp, "target"); targets && targets->IsArray()) {
       for (const auto& t : targets->GetArray()) def->targets.emplace_back(t.GetString(), t.GetStringLength());
     }

@@ -37,6 +37,9 @@ struct ParamDef {
   std::string base;        // the resource type (or "Resource"/"DomainResource")
   std::string expression;  // this type's branch of the expression
   std::optional<fhirpath::Expression> compiled;
+  // The resource's top-level members the expression can index values from (fhirpath::MembersRead),
+  // nullopt if not known: a resource with none of them present needs no evaluation.
+  std::optional<std::vector<std::string>> reads;
   std::vector<std::string> targets;  // reference targets
   // Composite parameters: each component as a parameter of its own (code "<code>$<i>", url the
   // SearchParameter that defines it), its expression relative to each item the composite's

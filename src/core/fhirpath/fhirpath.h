@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -145,5 +146,15 @@ Result<Ok> Evaluate(const Expression& e, const json::Value& resource, const core
 // of composite search parameters ("code" on each Observation.component).
 Result<Ok> EvaluateAt(const Expression& e, const Item& context, const json::Value& resource,
                       const core::Model& model, Collection& out, const EvalOptions& options = {});
+
+// The top-level members of a `type` resource that `e`, evaluated on it, can take nodes from
+// ("Observation.code | Observation.component.code" reads {"code", "component"}): when none of
+// them is present, the result holds no node of the resource. nullopt when the expression can
+// reach further (%resource, the resource itself, functions of the whole focus) or its shape is
+// not one this reading understands.
+std::optional<std::vector<std::string>> MembersRead(const Expression& e, std::string_view type);
+// Whether `resource` has one of the members `names` (as MembersRead gives them) in its JSON:
+// "name", "_name" (a primitive's extensions only), or "nameXxx" (a choice: "value" as valueQuantity).
+bool HasAnyMember(const json::Value& resource, const std::vector<std::string>& names);
 
 }  // namespace kiln::fhirpath

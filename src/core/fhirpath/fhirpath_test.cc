@@ -185,5 +185,34 @@ TEST(FhirPathTest, RejectsNonResources) {
   EXPECT_FALSE(Evaluate(*Compile("family"), doc, R4()).has_value());
 }
 
+std::optional<Strings> Reads(std::string_view expression, std::string_view type = "Observation") {
+  return MembersRead(*Compile(expression), type);
+}
+
+TEST(FhirPathTest, MembersReadNamesTheTopLevelMembersAnExpressionCanReach) {
+  EXPECT_EQ(Reads("Observation.code"), Strings{"code"});
+  EXPECT_EQ(Reads("Observation.code | Observation.component.code"), (Strings{"code", "component"}));
+  EXPECT_EQ(Reads("(Observation.value as Quantity) | (Observation.value as SampledData)"), Strings{"value"});
+  EXPECT_EQ(Reads("Observation.subject.where(resolve() is Patient)"), Strings{"subject"});
+  EXPECT_EQ(Reads("Observation.extension('http://example.org/x').value"), Strings{"extension"});
+  EXPECT_EQ(Reads("Observation.meta.tag"), Strings{"meta"});
+  EXPECT_EQ(Reads("identifier"), Strings{"identifier"});
+  // What it cannot tell from the tree alone, it does not claim.
+  EXPECT_EQ(Reads("Observation"), std::nullopt) << "the resource itself";
+  EXPECT_EQ(Reads("Patient.name"), std::nullopt) << "another type's branch";
+  EXPECT_EQ(Reads("Observation.code.where(%resource.status = 'final')"), std::nullopt);
+  EXPECT_EQ(Reads("Observation.code.union(Observation.category)"), std::nullopt);
+  EXPECT_EQ(Reads("Observation.code = Observation.category"), std::nullopt);
+  EXPECT_EQ(Reads("iif(status.exists(), code, category)"), std::nullopt);
+
+  json::Document obs = Doc(R"({"resourceType":"Observation","status":"final","_issued":{"extension":[]},
+      "valueQuantity":{"value":1},"codeableConceptish":1})");
+  EXPECT_TRUE(HasAnyMember(obs, {"value"})) << "a choice type's member";
+  EXPECT_TRUE(HasAnyMember(obs, {"issued"})) << "a primitive with only extensions";
+  EXPECT_TRUE(HasAnyMember(obs, {"code", "status"}));
+  EXPECT_FALSE(HasAnyMember(obs, {"code"})) << "'codeableConceptish' is not 'code' with a type suffix";
+  EXPECT_FALSE(HasAnyMember(obs, {"subject", "val"}));
+}
+
 }  // namespace
 }  // namespace kiln::fhirpath
