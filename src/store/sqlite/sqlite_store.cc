@@ -4,9 +4,9 @@
 #include <variant>
 
 #include "core/thread.h"
+#include "store/sql/sort_plan.h"
 #include "store/sqlite/index_sql.h"
 #include "store/sqlite/schema.h"
-#include "store/sqlite/sort_sql.h"
 
 namespace kiln::store::sqlite {
 
@@ -347,7 +347,7 @@ Result<ListPage> SqliteStore::List(const TenantId& tenant, const ListQuery& quer
   if (query.count <= 0) return page;
 
   // Ordered by the sort keys, then id; the cursor is the last row's position in that order.
-  KILN_TRY_ASSIGN(SortPlan sort, SortPlan::Make(query.sort, keys, query.type));
+  KILN_TRY_ASSIGN(sql::SortPlan sort, sql::SortPlan::Make(query.sort, keys, query.type));
   SqlText select = filter;
   select.sql = std::string("SELECT ") + kVersionColumns + ", c.rid" + sort.SelectColumns() +
                " FROM resource_current c JOIN resource_version v ON v.seq = c.seq" + select.sql;
