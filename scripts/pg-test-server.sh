@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A private PostgreSQL server for the tests: initdb into a temporary directory, serve on a free
 # port on 127.0.0.1 only (and a socket in that directory), trust authentication, no fsync (test
-# data only). PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
+# data only; PG_DURABLE=1 keeps PostgreSQL's durable defaults, for benchmarks). PostgreSQL
+# refuses to run as root, so as root it runs as the `postgres` user.
 #   scripts/pg-test-server.sh start DIR   prints the URL (postgresql://...) of a database `kiln`
 #   scripts/pg-test-server.sh stop DIR    stops it and removes DIR
 set -euo pipefail
@@ -19,8 +20,9 @@ case "$cmd" in
     as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB" \
+    opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB"
+    [[ "${PG_DURABLE:-0}" == 1 ]] || opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$opts" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres kiln
     echo "$port" >"$dir/port"

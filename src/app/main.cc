@@ -241,6 +241,12 @@ int Main(int argc, char** argv) {
     std::cout << "kiln " << KILN_VERSION << "\n";
     return 0;
   }
+  // Reads run on the I/O threads; on PostgreSQL each waits for a round trip to the server, so
+  // more of them keep the CPU busy (bench/postgres/).
+  constexpr int kPostgresIoThreads = 8;
+  if (store::IsPostgresUrl(serve.storage.url()) && serve_cmd->get_option("--io-threads")->count() == 0) {
+    serve.http.io_threads = kPostgresIoThreads;
+  }
   if (app.got_subcommand(serve_cmd)) return Serve(serve);
   if (app.got_subcommand(bench_cmd)) return BenchHttp(bench);
   if (app.got_subcommand(import_cmd)) return Import(import);
