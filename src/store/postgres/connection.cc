@@ -130,6 +130,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     std::string why = conn ? PQerrorMessage(conn) : "out of memory";
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    // Not where the server is (clients see this message): only why it failed.
+    if (size_t at = why.rfind("failed: "); at != std::string::npos) why = why.substr(at + 8);
     if (conn) PQfinish(conn);
     return Error::Make(Issue::kTransient, "The database is not reachable: " + why);
   }
