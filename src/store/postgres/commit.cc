@@ -1,4 +1,5 @@
-// PgStore::Commit: one transaction of a few multi-row statements. Correct with several Kiln
+// PgStore::Commit: one transaction of four statements (lock, sequence numbers, one write
+// statement, COMMIT) after BEGIN. Correct with several Kiln
 // processes on one database: the current rows of the resources written are locked (FOR UPDATE,
 // in one order, so two commits cannot deadlock on them) before their versions are checked, and a
 // resource created by two commits at once breaks a unique key for one of them (kConflict). The
@@ -68,63 +69,79 @@ Result<std::vector<int64_t>> NextSeqs(Connection& conn, size_t n) {
   return seqs;
 }
 
-Result<> InsertVersions(Connection& conn, const TenantId& tenant, const std::vector<const WriteOp*>& stored,
-                        const std::vector<int64_t>& seqs) {
-  for (size_t first = 0; first < stored.size(); first += kChunk) {
-    size_t last = std::min(stored.size(), first + kChunk);
-    std::string sql =
-        "INSERT INTO resource_version (tenant, seq, type, id, version, last_updated, change, json) "
-        "SELECT ?, v.* FROM (VALUES ";
-    Params p;
-    p.Text(tenant.value);
-    for (size_t i = first; i < last; ++i) {
-      const WriteOp& w = *stored[i];
-      sql += i == first ? "(?, ?, ?, ?, ?, ?::smallint, ?)" : ", (?, ?, ?, ?, ?, ?::smallint, ?)";
-      p.Int(seqs[i]);
-      p.Text(w.type);
-      p.Text(w.id);
-      p.Int(w.new_version);
-      p.Int(w.last_updated);
-      p.Int(static_cast<int64_t>(w.change));
-      p.Bytes(w.json);
-    }
-    sql += ") v";
-    KILN_TRY(last - first == 1 ? conn.Exec(sql, p) : conn.ExecOnce(sql, p));
-  }
-  return Ok{};
-}
-
 struct CurrentRow {
   const WriteOp* write;
   int64_t seq;
   int64_t rid;
 };
 
-Result<> UpsertCurrent(Connection& conn, const TenantId& tenant, const std::vector<CurrentRow>& rows) {
-  for (size_t first = 0; first < rows.size(); first += kChunk) {
-    size_t last = std::min(rows.size(), first + kChunk);
-    std::string sql =
-        "INSERT INTO resource_current (tenant, type, id, version, seq, last_updated, deleted, rid) "
-        "SELECT ?, v.* FROM (VALUES ";
-    Params p;
-    p.Text(tenant.value);
-    for (size_t i = first; i < last; ++i) {
-      const WriteOp& w = *rows[i].write;
-      sql += i == first ? "(?, ?, ?, ?, ?, ?::smallint, ?)" : ", (?, ?, ?, ?, ?, ?::smallint, ?)";
-      p.Text(w.type);
-      p.Text(w.id);
-      p.Int(w.new_version);
-      p.Int(rows[i].seq);
-      p.Int(w.last_updated);
-      p.Int(int64_t{w.change == Change::kDelete});
-      p.Int(rows[i].rid);
-    }
-    sql +=
-        ") v ON CONFLICT (tenant, type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq,"
-        " last_updated = excluded.last_updated, deleted = excluded.deleted";
-    KILN_TRY(last - first == 1 ? conn.Exec(sql, p) : conn.ExecOnce(sql, p));
+// The commit's one write statement: its versions, current rows and index rows, all parts of one
+// WITH (each part runs once, on the statement's snapshot, so a resource's old index rows are
+// deleted and its new ones inserted side by side). Columns travel as arrays, so its text is the
+// same for any commit and it is prepared once per connection.
+const std::string& WriteSql() {
+  static const std::string sql = [] {
+    int next = 2;  // $1: the tenant
+    auto param = [&next](const char* type) { return ArrayPlaceholder(next++, type); };
+    std::string out =
+        "WITH v AS (INSERT INTO resource_version (tenant, seq, type, id, version, last_updated, change, json)"
+        " SELECT $1, * FROM unnest(";
+    for (const char* t : {"int8", "text", "text", "int8", "int8", "int2"}) out += param(t) + ", ";
+    out +=
+        param("bytea") +
+        ")), c AS (INSERT INTO resource_current (tenant, type, id, version, seq, last_updated, deleted, rid)"
+        " SELECT $1, * FROM unnest(";
+    for (const char* t : {"text", "text", "int8", "int8", "int8", "int2"}) out += param(t) + ", ";
+    out += param("int8") +
+           ") ON CONFLICT (tenant, type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq,"
+           " last_updated = excluded.last_updated, deleted = excluded.deleted), ";
+    out += IndexRows::Sql("$1", next) + " SELECT 1";
+    return out;
+  }();
+  return sql;
+}
+
+void BindVersions(Params& p, const std::vector<const WriteOp*>& stored, const std::vector<int64_t>& seqs) {
+  ArrayText seq, type, id, version, last_updated, change, json;
+  for (size_t i = 0; i < stored.size(); ++i) {
+    const WriteOp& w = *stored[i];
+    seq.Int(seqs[i]);
+    type.Text(w.type);
+    id.Text(w.id);
+    version.Int(w.new_version);
+    last_updated.Int(w.last_updated);
+    change.Int(static_cast<int64_t>(w.change));
+    json.Bytes(w.json);
   }
-  return Ok{};
+  for (auto [a, t] : {std::pair{&seq, "int8"},
+                      {&type, "text"},
+                      {&id, "text"},
+                      {&version, "int8"},
+                      {&last_updated, "int8"},
+                      {&change, "int2"},
+                      {&json, "bytea"}})
+    p.Array(t, a->Done());
+}
+
+void BindCurrent(Params& p, const std::vector<CurrentRow>& rows) {
+  ArrayText type, id, version, seq, last_updated, deleted, rid;
+  for (const CurrentRow& r : rows) {
+    type.Text(r.write->type);
+    id.Text(r.write->id);
+    version.Int(r.write->new_version);
+    seq.Int(r.seq);
+    last_updated.Int(r.write->last_updated);
+    deleted.Int(int64_t{r.write->change == Change::kDelete});
+    rid.Int(r.rid);
+  }
+  for (auto [a, t] : {std::pair{&type, "text"},
+                      {&id, "text"},
+                      {&version, "int8"},
+                      {&seq, "int8"},
+                      {&last_updated, "int8"},
+                      {&deleted, "int2"},
+                      {&rid, "int8"}})
+    p.Array(t, a->Done());
 }
 
 }  // namespace
@@ -189,7 +206,6 @@ Result<CommitInfo> PgStore::CommitOn(Connection& conn, const TenantId& tenant,
   }
 
   KILN_TRY_ASSIGN(std::vector<int64_t> seqs, NextSeqs(conn, stored.size()));
-  KILN_TRY(InsertVersions(conn, tenant, stored, seqs));
 
   // The final state of each resource: its current row and index rows come from its last write.
   std::unordered_map<std::string, int64_t> rids;  // a new resource's rid: the seq of its first version
@@ -231,11 +247,14 @@ Result<CommitInfo> PgStore::CommitOn(Connection& conn, const TenantId& tenant,
     if (existing != locked.end()) replaced.push_back(rid);
     add_index(i, rid);
   }
-  KILN_TRY(UpsertCurrent(conn, tenant, rows));
   std::sort(replaced.begin(), replaced.end());
   replaced.erase(std::unique(replaced.begin(), replaced.end()), replaced.end());
-  KILN_TRY(IndexRows::Remove(conn, tenant, replaced));
-  KILN_TRY(index.Write(conn, tenant));
+  Params p;
+  p.Text(tenant.value);
+  BindVersions(p, stored, seqs);
+  BindCurrent(p, rows);
+  index.Bind(p, replaced);
+  KILN_TRY(conn.Exec(WriteSql(), p));
   commit_sent = true;
   KILN_TRY(conn.Exec("COMMIT"));
   CommitInfo info;

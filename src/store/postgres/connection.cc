@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cstdio>
 #include <cstring>
 
 namespace kiln::store::postgres {
@@ -78,6 +79,59 @@ void Params::IntArray(const std::vector<int64_t>& v) {
   text.push_back('}');
   Own(kInt8Array, 0, text);
   owned_.push_back('\0');  // text-format parameters are C strings
+}
+
+void Params::Array(std::string_view element, const std::string& text) {
+  static const std::pair<std::string_view, unsigned int> kArrayTypes[] = {
+      {"int8", 1016}, {"int4", 1007}, {"int2", 1005}, {"float8", 1022}, {"text", 1009}, {"bytea", 1001}};
+  unsigned int type = 0;
+  for (const auto& [name, oid] : kArrayTypes)
+    if (name == element) type = oid;
+  Own(type, 0, text);
+  owned_.push_back('\0');  // text-format parameters are C strings
+}
+
+void ArrayText::Next() {
+  if (count_++ > 0) text_.push_back(',');
+}
+
+void ArrayText::Int(int64_t v) {
+  Next();
+  text_ += std::to_string(v);
+}
+
+void ArrayText::Real(double v) {
+  Next();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  text_ += buf;
+}
+
+void ArrayText::Text(std::string_view v) {
+  Next();
+  text_.push_back('"');
+  for (char c : v) {
+    if (c == '"' || c == '\\') text_.push_back('\\');
+    text_.push_back(c);
+  }
+  text_.push_back('"');
+}
+
+void ArrayText::Bytes(std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  Next();
+  text_ += "\"\\\\x";  // "\\x: the element's backslash, escaped in the array literal
+  for (unsigned char c : v) {
+    text_.push_back(kHex[c >> 4]);
+    text_.push_back(kHex[c & 15]);
+  }
+  text_.push_back('"');
+}
+
+const std::string& ArrayText::Done() {
+  if (!done_) text_.push_back('}');
+  done_ = true;
+  return text_;
 }
 
 void Params::Add(const sql::SqlParam& v) {

@@ -31,6 +31,8 @@ class Params {
   void Bytes(std::string_view v);
   // An int8[] (in text form: "{1,2,3}").
   void IntArray(const std::vector<int64_t>& v);
+  // An array in its text form (ArrayText), of element type `element` ("int8", "text", ...).
+  void Array(std::string_view element, const std::string& text);
   void Add(const sql::SqlParam& v);
   size_t size() const { return values_.size(); }
 
@@ -105,6 +107,25 @@ class Connection {
   bool lost_ = false;
 };
 
+// An array parameter's text form, built element by element ('{1,2}', '{"a","b"}'): one
+// parameter carries a column of many rows (INSERT ... SELECT * FROM unnest(...)), so a statement
+// for any number of rows has one text and can be prepared.
+class ArrayText {
+ public:
+  void Int(int64_t v);
+  void Real(double v);
+  void Text(std::string_view v);
+  void Bytes(std::string_view v);  // bytea, hex
+  const std::string& Done();
+  bool empty() const { return count_ == 0; }
+
+ private:
+  void Next();
+  std::string text_ = "{";
+  size_t count_ = 0;
+  bool done_ = false;
+};
+
 // Runs `body` in one transaction on `conn`: committed if it succeeds, rolled back if not.
 template <class F>
 Result<> InTransaction(Connection& conn, F&& body) {
@@ -113,6 +134,14 @@ Result<> InTransaction(Connection& conn, F&& body) {
   if (done) done = conn.Run("COMMIT");
   if (!done && !conn.broken()) (void)conn.Run("ROLLBACK");
   return done;
+}
+
+// "$n::type[]": an array parameter's placeholder. (Built with append: GCC 12 misreports
+// `"$" + std::to_string(n)` under -Wrestrict.)
+inline std::string ArrayPlaceholder(int n, std::string_view type) {
+  std::string out(1, '$');
+  out.append(std::to_string(n)).append("::").append(type).append("[]");
+  return out;
 }
 
 // "?" -> "$1", "$2", ... outside quoted strings and identifiers.

@@ -9,8 +9,6 @@ namespace kiln::store::postgres {
 
 namespace {
 
-// Rows per INSERT: well below the 65535 parameters a statement may have.
-constexpr size_t kRowsPerInsert = 1000;
 // Indexed text columns keep this many bytes (a b-tree entry has a size limit; 001_initial.sql).
 constexpr size_t kMaxIndexedBytes = 1000;
 // Words indexed per resource for _text/_content (a tsvector holds at most 1 MiB).
@@ -24,46 +22,74 @@ std::string_view Cut(std::string_view s, size_t max) {
   return s.substr(0, n);
 }
 
-// The columns after (tenant, key) and before (rid, grp), by IndexKind.
-constexpr const char* kColumns[] = {"norm, exact",
-                                    "system, code, text",
-                                    "target_type, target_id, url",
-                                    "start, \"end\"",
-                                    "value, low, high",
-                                    "system, code, value, low, high",
-                                    "uri"};
-constexpr int kValueCount[] = {2, 3, 3, 2, 3, 5, 1};
+// Each index table's columns after `tenant`, with their array element types.
+struct Column {
+  const char* name;
+  const char* type;
+};
+const std::vector<Column> kColumns[] = {
+    {{"key", "int8"}, {"norm", "text"}, {"exact", "text"}, {"rid", "int8"}, {"grp", "int4"}},
+    {{"key", "int8"},
+     {"system", "text"},
+     {"code", "text"},
+     {"text", "text"},
+     {"rid", "int8"},
+     {"grp", "int4"}},
+    {{"key", "int8"},
+     {"target_type", "text"},
+     {"target_id", "text"},
+     {"url", "text"},
+     {"rid", "int8"},
+     {"grp", "int4"}},
+    {{"key", "int8"}, {"start", "int8"}, {"\"end\"", "int8"}, {"rid", "int8"}, {"grp", "int4"}},
+    {{"key", "int8"},
+     {"value", "float8"},
+     {"low", "float8"},
+     {"high", "float8"},
+     {"rid", "int8"},
+     {"grp", "int4"}},
+    {{"key", "int8"},
+     {"system", "text"},
+     {"code", "text"},
+     {"value", "float8"},
+     {"low", "float8"},
+     {"high", "float8"},
+     {"rid", "int8"},
+     {"grp", "int4"}},
+    {{"key", "int8"}, {"uri", "text"}, {"rid", "int8"}, {"grp", "int4"}},
+};
 
-void BindValue(Params& p, const IndexValue& value) {
+// Appends the value columns of `value` (those between key and rid) to `c`, from c[1] on.
+void AddValue(std::vector<ArrayText>& c, const IndexValue& value) {
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, StringValue>) {
-          p.Text(Cut(v.norm, kMaxIndexedBytes));
-          p.Text(v.exact);
+          c[1].Text(Cut(v.norm, kMaxIndexedBytes));
+          c[2].Text(v.exact);
         } else if constexpr (std::is_same_v<T, TokenValue>) {
-          p.Text(Cut(v.system, kMaxIndexedBytes));
-          p.Text(Cut(v.code, kMaxIndexedBytes));
-          p.Text(v.text);
+          c[1].Text(Cut(v.system, kMaxIndexedBytes));
+          c[2].Text(Cut(v.code, kMaxIndexedBytes));
+          c[3].Text(v.text);
         } else if constexpr (std::is_same_v<T, ReferenceValue>) {
-          p.Text(v.target_type);
-          p.Text(Cut(v.target_id, kMaxIndexedBytes));
-          p.Text(Cut(v.url, kMaxIndexedBytes));
+          c[1].Text(v.target_type);
+          c[2].Text(Cut(v.target_id, kMaxIndexedBytes));
+          c[3].Text(Cut(v.url, kMaxIndexedBytes));
         } else if constexpr (std::is_same_v<T, DateValue>) {
-          p.Int(v.start);
-          p.Int(v.end);
+          c[1].Int(v.start);
+          c[2].Int(v.end);
         } else if constexpr (std::is_same_v<T, NumberValue>) {
-          p.Real(v.value);
-          p.Real(v.low);
-          p.Real(v.high);
+          c[1].Real(v.value);
+          c[2].Real(v.low);
+          c[3].Real(v.high);
         } else if constexpr (std::is_same_v<T, QuantityValue>) {
-          p.Text(Cut(v.system, kMaxIndexedBytes));
-          p.Text(Cut(v.code, kMaxIndexedBytes));
-          p.Real(v.number.value);
-          p.Real(v.number.low);
-          p.Real(v.number.high);
+          c[1].Text(Cut(v.system, kMaxIndexedBytes));
+          c[2].Text(Cut(v.code, kMaxIndexedBytes));
+          c[3].Real(v.number.value);
+          c[4].Real(v.number.low);
+          c[5].Real(v.number.high);
         } else if constexpr (std::is_same_v<T, UriValue>) {
-          p.Text(Cut(v.uri, kMaxIndexedBytes));
+          c[1].Text(Cut(v.uri, kMaxIndexedBytes));
         }
       },
       value);
@@ -101,11 +127,19 @@ std::string Identity(int64_t key, int64_t rid, const IndexEntry& e) {
 
 void IndexRows::Add(int64_t key, int64_t rid, const IndexEntry& entry) {
   if (!seen_.insert(Identity(key, rid, entry)).second) return;
-  rows_[entry.value.index()].push_back(Row{key, rid, &entry});
+  std::vector<ArrayText>& c = columns_[entry.value.index()];
+  if (c.empty()) c.resize(kColumns[entry.value.index()].size());
+  c[0].Int(key);
+  AddValue(c, entry.value);
+  c[c.size() - 2].Int(rid);
+  c[c.size() - 1].Int(entry.group);
 }
 
 void IndexRows::AddText(int64_t rid, const std::string* narrative, const std::string* content) {
-  texts_.push_back(Text{rid, narrative, content});
+  static const std::string kEmpty;
+  text_rid_.Int(rid);
+  text_narrative_.Text(FoldText(Cut(narrative ? *narrative : kEmpty, kMaxTextBytes)));
+  text_content_.Text(FoldText(Cut(content ? *content : kEmpty, kMaxTextBytes)));
 }
 
 Result<> IndexRows::Remove(Connection& conn, const TenantId& tenant, const std::vector<int64_t>& rids) {
@@ -123,44 +157,47 @@ Result<> IndexRows::Remove(Connection& conn, const TenantId& tenant, const std::
   return Ok{};
 }
 
-Result<> IndexRows::Write(Connection& conn, const TenantId& tenant) const {
-  for (size_t kind = 0; kind < std::size(rows_); ++kind) {
-    const std::vector<Row>& rows = rows_[kind];
-    for (size_t first = 0; first < rows.size(); first += kRowsPerInsert) {
-      size_t last = std::min(rows.size(), first + kRowsPerInsert);
-      std::string sql = std::string("INSERT INTO ") + sql::kIndexTables[kind] + " (tenant, key, " +
-                        kColumns[kind] + ", rid, grp) SELECT ?, v.* FROM (VALUES ";
-      Params p;
-      p.Text(tenant.value);
-      for (size_t i = first; i < last; ++i) {
-        sql += i == first ? "(?" : ", (?";
-        for (int c = 0; c < kValueCount[kind] + 2; ++c) sql += ", ?";
-        sql += ")";
-        p.Int(rows[i].key);
-        BindValue(p, rows[i].entry->value);
-        p.Int(rows[i].rid);
-        p.Int(rows[i].entry->group);
-      }
-      sql += ") v";
-      // The common sizes (one resource's rows) recur, so they are worth preparing.
-      KILN_TRY(last - first <= 64 ? conn.Exec(sql, p) : conn.ExecOnce(sql, p));
+std::string IndexRows::Sql(const std::string& tenant, int& next) {
+  auto param = [&next](const char* type) { return ArrayPlaceholder(next++, type); };
+  std::string out = "removed AS (SELECT unnest(" + param("int8") + ") AS rid)";
+  int n = 0;
+  for (const char* table : sql::kIndexTables) {
+    out.append(", d").append(std::to_string(n++));
+    out += std::string(" AS (DELETE FROM ") + table + " WHERE tenant = " + tenant +
+           " AND rid IN (SELECT rid FROM removed))";
+  }
+  out +=
+      ", dtext AS (DELETE FROM idx_text WHERE tenant = " + tenant + " AND rid IN (SELECT rid FROM removed))";
+  for (size_t kind = 0; kind < std::size(kColumns); ++kind) {
+    std::string names, arrays;
+    for (const Column& c : kColumns[kind]) {
+      names += std::string(", ") + c.name;
+      arrays += (arrays.empty() ? "" : ", ") + param(c.type);
     }
+    out.append(", i").append(std::to_string(kind));
+    out += std::string(" AS (INSERT INTO ") + sql::kIndexTables[kind] + " (tenant" + names + ") SELECT " +
+           tenant + ", * FROM unnest(" + arrays + "))";
   }
-  static const std::string kEmpty;
-  for (const Text& t : texts_) {
-    Params p;
-    p.Text(tenant.value);
-    p.Int(t.rid);
-    std::string narrative = FoldText(Cut(t.narrative ? *t.narrative : kEmpty, kMaxTextBytes));
-    std::string content = FoldText(Cut(t.content ? *t.content : kEmpty, kMaxTextBytes));
-    p.Text(narrative);
-    p.Text(content);
-    KILN_TRY(conn.Exec(
-        "INSERT INTO idx_text (tenant, rid, narrative, content) VALUES (?, ?, to_tsvector('simple', ?), "
-        "to_tsvector('simple', ?))",
-        p));
+  // One placeholder per statement: the order of calls within one expression is unspecified.
+  std::string rids = param("int8");
+  std::string narratives = param("text");
+  std::string contents = param("text");
+  out += ", itext AS (INSERT INTO idx_text (tenant, rid, narrative, content) SELECT " + tenant +
+         ", r, to_tsvector('simple', n), to_tsvector('simple', t) FROM unnest(" + rids + ", " + narratives +
+         ", " + contents + ") AS w(r, n, t))";
+  return out;
+}
+
+void IndexRows::Bind(Params& p, const std::vector<int64_t>& replaced) {
+  p.IntArray(replaced);
+  for (size_t kind = 0; kind < std::size(kColumns); ++kind) {
+    std::vector<ArrayText>& c = columns_[kind];
+    if (c.empty()) c.resize(kColumns[kind].size());
+    for (size_t i = 0; i < c.size(); ++i) p.Array(kColumns[kind][i].type, c[i].Done());
   }
-  return Ok{};
+  p.Array("int8", text_rid_.Done());
+  p.Array("text", text_narrative_.Done());
+  p.Array("text", text_content_.Done());
 }
 
 }  // namespace kiln::store::postgres

@@ -1,5 +1,6 @@
-// A commit's search index rows on PostgreSQL, collected and then written with one multi-row
-// INSERT per index table (a round trip per table, not per row). Private to postgres/.
+// A commit's search index rows on PostgreSQL, collected as one array per column and written by
+// one INSERT ... SELECT FROM unnest(...) per index table, all of them parts of the commit's one
+// write statement (commit.cc). Private to postgres/.
 #pragma once
 
 #include <string>
@@ -15,28 +16,24 @@ namespace kiln::store::postgres {
 class IndexRows {
  public:
   // Adds the row of `entry` (not a TextValue) for the resource `rid`, unless the resource has
-  // that row already. `entry` must outlive Write.
+  // that row already.
   void Add(int64_t key, int64_t rid, const IndexEntry& entry);
   // The words of a resource for _text and _content (either may be null).
   void AddText(int64_t rid, const std::string* narrative, const std::string* content);
   // Removes every index row of `rids` (resources updated or deleted) in `tenant`.
   static Result<> Remove(Connection& conn, const TenantId& tenant, const std::vector<int64_t>& rids);
-  // Writes the rows added, in `tenant`.
-  Result<> Write(Connection& conn, const TenantId& tenant) const;
+
+  // The WITH parts ("name AS (DELETE ...), name AS (INSERT ...), ...") that remove the rows of
+  // the resources replaced and insert the rows added, in `tenant` (a SQL expression such as
+  // "$1"); their parameters are $next, $next+1, ...: what Bind adds, in order.
+  static std::string Sql(const std::string& tenant, int& next);
+  // The rids whose rows are replaced, then the arrays of the rows added.
+  void Bind(Params& p, const std::vector<int64_t>& replaced);
 
  private:
-  struct Row {
-    int64_t key;
-    int64_t rid;
-    const IndexEntry* entry;
-  };
-  struct Text {
-    int64_t rid;
-    const std::string* narrative;
-    const std::string* content;
-  };
-  std::vector<Row> rows_[7];  // by IndexKind
-  std::vector<Text> texts_;
+  // Column arrays by IndexKind, in the order of kColumns (index_rows.cc), then _text/_content.
+  std::vector<ArrayText> columns_[7];
+  ArrayText text_rid_, text_narrative_, text_content_;
   std::unordered_set<std::string> seen_;
 };
 

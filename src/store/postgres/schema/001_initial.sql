@@ -122,9 +122,10 @@ CREATE TABLE idx_text (
   tenant    text COLLATE "C" NOT NULL,
   rid       bigint   NOT NULL,
   narrative tsvector NOT NULL,
-  content   tsvector NOT NULL,
-  PRIMARY KEY (tenant, rid)
+  content   tsvector NOT NULL
 );
+-- Not unique: a commit deletes a resource's old row and inserts its new one in one statement.
+CREATE INDEX idx_text_res ON idx_text (tenant, rid);
 CREATE INDEX idx_text_narrative ON idx_text USING gin (narrative);
 CREATE INDEX idx_text_content ON idx_text USING gin (content);
 
