@@ -3,6 +3,7 @@
 #include <map>
 
 #include "store/postgres/schema.h"
+#include "store/sql/history_sql.h"
 #include "store/sql/index_query.h"
 #include "store/sql/sort_plan.h"
 
@@ -33,15 +34,6 @@ Version VersionFromRow(const Rows& rows, int r, int first) {
   v.change = static_cast<Change>(rows.Int(r, first + 4));
   v.json = rows.Text(r, first + 5);
   return v;
-}
-
-void AddTimeIntervals(sql::SqlText& q, std::string_view column, const std::vector<TimeInterval>& intervals) {
-  for (const TimeInterval& t : intervals) {
-    q.sql += t.negate ? " AND NOT (" : " AND (";
-    q.Add(std::string(column) + " >= ?", t.start);
-    q.Add(" AND " + std::string(column) + " < ?", t.end);
-    q.sql += ")";
-  }
 }
 
 Result<Rows> Run(Connection& conn, const sql::SqlText& q) { return conn.Exec(q.sql, Params(q.params)); }
@@ -103,7 +95,7 @@ Result<ListPage> PgStore::List(const TenantId& tenant, const ListQuery& query) {
       for (size_t i = 0; i < query.ids.size(); ++i) filter.Add(i == 0 ? "?" : ", ?", query.ids[i]);
       filter.sql += ")";
     }
-    AddTimeIntervals(filter, "c.last_updated", query.last_updated);
+    sql::AddTimeIntervals(filter, "c.last_updated", query.last_updated);
     ListPage page;
     if (query.with_total) {
       sql::SqlText count = filter;
@@ -198,19 +190,7 @@ Result<std::vector<Version>> PgStore::ReadMany(const TenantId& tenant, const std
 }
 
 Result<HistoryPage> PgStore::History(const TenantId& tenant, const HistoryQuery& query) {
-  sql::SqlText filter;
-  filter.Add(" WHERE v.tenant = ?", tenant.value);
-  if (query.type) filter.Add(" AND v.type = ?", *query.type);
-  if (query.id) filter.Add(" AND v.id = ?", *query.id);
-  if (query.since) filter.Add(" AND v.last_updated >= ?", *query.since);
-  if (query.at) {
-    // Current at some point in [start, end): began before the end, and not replaced by the start.
-    filter.Add(" AND v.last_updated < ?", query.at->end);
-    filter.Add(
-        " AND NOT EXISTS (SELECT 1 FROM resource_version n WHERE n.tenant = v.tenant AND n.type = v.type"
-        " AND n.id = v.id AND n.version = v.version + 1 AND n.last_updated <= ?)",
-        query.at->start);
-  }
+  sql::SqlText filter = sql::HistoryFilter(tenant, query);
   return pool_.WithRetry([&](Connection& conn) -> Result<HistoryPage> {
     HistoryPage page;
     {
