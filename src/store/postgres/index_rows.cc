@@ -159,15 +159,17 @@ Result<> IndexRows::Remove(Connection& conn, const TenantId& tenant, const std::
 
 std::string IndexRows::Sql(const std::string& tenant, int& next) {
   auto param = [&next](const char* type) { return ArrayPlaceholder(next++, type); };
-  std::string out = "removed AS (SELECT unnest(" + param("int8") + ") AS rid)";
+  // One array of rids for every deletion: "rid = ANY($n)" seeks the (tenant, rid, key) index.
+  std::string removed = param("int8");
+  std::string out;
   int n = 0;
   for (const char* table : sql::kIndexTables) {
-    out.append(", d").append(std::to_string(n++));
-    out += std::string(" AS (DELETE FROM ") + table + " WHERE tenant = " + tenant +
-           " AND rid IN (SELECT rid FROM removed))";
+    out.append(n == 0 ? "d" : ", d");
+    out.append(std::to_string(n++));
+    out += std::string(" AS (DELETE FROM ") + table + " WHERE tenant = " + tenant + " AND rid = ANY(" +
+           removed + "))";
   }
-  out +=
-      ", dtext AS (DELETE FROM idx_text WHERE tenant = " + tenant + " AND rid IN (SELECT rid FROM removed))";
+  out += ", dtext AS (DELETE FROM idx_text WHERE tenant = " + tenant + " AND rid = ANY(" + removed + "))";
   for (size_t kind = 0; kind < std::size(kColumns); ++kind) {
     std::string names, arrays;
     for (const Column& c : kColumns[kind]) {
