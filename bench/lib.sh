@@ -63,6 +63,24 @@ cleanup() {
   rm -rf "$WORK"
 }
 
+# store_args DATA_DIR: the options that put a server's or importer's data in DATA_DIR: just
+# --data-dir, or with BENCH_PG_URL set (bench/postgres/run.sh), also --store with a PostgreSQL
+# schema of that directory's own (the same one for every command on it), migrated first.
+store_args() {
+  local dir=$1
+  if [[ -z "${BENCH_PG_URL:-}" ]]; then
+    printf '%s\n' --data-dir "$dir"
+    return
+  fi
+  local schema url sep='?'
+  schema=b_$(printf '%s' "$dir" | md5sum | cut -c1-16)
+  [[ "$BENCH_PG_URL" == *'?'* ]] && sep='&'
+  url="$BENCH_PG_URL${sep}options=-csearch_path%3D$schema"
+  mkdir -p "$dir"
+  "$KILN" migrate --store "$url" >/dev/null || die "kiln migrate failed on $url"
+  printf '%s\n' --data-dir "$dir" --store "$url"
+}
+
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
@@ -73,7 +91,11 @@ free_port() {
 start_server() {
   local name=$1 mode=$2 data_dir=${3:-} port
   local -a args=("$mode" --bind 127.0.0.1 --log-level warn)
-  [[ -n "$data_dir" ]] && args+=(--data-dir "$data_dir")
+  if [[ -n "$data_dir" ]]; then
+    local -a store
+    mapfile -t store < <(store_args "$data_dir")
+    args+=("${store[@]}")
+  fi
   # auth: the benchmarks measure the FHIR API without tokens (docs/security.md).
   [[ "$mode" == serve ]] && args+=(--no-auth)
   for _ in 1 2 3 4 5; do

@@ -117,7 +117,7 @@ MEMREAD_DISTINCT=$(field memread distinct)
 # ---------------------------------------------------------------------------------------
 section "5. memory, import path: 'kiln import' of the same $MEM_N into a data dir, then serve + reads"
 IMPORT_START=$(date +%s.%N)
-"$KILN" import --data-dir "$WORK/import-data" "$NDJSON" 2>"$WORK/import.log" | tee "$WORK/import.out" ||
+"$KILN" import $(store_args "$WORK/import-data") "$NDJSON" 2>"$WORK/import.log" | tee "$WORK/import.out" ||
   { tail -n 20 "$WORK/import.log" >&2; die "kiln import failed"; }
 IMPORT_SECONDS=$(awk -v a="$IMPORT_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 start_server imported serve "$WORK/import-data"

@@ -5,9 +5,9 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build ccache pkg-config
           libboost-dev libboost-system-dev rapidjson-dev libsqlite3-dev libssl-dev libcli11-dev libicu-dev
-          libgoogle-perftools-dev libargon2-dev)
+          libgoogle-perftools-dev libargon2-dev libpq-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(libgtest-dev libpugixml-dev clang-format nodejs npm python3 curl)
+  packages+=(libgtest-dev libpugixml-dev clang-format nodejs npm python3 curl postgresql)
 fi
 
 missing=()

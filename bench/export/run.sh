@@ -42,7 +42,7 @@ section "1. data set: gen_ndjson.py $N --seed $SEED, loaded with kiln import"
 python3 "$HERE/../gen_ndjson.py" "$N" "$WORK/resources.ndjson" --seed "$SEED"
 NDJSON_BYTES=$(stat -c %s "$WORK/resources.ndjson")
 DATA=$WORK/data
-"$KILN" import --data-dir "$DATA" "$WORK/resources.ndjson" 2>"$WORK/import.log" | tee "$WORK/import.out" ||
+"$KILN" import $(store_args "$DATA") "$WORK/resources.ndjson" 2>"$WORK/import.log" | tee "$WORK/import.out" ||
   { tail -n 20 "$WORK/import.log" >&2; die "kiln import failed"; }
 IMPORTED=$(awk '/^imported/ {print $2}' "$WORK/import.out")
 IMPORT_SECONDS=$(awk '/^imported/ {print $(NF-1)}' "$WORK/import.out")

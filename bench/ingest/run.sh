@@ -32,7 +32,7 @@ enter_workdir kiln-ingest-bench
 section "1. kiln import of $N resources from ndjson"
 python3 "$HERE/../gen_ndjson.py" "$N" "$WORK/import.ndjson" >/dev/null
 NDJSON_MB=$(python3 -c 'import os, sys; print(f"{os.path.getsize(sys.argv[1]) / 1e6:.1f}")' "$WORK/import.ndjson")
-/usr/bin/time -f 'KILN_TIME wall=%e maxrss_kb=%M' "$KILN" import --data-dir "$WORK/import-data" \
+/usr/bin/time -f 'KILN_TIME wall=%e maxrss_kb=%M' "$KILN" import $(store_args "$WORK/import-data") \
   "$WORK/import.ndjson" >"$WORK/import.out" 2>"$WORK/import.err" || true
 cat "$WORK/import.out"
 grep KILN_TIME "$WORK/import.err" || die "the import did not finish: $(tail -5 "$WORK/import.err")"

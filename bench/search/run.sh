@@ -82,7 +82,7 @@ section "3. kiln import of the $RESOURCES resources into an empty data dir"
 DATA=$WORK/search-data
 echo "\$ kiln import --data-dir DATA $(cd "$DATASET" && echo *.ndjson)"
 IMPORT_START=$(now)
-"$KILN" import --data-dir "$DATA" "$DATASET"/*.ndjson 2>"$WORK/import.log" | tee "$WORK/import.out" ||
+"$KILN" import $(store_args "$DATA") "$DATASET"/*.ndjson 2>"$WORK/import.log" | tee "$WORK/import.out" ||
   { tail -n 20 "$WORK/import.log" >&2; die "kiln import failed (the failures are above)"; }
 IMPORT_WALL=$(since "$IMPORT_START")
 # "imported N resources, F failed, in S s"

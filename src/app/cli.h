@@ -7,15 +7,21 @@
 #include <string>
 #include <string_view>
 
+#include "app/config.h"
 #include "core/error.h"
 
 namespace kiln::app {
 
-// --data-dir (also --store): a directory or a store URL; KILN_DATA_DIR.
-inline void AddDataDirOption(CLI::App& cmd, std::string& data_dir) {
-  cmd.add_option("--data-dir,--store", data_dir, "Where the database lives (a directory or a store URL)")
+// --data-dir (KILN_DATA_DIR) and --store (KILN_STORE): where the data lives (config.h).
+inline void AddDataDirOption(CLI::App& cmd, StoreConfig& cfg) {
+  cmd.add_option("--data-dir", cfg.data_dir,
+                 "Where Kiln keeps its data (and the SQLite database unless --store)")
       ->envname("KILN_DATA_DIR")
       ->capture_default_str();
+  cmd.add_option("--store", cfg.store,
+                 "The database: a directory, sqlite:/path/kiln.db or postgresql://user@host:port/db "
+                 "(default: the data directory)")
+      ->envname("KILN_STORE");
 }
 
 // Prints "kiln COMMAND: diagnostics" on stderr; the exit status of a failed command.

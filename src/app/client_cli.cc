@@ -15,7 +15,7 @@ namespace kiln::app {
 namespace {
 
 void AddStoreOptions(CLI::App& cmd, ClientConfig& cfg) {
-  AddDataDirOption(cmd, cfg.data_dir);
+  AddDataDirOption(cmd, cfg.storage);
   cmd.add_option("--auth-key-file", cfg.auth_key_file,
                  "The key that seals client secrets and signing keys (default: auth.key beside the database)")
       ->envname("KILN_AUTH_KEY_FILE");
@@ -46,7 +46,7 @@ int Create(store::Store& store, const ClientConfig& cfg) {
     spec.jwks = std::move(jwks).value();
   }
   SystemClock clock;
-  auto made = auth::RegisterClient(store, AuthKeyFile(cfg.data_dir, cfg.auth_key_file), spec, clock.Now());
+  auto made = auth::RegisterClient(store, AuthKeyFile(cfg.storage, cfg.auth_key_file), spec, clock.Now());
   if (!made) return Fail("client", made.error());
   std::cout << "created client " << made->id << " (tenant " << made->tenant.value << ", scope " << made->scope
             << ")\n";
@@ -69,10 +69,11 @@ int List(store::Store& store) {
 
 }  // namespace
 
-std::string AuthKeyFile(const std::string& data_dir, const std::string& configured) {
+std::string AuthKeyFile(const StoreConfig& storage, const std::string& configured) {
   if (!configured.empty()) return configured;
-  std::filesystem::path dir = data_dir;
-  if (data_dir.starts_with("sqlite:")) dir = std::filesystem::path(data_dir.substr(7)).parent_path();
+  const std::string& url = storage.url();
+  std::filesystem::path dir = url.find("://") != std::string::npos ? storage.data_dir : url;
+  if (url.starts_with("sqlite:")) dir = std::filesystem::path(url.substr(7)).parent_path();
   return (dir / "auth.key").string();
 }
 
@@ -107,7 +108,7 @@ CLI::App* AddKeyCommand(CLI::App& app, ClientConfig& cfg) {
 }
 
 int RunClientCommand(const CLI::App& client_cmd, const ClientConfig& cfg) {
-  auto store = store::OpenStore({cfg.data_dir, 1});
+  auto store = store::OpenStore({cfg.storage.url(), 1});
   if (!store) return Fail("client", store.error());
   if (client_cmd.got_subcommand("list")) return List(**store);
   if (client_cmd.got_subcommand("create")) return Create(**store, cfg);
@@ -117,11 +118,11 @@ int RunClientCommand(const CLI::App& client_cmd, const ClientConfig& cfg) {
 }
 
 int RunKeyCommand(const CLI::App& key_cmd, const ClientConfig& cfg) {
-  auto store = store::OpenStore({cfg.data_dir, 1});
+  auto store = store::OpenStore({cfg.storage.url(), 1});
   if (!store) return Fail("key", store.error());
   if (key_cmd.got_subcommand("rotate")) {
     SystemClock clock;
-    auto kid = auth::RotateSigningKey(**store, AuthKeyFile(cfg.data_dir, cfg.auth_key_file), clock.Now());
+    auto kid = auth::RotateSigningKey(**store, AuthKeyFile(cfg.storage, cfg.auth_key_file), clock.Now());
     if (!kid) return Fail("key", kid.error());
     std::cout << "added signing key " << *kid << "\n";
     return 0;

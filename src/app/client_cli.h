@@ -20,8 +20,8 @@ CLI::App* AddKeyCommand(CLI::App& app, ClientConfig& cfg);
 int RunClientCommand(const CLI::App& client_cmd, const ClientConfig& cfg);
 int RunKeyCommand(const CLI::App& key_cmd, const ClientConfig& cfg);
 
-// The key file of the store at `data_dir` (a directory or "sqlite:/path/kiln.db"): `configured`
-// when given, else auth.key beside the database.
-std::string AuthKeyFile(const std::string& data_dir, const std::string& configured);
+// The key file of the store `storage` names: beside a SQLite database, else in the data directory;
+// `configured` when given, else auth.key beside the database.
+std::string AuthKeyFile(const StoreConfig& storage, const std::string& configured);
 
 }  // namespace kiln::app

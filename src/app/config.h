@@ -9,9 +9,17 @@
 
 namespace kiln::app {
 
+// Where a command's data lives: the data directory (the SQLite database, auth.key, exports) and
+// the database, when it is elsewhere (`--store`: sqlite:/path/kiln.db or postgresql://...).
+struct StoreConfig {
+  std::string data_dir = "kiln-data";
+  std::string store;  // empty: the SQLite database in data_dir
+  const std::string& url() const { return store.empty() ? data_dir : store; }
+};
+
 struct ServeConfig {
   http::ServerOptions http;
-  std::string data_dir = "kiln-data";
+  StoreConfig storage;
   std::string log_level = "info";
   bool text_search = false;  // index _text and _content (search::Registry::EnableTextSearch)
   // auth: `--no-auth` serves everything to anyone (development only); the key file seals client
@@ -22,7 +30,7 @@ struct ServeConfig {
 
 // auth: `kiln client create|list|delete` and `kiln key rotate|list`.
 struct ClientConfig {
-  std::string data_dir = "kiln-data";
+  StoreConfig storage;
   std::string auth_key_file;
   std::string id;
   std::string secret;
@@ -34,13 +42,13 @@ struct ClientConfig {
 
 // `kiln tenant create|list|delete`.
 struct TenantConfig {
-  std::string data_dir = "kiln-data";  // also --store: a store URL (store::StoreOptions::url)
+  StoreConfig storage;
   std::string name;
   std::string kind;
 };
 
 struct ImportConfig {
-  std::string data_dir = "kiln-data";
+  StoreConfig storage;
   std::vector<std::string> files;
   int threads = 4;  // chunks in flight
   bool text_search = false;

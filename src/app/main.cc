@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "app/cli.h"
 #include "app/client_cli.h"
 #include "app/config.h"
 #include "app/importer.h"
@@ -80,7 +81,7 @@ std::unique_ptr<auth::AuthServer> OpenAuthServer(const ServeConfig& cfg, store::
   if (pub.ends_with(cfg.http.base_path)) pub.remove_suffix(cfg.http.base_path.size());
   o.issuer = std::string(pub);
   o.base_path = cfg.http.base_path;
-  o.key_file = AuthKeyFile(cfg.data_dir, cfg.auth_key_file);
+  o.key_file = AuthKeyFile(cfg.storage, cfg.auth_key_file);
   return OrDie(auth::AuthServer::Open(store, clock, o), "cannot start the authorization server");
 }
 
@@ -102,13 +103,13 @@ int Serve(const ServeConfig& cfg) {
   auto model = OrDie(core::Model::LoadEmbedded(), "cannot load the FHIR model");
   auto registry = OrDie(search::Registry::LoadEmbedded(*model), "cannot load the search parameters");
   if (cfg.text_search) registry->EnableTextSearch();
-  auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
+  auto store = OrDie(store::OpenStore({cfg.storage.url(), 16}), "cannot open the store");
   SystemClock clock;
   std::unique_ptr<auth::AuthServer> auth_server = OpenAuthServer(cfg, *store, clock);
   rest::Api api(*model, *registry, *store, clock,
                 rest::ApiOptions{.software_version = KILN_VERSION,
                                  .authorizer = auth_server.get(),
-                                 .export_dir = cfg.data_dir + "/export"});
+                                 .export_dir = cfg.storage.data_dir + "/export"});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
   tenant::AdminApi admin(*store, api, clock);
   http::Server server(
@@ -122,7 +123,8 @@ int Serve(const ServeConfig& cfg) {
   std::string root = "http://" + cfg.http.bind + ":" + std::to_string(port);
   log::Info("kiln serving", {{"url", root + cfg.http.base_path},
                              {"domain", cfg.http.domain},
-                             {"data_dir", cfg.data_dir},
+                             {"data_dir", cfg.storage.data_dir},
+                             {"store", store::IsPostgresUrl(cfg.storage.url()) ? "postgresql" : "sqlite"},
                              {"auth", auth_server != nullptr},
                              {"resource_types", model->ResourceTypeNames().size()},
                              {"version", KILN_VERSION}});
@@ -136,7 +138,7 @@ int Import(const ImportConfig& cfg) {
   auto model = OrDie(core::Model::LoadEmbedded(), "cannot load the FHIR model");
   auto registry = OrDie(search::Registry::LoadEmbedded(*model), "cannot load the search parameters");
   if (cfg.text_search) registry->EnableTextSearch();
-  auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
+  auto store = OrDie(store::OpenStore({cfg.storage.url(), 16}), "cannot open the store");
   SystemClock clock;
   rest::Api api(*model, *registry, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
@@ -146,6 +148,15 @@ int Import(const ImportConfig& cfg) {
   std::cout << "imported " << stats.stored << " resources, " << stats.failed << " failed, in " << seconds
             << " s\n";
   return stats.failed == 0 ? 0 : 1;
+}
+
+// `kiln migrate`: the one step that changes a PostgreSQL database's schema (a server refuses to
+// start on one it does not know); SQLite migrates on every open, so this only opens it.
+int Migrate(const StoreConfig& cfg) {
+  auto version = store::MigrateStore({cfg.url(), 1});
+  if (!version) return CommandFailed("migrate", version.error());
+  std::cout << "schema version " << *version << "\n";
+  return 0;
 }
 
 // The same HTTP stack with a fixed response: the ceiling the FHIR API is measured against.
@@ -178,9 +189,7 @@ int Main(int argc, char** argv) {
   ServeConfig serve;
   auto* serve_cmd = app.add_subcommand("serve", "Serve the FHIR API on embedded storage");
   AddHttpOptions(*serve_cmd, serve);
-  serve_cmd->add_option("--data-dir", serve.data_dir, "Where the database lives")
-      ->envname("KILN_DATA_DIR")
-      ->capture_default_str();
+  AddDataDirOption(*serve_cmd, serve.storage);
   serve_cmd
       ->add_flag("--text-search", serve.text_search, "Index words for _text and _content (costs write speed)")
       ->envname("KILN_TEXT_SEARCH");
@@ -206,9 +215,7 @@ int Main(int argc, char** argv) {
   ImportConfig import;
   auto* import_cmd = app.add_subcommand("import", "Import FHIR Bundles (.json) and .ndjson files");
   import_cmd->add_option("files", import.files, "Files to import")->required()->check(CLI::ExistingFile);
-  import_cmd->add_option("--data-dir", import.data_dir, "Where the database lives")
-      ->envname("KILN_DATA_DIR")
-      ->capture_default_str();
+  AddDataDirOption(*import_cmd, import.storage);
   import_cmd->add_option("--threads", import.threads, "Chunks (transactions) in flight")
       ->capture_default_str();
   import_cmd
@@ -223,6 +230,10 @@ int Main(int argc, char** argv) {
   auto* client_cmd = AddClientCommand(app, clients);
   auto* key_cmd = AddKeyCommand(app, clients);
 
+  StoreConfig migrate;
+  auto* migrate_cmd = app.add_subcommand("migrate", "Bring the database's schema up to date");
+  AddDataDirOption(*migrate_cmd, migrate);
+
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -230,9 +241,16 @@ int Main(int argc, char** argv) {
     std::cout << "kiln " << KILN_VERSION << "\n";
     return 0;
   }
+  // Reads run on the I/O threads; on PostgreSQL each waits for a round trip to the server, so
+  // more of them keep the CPU busy (bench/postgres/).
+  constexpr int kPostgresIoThreads = 8;
+  if (store::IsPostgresUrl(serve.storage.url()) && serve_cmd->get_option("--io-threads")->count() == 0) {
+    serve.http.io_threads = kPostgresIoThreads;
+  }
   if (app.got_subcommand(serve_cmd)) return Serve(serve);
   if (app.got_subcommand(bench_cmd)) return BenchHttp(bench);
   if (app.got_subcommand(import_cmd)) return Import(import);
+  if (app.got_subcommand(migrate_cmd)) return Migrate(migrate);
   if (app.got_subcommand(tenant_cmd)) return RunTenantCommand(*tenant_cmd, tenants);
   if (app.got_subcommand(client_cmd)) return RunClientCommand(*client_cmd, clients);
   if (app.got_subcommand(key_cmd)) return RunKeyCommand(*key_cmd, clients);

@@ -11,7 +11,7 @@ namespace kiln::app {
 
 namespace {
 
-void AddStoreOption(CLI::App& cmd, TenantConfig& cfg) { AddDataDirOption(cmd, cfg.data_dir); }
+void AddStoreOption(CLI::App& cmd, TenantConfig& cfg) { AddDataDirOption(cmd, cfg.storage); }
 
 int Fail(const Error& e) { return CommandFailed("tenant", e); }
 
@@ -46,7 +46,7 @@ CLI::App* AddTenantCommand(CLI::App& app, TenantConfig& cfg) {
 }
 
 int RunTenantCommand(const CLI::App& tenant_cmd, const TenantConfig& cfg) {
-  auto store = store::OpenStore({cfg.data_dir, 1});
+  auto store = store::OpenStore({cfg.storage.url(), 1});
   if (!store) return Fail(store.error());
   if (tenant_cmd.got_subcommand("list")) return List(**store);
   if (tenant_cmd.got_subcommand("create")) {

@@ -1,5 +1,5 @@
-// The storage interface: the only store header included outside src/store/. Backends (SQLite
-// now, PostgreSQL later) implement it; OpenStore picks one from a URL.
+// The storage interface: the only store header included outside src/store/. Backends (SQLite,
+// PostgreSQL) implement it; OpenStore picks one from a URL.
 //
 // Thread-safety: a Store is shared by all request threads; every method may be called
 // concurrently. Durability: when Commit returns success the writes survive a crash of the process.
@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 #include "store/auth_types.h"
@@ -93,10 +94,17 @@ class Store {
 };
 
 struct StoreOptions {
-  // "sqlite:/path/to/kiln.db", "sqlite::memory:" (tests), or a directory for SQLite.
+  // "sqlite:/path/to/kiln.db", "sqlite::memory:" (tests), or a directory for SQLite;
+  // "postgresql://user@host:port/db" (any libpq URL) for PostgreSQL (docs/postgres.md).
   std::string url;
-  int read_connections = 8;
+  int read_connections = 8;  // PostgreSQL: the size of the connection pool
 };
+// Opens the store. SQLite brings its schema up to date; PostgreSQL refuses a database whose
+// schema is not the one this binary knows (kException, saying to run `kiln migrate`).
 Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
+// Brings the store's schema up to date (`kiln migrate`); the schema version reached.
+Result<int> MigrateStore(const StoreOptions& options);
+// Whether `url` names a PostgreSQL database (postgresql:// or postgres://).
+bool IsPostgresUrl(std::string_view url);
 
 }  // namespace kiln::store

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <unistd.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include <atomic>
 #include <filesystem>
 
 #include "auth/auth.h"
@@ -117,6 +120,29 @@ const search::Registry& SharedRegistry(bool text_search) {
 }
 }  // namespace
 
+bool TestOnPostgres() {
+  const char* store = std::getenv("KILN_TEST_STORE");
+  return store != nullptr && std::string_view(store) == "postgres";
+}
+
+std::string TestStoreUrl(const std::string& data_dir) {
+  if (!TestOnPostgres()) return data_dir;
+  const char* base = std::getenv("KILN_TEST_PG_URL");
+  if (base == nullptr || *base == '\0') {
+    ADD_FAILURE() << "KILN_TEST_STORE=postgres needs KILN_TEST_PG_URL (scripts/pg-test-server.sh start DIR)";
+    return data_dir;
+  }
+  // A schema per server: every test starts from an empty database, as with SQLite.
+  static std::atomic<int> next{0};
+  std::string schema = "t" + std::to_string(getpid()) + "_" + std::to_string(next++);
+  std::string url = base;
+  url += url.find('?') == std::string::npos ? "?" : "&";
+  url += "options=-csearch_path%3D" + schema;
+  auto migrated = store::MigrateStore({url, 1});
+  if (!migrated) ADD_FAILURE() << migrated.error().diagnostics;
+  return url;
+}
+
 struct TestServer::Parts {
   std::unique_ptr<store::Store> store;
   SystemClock clock;
@@ -129,11 +155,12 @@ struct TestServer::Parts {
 TestServer::TestServer(ServerOptionsForTest options)
     : FhirClient(0, "/fhir"), options_(std::move(options)), parts_(std::make_unique<Parts>()) {
   log::SetLevel(log::Level::kWarn);
+  store_url_ = TestStoreUrl(dir_.path());
   Start(0);
 }
 
 void TestServer::Start(int port) {
-  auto store = store::OpenStore({dir_.path(), 4});
+  auto store = store::OpenStore({store_url_, 4});
   if (!store) ADD_FAILURE() << store.error().diagnostics;
   parts_->store = std::move(store).value();
   if (options_.auth) {

@@ -45,6 +45,12 @@ class TempDir {
   std::string path_;
 };
 
+// The store tests run on: `data_dir` (SQLite) by default; with KILN_TEST_STORE=postgres, a new
+// schema of its own, migrated, in the PostgreSQL database at KILN_TEST_PG_URL (fails the test
+// when that is not set). scripts/test.sh runs the HTTP suite both ways.
+std::string TestStoreUrl(const std::string& data_dir);
+bool TestOnPostgres();
+
 struct ServerOptionsForTest {
   size_t max_body_bytes = 1 << 20;
   bool text_search = false;          // kiln serve --text-search
@@ -119,6 +125,7 @@ class TestServer : public FhirClient {
   void Stop();
   ServerOptionsForTest options_;
   TempDir dir_;
+  std::string store_url_;
   std::unique_ptr<Parts> parts_;
 };
 

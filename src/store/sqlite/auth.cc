@@ -4,33 +4,16 @@
 #include <functional>
 #include <variant>
 
+#include "store/sql/auth_sql.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace kiln::store::sqlite {
 
 namespace {
 
-constexpr int kAuthCacheKib = 1024;
+using namespace sql;  // the auth statements (sql/auth_sql.h)
 
-const std::string kClientColumns = "id, tenant, secret_hash, secret_sealed, scope, jwks, created";
-const std::string kSelectClientSql = "SELECT " + kClientColumns + " FROM auth_client WHERE id = ?";
-const std::string kListClientsSql = "SELECT " + kClientColumns + " FROM auth_client ORDER BY id";
-const std::string kInsertClientSql = "INSERT INTO auth_client (" + kClientColumns +
-                                     ") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
-const std::string kDeleteClientSql = "DELETE FROM auth_client WHERE id = ?";
-const std::string kListKeysSql =
-    "SELECT kid, alg, private_key, created, retired FROM auth_signing_key ORDER BY created DESC, kid";
-const std::string kRetireKeysSql = "UPDATE auth_signing_key SET retired = ? WHERE retired = 0";
-const std::string kInsertKeySql =
-    "INSERT INTO auth_signing_key (kid, alg, private_key, created, retired) VALUES (?, ?, ?, ?, 0)";
-const std::string kForgetAssertionsSql = "DELETE FROM auth_used_assertion WHERE expires <= ?";
-const std::string kUseAssertionSql =
-    "INSERT INTO auth_used_assertion (client_id, jti, expires) VALUES (?, ?, ?)"
-    " ON CONFLICT (client_id, jti) DO NOTHING";
-const std::string kForgetRevokedSql = "DELETE FROM auth_revoked_token WHERE expires <= ?";
-const std::string kRevokeSql =
-    "INSERT INTO auth_revoked_token (jti, expires) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING";
-const std::string kIsRevokedSql = "SELECT 1 FROM auth_revoked_token WHERE jti = ?";
+constexpr int kAuthCacheKib = 1024;
 
 ClientRecord ClientFromRow(const Statement& s) {
   ClientRecord c;

@@ -1,29 +1,22 @@
-// SQL for the search index on SQLite: writing a resource's index rows, and turning IndexQuery
-// clauses into WHERE conditions (nested for chains and _has). Private to src/store/sqlite/.
+// The search index on SQLite: writing a resource's index rows, and what SQLite's search SQL
+// needs beyond the shared conditions of sql/index_query.h (its dialect: FTS5 for _text and
+// _content). Private to src/store/sqlite/.
 #pragma once
 
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "core/result.h"
+#include "store/sql/index_query.h"
+#include "store/sql/sql_text.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/search_keys.h"
 #include "store/types.h"
 
 namespace kiln::store::sqlite {
 
-using SqlParam = std::variant<int64_t, double, std::string>;
-
-// SQL text under construction with its positional parameters in order.
-struct SqlText {
-  std::string sql;
-  std::vector<SqlParam> params;
-  void Add(std::string_view text, SqlParam p) {
-    sql += text;
-    params.push_back(std::move(p));
-  }
-};
+using sql::SqlParam;
+using sql::SqlText;
 
 Result<std::unique_ptr<Statement>> PrepareWith(Connection& conn, const SqlText& q);
 
@@ -34,13 +27,13 @@ Result<> WriteIndex(Connection& conn, SearchKeys& keys, const TenantId& tenant, 
                     int64_t rid, const std::vector<IndexEntry>& entries, bool replace);
 
 // The search keys of one tenant, looked up through one connection while a query is built.
-class KeyLookup {
+class KeyLookup final : public sql::QueryScope {
  public:
   KeyLookup(SearchKeys& keys, Connection& conn, const TenantId& tenant)
       : keys_(keys), conn_(conn), tenant_(tenant) {}
-  // The key of (type, param) in the tenant, kNoKey when no resource has had that parameter.
-  Result<int64_t> operator()(std::string_view type, std::string_view param) const;
-  const TenantId& tenant() const { return tenant_; }
+  Result<int64_t> operator()(std::string_view type, std::string_view param) const override;
+  const TenantId& tenant() const override { return tenant_; }
+  const sql::Dialect& dialect() const override;
 
  private:
   SearchKeys& keys_;
@@ -48,10 +41,6 @@ class KeyLookup {
   const TenantId& tenant_;
 };
 
-// Appends the conditions (after a WHERE) restricting `alias`, a resource_current alias, to the
-// current resources of `query.type` in the tenant that match every clause and reverse chain of
-// `query`.
-Result<> AppendMatching(SqlText& q, const KeyLookup& keys, const IndexQuery& query, const std::string& alias,
-                        int& next_alias);
+using sql::AppendMatching;
 
 }  // namespace kiln::store::sqlite

@@ -12,14 +12,13 @@
 #include <vector>
 
 #include "core/result.h"
+#include "store/sql/index_query.h"
 #include "store/sqlite/connection.h"
 #include "store/types.h"
 
 namespace kiln::store::sqlite {
 
-// Key 0 is never assigned: a condition on it matches no index row, which is the right answer
-// for a parameter that no resource of the type has ever had.
-inline constexpr int64_t kNoKey = 0;
+using sql::kNoKey;
 
 class SearchKeys {
  public:

@@ -4,9 +4,10 @@
 #include <variant>
 
 #include "core/thread.h"
+#include "store/sql/history_sql.h"
+#include "store/sql/sort_plan.h"
 #include "store/sqlite/index_sql.h"
 #include "store/sqlite/schema.h"
-#include "store/sqlite/sort_sql.h"
 
 namespace kiln::store::sqlite {
 
@@ -19,15 +20,6 @@ constexpr size_t kMaxGroup = 512;
 // cache, so a small one each keeps memory flat as connections are added.
 constexpr int kWriterCacheKib = 32 * 1024;
 constexpr int kReaderCacheKib = 8 * 1024;
-
-void AddTimeIntervals(SqlText& q, std::string_view column, const std::vector<TimeInterval>& intervals) {
-  for (const TimeInterval& t : intervals) {
-    q.sql += t.negate ? " AND NOT (" : " AND (";
-    q.Add(std::string(column) + " >= ?", t.start);
-    q.Add(" AND " + std::string(column) + " < ?", t.end);
-    q.sql += ")";
-  }
-}
 
 Version VersionFromRow(Statement& s, int first) {
   Version v;
@@ -367,7 +359,7 @@ Result<ListPage> SqliteStore::List(const TenantId& tenant, const ListQuery& quer
     for (size_t i = 0; i < query.ids.size(); ++i) filter.Add(i == 0 ? "?" : ", ?", query.ids[i]);
     filter.sql += ")";
   }
-  AddTimeIntervals(filter, "c.last_updated", query.last_updated);
+  sql::AddTimeIntervals(filter, "c.last_updated", query.last_updated);
   ListPage page;
   if (query.with_total) {
     SqlText count = filter;
@@ -379,7 +371,7 @@ Result<ListPage> SqliteStore::List(const TenantId& tenant, const ListQuery& quer
   if (query.count <= 0) return page;
 
   // Ordered by the sort keys, then id; the cursor is the last row's position in that order.
-  KILN_TRY_ASSIGN(SortPlan sort, SortPlan::Make(query.sort, keys, query.type));
+  KILN_TRY_ASSIGN(sql::SortPlan sort, sql::SortPlan::Make(query.sort, keys, query.type));
   SqlText select = filter;
   select.sql = std::string("SELECT ") + kVersionColumns + ", c.rid" + sort.SelectColumns() +
                " FROM resource_current c JOIN resource_version v ON v.seq = c.seq" + select.sql;
@@ -454,19 +446,7 @@ Result<std::vector<Version>> SqliteStore::ReadMany(const TenantId& tenant,
 }
 
 Result<HistoryPage> SqliteStore::History(const TenantId& tenant, const HistoryQuery& query) {
-  SqlText filter;
-  filter.Add(" WHERE v.tenant = ?", tenant.value);
-  if (query.type) filter.Add(" AND v.type = ?", *query.type);
-  if (query.id) filter.Add(" AND v.id = ?", *query.id);
-  if (query.since) filter.Add(" AND v.last_updated >= ?", *query.since);
-  if (query.at) {
-    // Current at some point in [start, end): began before the end, and not replaced by the start.
-    filter.Add(" AND v.last_updated < ?", query.at->end);
-    filter.Add(
-        " AND NOT EXISTS (SELECT 1 FROM resource_version n WHERE n.tenant = v.tenant AND n.type = v.type"
-        " AND n.id = v.id AND n.version = v.version + 1 AND n.last_updated <= ?)",
-        query.at->start);
-  }
+  SqlText filter = sql::HistoryFilter(tenant, query);
 
   KILN_TRY_ASSIGN(auto conn, Borrow());
   HistoryPage page;

@@ -1,4 +1,4 @@
-#include "store/sqlite/sort_sql.h"
+#include "store/sql/sort_plan.h"
 
 #include <rapidjson/document.h>
 
@@ -6,7 +6,7 @@
 
 #include "core/json.h"
 
-namespace kiln::store::sqlite {
+namespace kiln::store::sql {
 
 namespace {
 
@@ -26,7 +26,7 @@ KeyColumn ColumnFor(IndexKind kind) {
     case IndexKind::kReference:
       return {"idx_reference", "target_id", "target_id", 0};
     case IndexKind::kDate:
-      return {"idx_date", "start", "end", 1};
+      return {"idx_date", "start", "\"end\"", 1};
     case IndexKind::kNumber:
       return {"idx_number", "value", "value", 2};
     case IndexKind::kQuantity:
@@ -40,8 +40,8 @@ KeyColumn ColumnFor(IndexKind kind) {
 }
 
 // Missing values sort last in both directions.
-std::string Sentinel(int value_type, bool descending) {
-  if (value_type == 0) return descending ? "''" : "char(1114111)";
+std::string Sentinel(const Dialect& dialect, int value_type, bool descending) {
+  if (value_type == 0) return descending ? "''" : dialect.max_string;
   if (value_type == 1) {
     return descending ? std::to_string(std::numeric_limits<int64_t>::min())
                       : std::to_string(std::numeric_limits<int64_t>::max());
@@ -51,7 +51,7 @@ std::string Sentinel(int value_type, bool descending) {
 
 }  // namespace
 
-Result<SortPlan> SortPlan::Make(const std::vector<SortKey>& keys, const KeyLookup& lookup,
+Result<SortPlan> SortPlan::Make(const std::vector<SortKey>& keys, const QueryScope& lookup,
                                 const std::string& type) {
   SortPlan plan;
   for (const SortKey& k : keys) {
@@ -68,10 +68,11 @@ Result<SortPlan> SortPlan::Make(const std::vector<SortKey>& keys, const KeyLooku
         KILN_TRY_ASSIGN(int64_t also, lookup(type, more));
         keys += ", " + std::to_string(also);
       }
-      std::string sql = std::string("IFNULL((SELECT ") + (k.descending ? "max(" : "min(") +
+      std::string tenant = lookup.dialect().index_tenant ? " AND x.tenant = c.tenant" : "";
+      std::string sql = std::string("COALESCE((SELECT ") + (k.descending ? "max(" : "min(") +
                         (k.descending ? col.max_col : col.min_col) + ") FROM " + col.table +
-                        " x WHERE x.rid = c.rid AND x.key IN (" + keys + ")), " +
-                        Sentinel(col.value_type, k.descending) + ")";
+                        " x WHERE x.rid = c.rid" + tenant + " AND x.key IN (" + keys + ")), " +
+                        Sentinel(lookup.dialect(), col.value_type, k.descending) + ")";
       plan.keys_.push_back({std::move(sql), k.descending, col.value_type});
     }
   }
@@ -120,22 +121,12 @@ Result<Ok> SortPlan::AppendAfter(SqlText& q, const std::string& cursor) const {
   return Ok{};
 }
 
-std::string SortPlan::Cursor(Statement& row, int first, int64_t rid) const {
-  std::string out = "[";
-  for (size_t i = 0; i < keys_.size(); ++i) {
-    int col = first + static_cast<int>(i);
-    if (keys_[i].value_type == 0) {
-      json::AppendQuoted(out, row.Text(col));
-    } else if (keys_[i].value_type == 1) {
-      out += std::to_string(row.Int(col));
-    } else {
-      char buf[40];
-      std::snprintf(buf, sizeof buf, "%.17g", row.Real(col));
-      out += buf;
-    }
-    out.push_back(',');
-  }
-  return out + std::to_string(rid) + "]";
+void SortPlan::AppendText(std::string& out, std::string_view text) { json::AppendQuoted(out, text); }
+
+void SortPlan::AppendReal(std::string& out, double value) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", value);
+  out += buf;
 }
 
-}  // namespace kiln::store::sqlite
+}  // namespace kiln::store::sql

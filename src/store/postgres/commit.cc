@@ -1,0 +1,265 @@
+// PgStore::Commit: one transaction of four statements (lock, sequence numbers, one write
+// statement, COMMIT) after BEGIN. Correct with several Kiln
+// processes on one database: the current rows of the resources written are locked (FOR UPDATE,
+// in one order, so two commits cannot deadlock on them) before their versions are checked, and a
+// resource created by two commits at once breaks a unique key for one of them (kConflict). The
+// rest layer then reads the new current version and tries again, or answers 412 (If-Match).
+#include <algorithm>
+#include <unordered_map>
+
+#include "store/postgres/index_rows.h"
+#include "store/postgres/pg_store.h"
+
+namespace kiln::store::postgres {
+
+namespace {
+
+// Resources per statement, well below the 65535 parameters a statement may have.
+constexpr size_t kChunk = 500;
+
+struct Current {
+  int64_t version = 0;  // 0: the resource was never written
+  int64_t rid = 0;
+};
+
+std::string Name(std::string_view type, std::string_view id) {
+  std::string n(type);
+  n.push_back('/');
+  n.append(id);
+  return n;
+}
+
+// The current rows of the resources `writes` name, locked until the transaction ends.
+Result<std::unordered_map<std::string, Current>> LockCurrent(Connection& conn, const TenantId& tenant,
+                                                             const std::vector<WriteOp>& writes) {
+  std::vector<const WriteOp*> distinct;
+  {
+    std::unordered_map<std::string, bool> seen;
+    for (const WriteOp& w : writes)
+      if (seen.emplace(Name(w.type, w.id), true).second) distinct.push_back(&w);
+  }
+  std::unordered_map<std::string, Current> out;
+  for (size_t first = 0; first < distinct.size(); first += kChunk) {
+    size_t last = std::min(distinct.size(), first + kChunk);
+    std::string sql =
+        "SELECT type, id, version, rid FROM resource_current WHERE tenant = ? AND (type, id) IN (";
+    Params p;
+    p.Text(tenant.value);
+    for (size_t i = first; i < last; ++i) {
+      sql += i == first ? "(?, ?)" : ", (?, ?)";
+      p.Text(distinct[i]->type);
+      p.Text(distinct[i]->id);
+    }
+    sql += ") ORDER BY type, id FOR UPDATE";
+    KILN_TRY_ASSIGN(Rows rows, last - first == 1 ? conn.Exec(sql, p) : conn.ExecOnce(sql, p));
+    for (int r = 0; r < rows.size(); ++r)
+      out[Name(rows.View(r, 0), rows.View(r, 1))] = {rows.Int(r, 2), rows.Int(r, 3)};
+  }
+  return out;
+}
+
+// New seq numbers, ascending.
+Result<std::vector<int64_t>> NextSeqs(Connection& conn, size_t n) {
+  std::vector<int64_t> seqs;
+  if (n == 0) return seqs;
+  KILN_TRY_ASSIGN(Rows rows, conn.Exec("SELECT nextval('resource_seq') FROM generate_series(1, ?)",
+                                       {static_cast<int64_t>(n)}));
+  for (int r = 0; r < rows.size(); ++r) seqs.push_back(rows.Int(r, 0));
+  std::sort(seqs.begin(), seqs.end());
+  return seqs;
+}
+
+struct CurrentRow {
+  const WriteOp* write;
+  int64_t seq;
+  int64_t rid;
+};
+
+// The commit's one write statement: its versions, current rows and index rows, all parts of one
+// WITH (each part runs once, on the statement's snapshot, so a resource's old index rows are
+// deleted and its new ones inserted side by side). Columns travel as arrays, so its text is the
+// same for any commit and it is prepared once per connection.
+const std::string& WriteSql() {
+  static const std::string sql = [] {
+    int next = 2;  // $1: the tenant
+    auto param = [&next](const char* type) { return ArrayPlaceholder(next++, type); };
+    std::string out =
+        "WITH v AS (INSERT INTO resource_version (tenant, seq, type, id, version, last_updated, change, json)"
+        " SELECT $1, * FROM unnest(";
+    for (const char* t : {"int8", "text", "text", "int8", "int8", "int2"}) out += param(t) + ", ";
+    out +=
+        param("bytea") +
+        ")), c AS (INSERT INTO resource_current (tenant, type, id, version, seq, last_updated, deleted, rid)"
+        " SELECT $1, * FROM unnest(";
+    for (const char* t : {"text", "text", "int8", "int8", "int8", "int2"}) out += param(t) + ", ";
+    out += param("int8") +
+           ") ON CONFLICT (tenant, type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq,"
+           " last_updated = excluded.last_updated, deleted = excluded.deleted), ";
+    out += IndexRows::Sql("$1", next) + " SELECT 1";
+    return out;
+  }();
+  return sql;
+}
+
+void BindVersions(Params& p, const std::vector<const WriteOp*>& stored, const std::vector<int64_t>& seqs) {
+  ArrayText seq, type, id, version, last_updated, change, json;
+  for (size_t i = 0; i < stored.size(); ++i) {
+    const WriteOp& w = *stored[i];
+    seq.Int(seqs[i]);
+    type.Text(w.type);
+    id.Text(w.id);
+    version.Int(w.new_version);
+    last_updated.Int(w.last_updated);
+    change.Int(static_cast<int64_t>(w.change));
+    json.Bytes(w.json);
+  }
+  for (auto [a, t] : {std::pair{&seq, "int8"},
+                      {&type, "text"},
+                      {&id, "text"},
+                      {&version, "int8"},
+                      {&last_updated, "int8"},
+                      {&change, "int2"},
+                      {&json, "bytea"}})
+    p.Array(t, a->Done());
+}
+
+void BindCurrent(Params& p, const std::vector<CurrentRow>& rows) {
+  ArrayText type, id, version, seq, last_updated, deleted, rid;
+  for (const CurrentRow& r : rows) {
+    type.Text(r.write->type);
+    id.Text(r.write->id);
+    version.Int(r.write->new_version);
+    seq.Int(r.seq);
+    last_updated.Int(r.write->last_updated);
+    deleted.Int(int64_t{r.write->change == Change::kDelete});
+    rid.Int(r.rid);
+  }
+  for (auto [a, t] : {std::pair{&type, "text"},
+                      {&id, "text"},
+                      {&version, "int8"},
+                      {&seq, "int8"},
+                      {&last_updated, "int8"},
+                      {&deleted, "int2"},
+                      {&rid, "int8"}})
+    p.Array(t, a->Done());
+}
+
+}  // namespace
+
+Result<CommitInfo> PgStore::Commit(const TenantId& tenant, std::vector<WriteOp> writes) {
+  for (int attempt = 0;; ++attempt) {
+    KILN_TRY_ASSIGN(auto lease, pool_.Borrow());
+    bool commit_sent = false;
+    Result<CommitInfo> done = CommitOn(*lease, tenant, writes, commit_sent);
+    if (!done && !lease->broken()) (void)lease->Run("ROLLBACK");
+    // A connection the server dropped while it sat idle fails before COMMIT: safe to repeat.
+    bool retry =
+        !done && done.error().issue == Issue::kTransient && !commit_sent && !lease.fresh() && attempt == 0;
+    if (!retry) return done;
+  }
+}
+
+Result<CommitInfo> PgStore::CommitOn(Connection& conn, const TenantId& tenant,
+                                     const std::vector<WriteOp>& writes, bool& commit_sent) {
+  // Search keys first, each committed on its own: a commit that fails later leaves a key that
+  // names no rows, which is harmless, and the transaction below takes no lock on search_key.
+  std::vector<std::vector<int64_t>> keys(writes.size());
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const std::string* last_param = nullptr;
+    int64_t key = sql::kNoKey;
+    for (const IndexEntry& e : writes[i].index) {
+      if (std::holds_alternative<TextValue>(e.value)) {
+        keys[i].push_back(sql::kNoKey);
+        continue;
+      }
+      if (last_param == nullptr || *last_param != e.param) {
+        KILN_TRY_ASSIGN(key, keys_.Ensure(conn, tenant, writes[i].type, e.param));
+        last_param = &e.param;
+      }
+      keys[i].push_back(key);
+    }
+  }
+
+  KILN_TRY(conn.Exec("BEGIN"));
+  if (tenant != DefaultTenant()) KILN_TRY(CheckActive(conn, tenant));
+  KILN_TRY_ASSIGN(auto locked, LockCurrent(conn, tenant, writes));
+
+  // Every check before any write, as on SQLite. A commit may write one resource twice (in
+  // order): the later write builds on the earlier.
+  std::vector<Current> current(writes.size());
+  std::unordered_map<std::string, size_t> written;  // "Type/id" -> its last stored write
+  std::vector<const WriteOp*> stored;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const WriteOp& w = writes[i];
+    std::string name = Name(w.type, w.id);
+    if (auto it = locked.find(name); it != locked.end()) current[i] = it->second;
+    if (auto it = written.find(name); it != written.end())
+      current[i].version = writes[it->second].new_version;
+    if (w.index_only) continue;
+    if (current[i].version != w.base_version) {
+      return Error::Make(Issue::kConflict, "Resource " + w.type + "/" + w.id +
+                                               " was changed concurrently (now at version " +
+                                               std::to_string(current[i].version) + ")");
+    }
+    written[name] = i;
+    stored.push_back(&w);
+  }
+
+  KILN_TRY_ASSIGN(std::vector<int64_t> seqs, NextSeqs(conn, stored.size()));
+
+  // The final state of each resource: its current row and index rows come from its last write.
+  std::unordered_map<std::string, int64_t> rids;  // a new resource's rid: the seq of its first version
+  std::vector<CurrentRow> rows;
+  std::vector<int64_t> replaced;
+  IndexRows index;
+  auto add_index = [&](size_t i, int64_t rid) {
+    const std::string* narrative = nullptr;
+    const std::string* content = nullptr;
+    for (size_t e = 0; e < writes[i].index.size(); ++e) {
+      const IndexEntry& entry = writes[i].index[e];
+      if (const auto* text = std::get_if<TextValue>(&entry.value)) {
+        (entry.param == "_text" ? narrative : content) = &text->text;
+      } else {
+        index.Add(keys[i][e], rid, entry);
+      }
+    }
+    if (narrative || content) index.AddText(rid, narrative, content);
+  };
+  size_t next_seq = 0;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const WriteOp& w = writes[i];
+    std::string name = Name(w.type, w.id);
+    auto existing = locked.find(name);
+    if (w.index_only) {
+      // Reindexing a version the resource has since left is skipped (it was indexed anew).
+      bool moved =
+          written.contains(name) || existing == locked.end() || existing->second.version != w.base_version;
+      if (!moved) {
+        replaced.push_back(existing->second.rid);
+        add_index(i, existing->second.rid);
+      }
+      continue;
+    }
+    int64_t seq = seqs[next_seq++];
+    int64_t rid = existing != locked.end() ? existing->second.rid : rids.emplace(name, seq).first->second;
+    if (written[name] != i) continue;  // a later write of this commit has the final state
+    rows.push_back(CurrentRow{&w, seq, rid});
+    if (existing != locked.end()) replaced.push_back(rid);
+    add_index(i, rid);
+  }
+  std::sort(replaced.begin(), replaced.end());
+  replaced.erase(std::unique(replaced.begin(), replaced.end()), replaced.end());
+  Params p;
+  p.Text(tenant.value);
+  BindVersions(p, stored, seqs);
+  BindCurrent(p, rows);
+  index.Bind(p, replaced);
+  KILN_TRY(conn.Exec(WriteSql(), p));
+  commit_sent = true;
+  KILN_TRY(conn.Exec("COMMIT"));
+  CommitInfo info;
+  info.sequence = seqs.empty() ? 0 : seqs.back();
+  return info;
+}
+
+}  // namespace kiln::store::postgres

@@ -1,0 +1,73 @@
+// The PostgreSQL backend: the same tables as SQLite's (src/store/README.md), each keyed by tenant
+// first so that Citus can distribute them by tenant (docs/postgres.md), on a pool of libpq
+// connections. Several Kiln processes may share one database: version checks take row locks
+// (SELECT ... FOR UPDATE) and unique keys catch concurrent creates, so every version number is
+// issued once and a lost race is kConflict. A commit is one transaction of a few multi-row
+// statements; it is durable when COMMIT returns (synchronous_commit). Commits run on the calling
+// thread (PostgreSQL groups their WAL flushes itself).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/postgres/pool.h"
+#include "store/postgres/search_keys.h"
+#include "store/store.h"
+
+namespace kiln::store::postgres {
+
+class PgStore final : public Store {
+ public:
+  // Connects to `url` (a libpq URL, postgresql://...) and checks that the database has the
+  // schema this binary knows (`kiln migrate` makes it so); kTransient when unreachable.
+  static Result<std::unique_ptr<PgStore>> Open(const std::string& url, int connections);
+  // Applies the missing migrations; the schema version reached.
+  static Result<int> Migrate(const std::string& url);
+
+  Result<CommitInfo> Commit(const TenantId& tenant, std::vector<WriteOp> writes) override;
+  Result<Version> ReadCurrent(const TenantId& tenant, const std::string& type,
+                              const std::string& id) override;
+  Result<Version> ReadVersion(const TenantId& tenant, const std::string& type, const std::string& id,
+                              int64_t version) override;
+  // auth: in auth.cc.
+  Result<Ok> CreateClient(const ClientRecord& client) override;
+  Result<ClientRecord> GetClient(const std::string& id) override;
+  Result<std::vector<ClientRecord>> ListClients() override;
+  Result<Ok> DeleteClient(const std::string& id) override;
+  Result<Ok> AddSigningKey(const SigningKeyRecord& key) override;
+  Result<std::vector<SigningKeyRecord>> SigningKeys() override;
+  Result<Ok> UseAssertion(const std::string& client_id, const std::string& jti, Micros expires,
+                          Micros now) override;
+  Result<Ok> RevokeToken(const std::string& jti, Micros expires, Micros now) override;
+  Result<bool> IsTokenRevoked(const std::string& jti) override;
+  Result<ListPage> List(const TenantId& tenant, const ListQuery& query) override;
+  Result<HistoryPage> History(const TenantId& tenant, const HistoryQuery& query) override;
+  Result<> Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries,
+                const ScanVisitor& visit) override;
+  Result<std::vector<ResourceRef>> References(const TenantId& tenant, const std::string& type,
+                                              const std::vector<std::string>& ids,
+                                              const std::vector<std::string>& params) override;
+  Result<std::vector<Version>> ReadMany(const TenantId& tenant,
+                                        const std::vector<ResourceRef>& refs) override;
+  // In tenants.cc.
+  Result<TenantInfo> CreateTenant(const TenantInfo& tenant) override;
+  Result<TenantInfo> GetTenant(const TenantId& tenant) override;
+  Result<std::vector<TenantInfo>> ListTenants() override;
+  Result<Ok> DeleteTenant(const TenantId& tenant) override;
+
+ private:
+  PgStore(const std::string& url, int connections) : pool_(url, connections) {}
+  // One attempt at a commit on `conn` (commit.cc); `commit_sent` tells whether COMMIT went out,
+  // after which a lost connection leaves the outcome unknown and the commit must not be retried.
+  Result<CommitInfo> CommitOn(Connection& conn, const TenantId& tenant, const std::vector<WriteOp>& writes,
+                              bool& commit_sent);
+  // kNotFound unless `tenant` is in the registry and active; inside a transaction, it also keeps
+  // the tenant's deletion from starting until that transaction ends (tenants.cc).
+  static Result<> CheckActive(Connection& conn, const TenantId& tenant);
+
+  Pool pool_;
+  SearchKeys keys_;
+};
+
+}  // namespace kiln::store::postgres
