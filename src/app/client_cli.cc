@@ -39,6 +39,7 @@ int Create(store::Store& store, const ClientConfig& cfg) {
   spec.id = cfg.id;
   spec.secret = cfg.generate_secret ? auth::NewClientSecret() : cfg.secret;
   spec.scope = cfg.scope;
+  if (cfg.admin) spec.scope += (spec.scope.empty() ? "" : " ") + std::string(auth::kAdminScope);
   spec.tenant = store::TenantId{cfg.tenant};
   if (!cfg.jwks_file.empty()) {
     auto jwks = ReadFile(cfg.jwks_file);
@@ -84,7 +85,12 @@ CLI::App* AddClientCommand(CLI::App& app, ClientConfig& cfg) {
   auto* secret = create->add_option("--secret", cfg.secret, "Its secret (at least 32 characters)");
   create->add_flag("--generate-secret", cfg.generate_secret, "Make up a secret and print it")
       ->excludes(secret);
-  create->add_option("--scope", cfg.scope, "The scopes it may be granted, e.g. \"system/*.rs\"")->required();
+  auto* scope =
+      create->add_option("--scope", cfg.scope, "The scopes it may be granted, e.g. \"system/*.rs\"");
+  create->add_flag("--admin", cfg.admin, "An administrator: may use the admin API (scope kiln/admin)");
+  create->callback([&cfg, scope] {
+    if (scope->count() == 0 && !cfg.admin) throw CLI::RequiredError("--scope (or --admin)");
+  });
   create->add_option("--tenant", cfg.tenant, "The tenant its tokens are for")->capture_default_str();
   create->add_option("--jwks", cfg.jwks_file, "Its JSON Web Key Set file, for private_key_jwt");
   AddStoreOptions(*create, cfg);

@@ -27,6 +27,7 @@ struct ClientConfig {
   std::string id;
   std::string secret;
   bool generate_secret = false;
+  bool admin = false;  // adds kiln/admin: the administrator's grant
   std::string scope;
   std::string tenant = "default";
   std::string jwks_file;

@@ -110,7 +110,7 @@ int Serve(const ServeConfig& cfg) {
                                  .authorizer = auth_server.get(),
                                  .export_dir = cfg.data_dir + "/export"});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
-  tenant::AdminApi admin(*store, api, clock);
+  tenant::AdminApi admin(*store, api, clock, auth_server.get());
   http::Server server(
       cfg.http, [&api](const rest::Request& req) { return api.Handle(req); },
       [&admin](const rest::Request& req) { return admin.Handle(req); });

@@ -25,6 +25,8 @@ struct VerifiedToken {
   std::string issuer;
   std::string audience;
   std::string client_id;
+  std::string subject;   // the user it acts for, or the client
+  std::string grant_id;  // the user's authorization it comes from; empty for client_credentials
   std::string scope;
   store::TenantId tenant = store::DefaultTenant();
   std::optional<std::string> patient;

@@ -336,6 +336,39 @@ TEST_F(ProcessTest, ClientsAndSigningKeysFromTheCommandLine) {
       200);
 }
 
+// auth: `kiln client create --admin` makes an administrator, whose token the admin API of a
+// server with authorization takes; no other token, and no token at all, opens it.
+TEST_F(ProcessTest, AdministratorsFromTheCommandLine) {
+  std::string data = dir.path() + "/data";
+  const std::string secret(40, 'a');
+  ASSERT_EQ(
+      RunKiln({"client", "create", "--data-dir", data, "--id", "root", "--admin", "--secret", secret}).status,
+      0);
+  ASSERT_EQ(RunKiln({"client", "create", "--data-dir", data, "--id", "app", "--scope", "system/*.cruds",
+                     "--secret", secret})
+                .status,
+            0);
+  Finished tenant_admin = RunKiln({"client", "create", "--data-dir", data, "--id", "x", "--admin", "--tenant",
+                                   "jane", "--secret", secret});
+  EXPECT_NE(tenant_admin.status, 0);
+  EXPECT_NE(tenant_admin.output.find("default tenant"), std::string::npos) << tenant_admin.output;
+  Finished listed = RunKiln({"client", "list", "--data-dir", data});
+  EXPECT_NE(listed.output.find("root\tdefault\tsecret\tkiln/admin\t"), std::string::npos) << listed.output;
+  EXPECT_EQ(listed.output.find("\nx\t"), std::string::npos) << listed.output;
+
+  ServerProcess server(data, {}, /*auth=*/true);
+  const std::string body = R"({"name":"acme","kind":"organization"})";
+  const Headers json = {{"Content-Type", "application/json"}};
+  EXPECT_EQ(Send(server.port(), "POST", "/admin/tenants", body, json).status, 401);
+  Headers app = json;
+  app.emplace_back("Authorization", "Bearer " + TokenFrom(server.port(), "app", secret));
+  EXPECT_EQ(Send(server.port(), "POST", "/admin/tenants", body, app).status, 403);
+  Headers root = json;
+  root.emplace_back("Authorization", "Bearer " + TokenFrom(server.port(), "root", secret));
+  EXPECT_EQ(Send(server.port(), "POST", "/admin/tenants", body, root).status, 201);
+  EXPECT_EQ(Send(server.port(), "GET", "/admin/tenants/acme", "", root).status, 200);
+}
+
 TEST_F(ProcessTest, ImportLoadsBundleAndNdjsonThroughTheApi) {
   std::string bundle = dir.path() + "/bundle.json";
   std::ofstream(bundle) << R"({"resourceType":"Bundle","type":"transaction","entry":[

@@ -162,7 +162,8 @@ void TestServer::Start(int port) {
   o.domain = options_.domain;
   o.public_base_url = options_.public_base_url;
   o.drain_seconds = 5;
-  parts_->admin = std::make_unique<tenant::AdminApi>(*parts_->store, *parts_->api, parts_->clock);
+  parts_->admin =
+      std::make_unique<tenant::AdminApi>(*parts_->store, *parts_->api, parts_->clock, parts_->auth.get());
   parts_->server = std::make_unique<http::Server>(
       o, [api = parts_->api.get()](const rest::Request& r) { return api->Handle(r); },
       [admin = parts_->admin.get()](const rest::Request& r) { return admin->Handle(r); });
@@ -233,13 +234,17 @@ std::string FhirClient::Create(const std::string& type, const std::string& json)
   return std::string(json::GetString(doc, "id"));
 }
 
-HttpResponse TestServer::Admin(const std::string& method, const std::string& path,
-                               const std::string& body) const {
-  return Send(port(), method, "/admin/" + path, body, {{"Content-Type", "application/json"}});
+HttpResponse TestServer::Admin(const std::string& method, const std::string& path, const std::string& body,
+                               const Headers& headers) const {
+  Headers all = {{"Content-Type", "application/json"}};
+  all.insert(all.end(), headers.begin(), headers.end());
+  return Send(port(), method, "/admin/" + path, body, all);
 }
 
-FhirClient TestServer::CreateTenant(const std::string& name, const std::string& kind) const {
-  HttpResponse res = Admin("POST", "tenants", R"({"name":")" + name + R"(","kind":")" + kind + R"("})");
+FhirClient TestServer::CreateTenant(const std::string& name, const std::string& kind,
+                                    const Headers& headers) const {
+  HttpResponse res =
+      Admin("POST", "tenants", R"({"name":")" + name + R"(","kind":")" + kind + R"("})", headers);
   EXPECT_EQ(res.status, 201) << res.body;
   return Tenant(name);
 }

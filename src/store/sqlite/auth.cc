@@ -1,9 +1,7 @@
 // The authorization server's records on SQLite (schema/007_auth.sql): SqliteStore's client,
 // signing key, assertion and revocation methods. They are rare next to resource writes, so each
 // write opens a connection of its own and commits durably (synchronous=FULL) right away.
-#include <functional>
-#include <variant>
-
+#include "store/sqlite/auth_sql.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace kiln::store::sqlite {
@@ -12,11 +10,12 @@ namespace {
 
 constexpr int kAuthCacheKib = 1024;
 
-const std::string kClientColumns = "id, tenant, secret_hash, secret_sealed, scope, jwks, created";
+const std::string kClientColumns =
+    "id, tenant, secret_hash, secret_sealed, scope, jwks, created, redirect_uris, public";
 const std::string kSelectClientSql = "SELECT " + kClientColumns + " FROM auth_client WHERE id = ?";
 const std::string kListClientsSql = "SELECT " + kClientColumns + " FROM auth_client ORDER BY id";
 const std::string kInsertClientSql = "INSERT INTO auth_client (" + kClientColumns +
-                                     ") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
+                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
 const std::string kDeleteClientSql = "DELETE FROM auth_client WHERE id = ?";
 const std::string kListKeysSql =
     "SELECT kid, alg, private_key, created, retired FROM auth_signing_key ORDER BY created DESC, kid";
@@ -41,11 +40,13 @@ ClientRecord ClientFromRow(const Statement& s) {
   c.scope = s.Text(4);
   c.jwks = s.Text(5);
   c.created = s.Int(6);
+  c.redirect_uris = SplitWords(s.Text(7));
+  c.is_public = s.Int(8) != 0;
   return c;
 }
 
-// Opens a connection to `path` and runs `body` in one write transaction on it: committed when
-// `body` succeeds, rolled back when it fails.
+}  // namespace
+
 Result<> WriteTransaction(const std::string& path, const std::function<Result<>(Connection&)>& body) {
   KILN_TRY_ASSIGN(auto conn, Connection::Open(path, kAuthCacheKib));
   KILN_TRY(conn->Run("BEGIN IMMEDIATE"));
@@ -55,12 +56,10 @@ Result<> WriteTransaction(const std::string& path, const std::function<Result<>(
   return done;
 }
 
-// Runs `sql` with its `?` bound to `values` in order (text, or integers).
-using Value = std::variant<std::string_view, int64_t>;
-Result<> RunWith(Connection& conn, const std::string& sql, std::initializer_list<Value> values) {
+Result<> RunWith(Connection& conn, const std::string& sql, std::initializer_list<SqlValue> values) {
   KILN_TRY_ASSIGN(auto s, conn.Prepare(sql));
   int i = 0;
-  for (const Value& v : values) {
+  for (const SqlValue& v : values) {
     ++i;
     if (const auto* text = std::get_if<std::string_view>(&v)) {
       s->BindStatic(i, *text);
@@ -71,23 +70,27 @@ Result<> RunWith(Connection& conn, const std::string& sql, std::initializer_list
   return s->Run();
 }
 
-// Every row `s` yields, as `row` makes them.
-template <class T, class Row>
-Result<std::vector<T>> AllRows(Statement& s, Row&& row) {
-  std::vector<T> out;
-  for (;;) {
-    KILN_TRY_ASSIGN(bool more, s.Step());
-    if (!more) return out;
-    out.push_back(row(s));
+std::vector<std::string> SplitWords(std::string_view text) {
+  std::vector<std::string> out;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = std::min(text.find(' ', pos), text.size());
+    if (end > pos) out.emplace_back(text.substr(pos, end - pos));
+    pos = end + 1;
   }
+  return out;
 }
 
-}  // namespace
+std::string JoinWords(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
 
 Result<Ok> SqliteStore::CreateClient(const ClientRecord& c) {
   return WriteTransaction(path_, [&](Connection& conn) -> Result<> {
     KILN_TRY(RunWith(conn, kInsertClientSql,
-                     {c.id, c.tenant.value, c.secret_hash, c.secret_sealed, c.scope, c.jwks, c.created}));
+                     {c.id, c.tenant.value, c.secret_hash, c.secret_sealed, c.scope, c.jwks, c.created,
+                      JoinWords(c.redirect_uris), int64_t{c.is_public ? 1 : 0}}));
     if (sqlite3_changes(conn.handle()) == 0) {
       return Error::Make(Issue::kConflict, "A client with the id '" + c.id + "' exists already");
     }
