@@ -31,6 +31,17 @@ struct ClientConfig {
   std::string scope;
   std::string tenant = "default";
   std::string jwks_file;
+  std::vector<std::string> redirect_uris;  // authorization_code
+  bool is_public = false;
+};
+
+// auth: `kiln user create|list|delete`.
+struct UserConfig {
+  std::string data_dir = "kiln-data";
+  std::string id;
+  std::string password;
+  bool generate_password = false;
+  std::vector<std::string> members;  // TENANT:ROLE[:PATIENT]
 };
 
 // `kiln tenant create|list|delete`.

@@ -1,5 +1,6 @@
 // The composition root: the only file that names concrete implementations and wires them
-// together (style guide, rule 10). Subcommands: serve, import, tenant, client, key, version, bench-http.
+// together (style guide, rule 10). Subcommands: serve, import, tenant, client, key, user, version,
+// bench-http.
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include "app/config.h"
 #include "app/importer.h"
 #include "app/tenant_cli.h"
+#include "app/user_cli.h"
 #include "auth/auth.h"
 #include "core/log.h"
 #include "core/model.h"
@@ -222,6 +224,8 @@ int Main(int argc, char** argv) {
   ClientConfig clients;  // auth
   auto* client_cmd = AddClientCommand(app, clients);
   auto* key_cmd = AddKeyCommand(app, clients);
+  UserConfig users;
+  auto* user_cmd = AddUserCommand(app, users);
 
   app.add_subcommand("version", "Print the version");
 
@@ -236,6 +240,7 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand(tenant_cmd)) return RunTenantCommand(*tenant_cmd, tenants);
   if (app.got_subcommand(client_cmd)) return RunClientCommand(*client_cmd, clients);
   if (app.got_subcommand(key_cmd)) return RunKeyCommand(*key_cmd, clients);
+  if (app.got_subcommand(user_cmd)) return RunUserCommand(*user_cmd, users);
   return 2;
 }
 

@@ -56,6 +56,11 @@ void TokenVerifier::Forget(std::string_view token) const {
   cache_.erase(std::string(token));
 }
 
+void TokenVerifier::ForgetGrant(std::string_view grant_id) const {
+  std::lock_guard lock(mu_);
+  std::erase_if(cache_, [&](const auto& entry) { return entry.second.token->grant_id == grant_id; });
+}
+
 Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Check(std::string_view token, Micros now) const {
   auto jws = ParseJws(token);
   if (!jws) return NotValid("not a JWS");

@@ -82,7 +82,9 @@ Result<Ok> RevokeUserGrant(const AuthServer::Parts& parts, const std::string& gr
   KILN_TRY(parts.store.RevokeGrant(grant_id));
   // Its access tokens carry the grant's id (token_verifier.cc); those issued by now expire by this.
   Micros now = parts.clock.Now();
-  return parts.store.RevokeToken(grant_id, now + parts.options.token_lifetime, now);
+  KILN_TRY(parts.store.RevokeToken(grant_id, now + parts.options.token_lifetime, now));
+  parts.verifier->ForgetGrant(grant_id);
+  return Ok{};
 }
 
 rest::Response CodeGrant(const AuthServer::Parts& parts, const rest::Request& req, const Form& form,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -117,9 +118,20 @@ const search::Registry& SharedRegistry(bool text_search) {
 }
 }  // namespace
 
+// The system's time, moved ahead as a test says.
+class AdjustableClock final : public Clock {
+ public:
+  Micros Now() const override { return system_.Now() + ahead_.load(); }
+  void Advance(Micros by) { ahead_ += by; }
+
+ private:
+  SystemClock system_;
+  std::atomic<Micros> ahead_{0};
+};
+
 struct TestServer::Parts {
   std::unique_ptr<store::Store> store;
-  SystemClock clock;
+  AdjustableClock clock;
   std::unique_ptr<auth::AuthServer> auth;  // with options.auth
   std::unique_ptr<rest::Api> api;
   std::unique_ptr<tenant::AdminApi> admin;
@@ -201,6 +213,13 @@ void TestServer::RegisterClient(const auth::ClientSpec& spec) const {
   auto made = auth::RegisterClient(*parts_->store, dir_.path() + "/auth.key", spec, parts_->clock.Now());
   EXPECT_TRUE(made.has_value()) << made.error().diagnostics;
 }
+
+void TestServer::RegisterUser(const auth::UserSpec& spec) const {
+  auto made = auth::RegisterUser(*parts_->store, spec, parts_->clock.Now());
+  EXPECT_TRUE(made.has_value()) << made.error().diagnostics;
+}
+
+void TestServer::AdvanceClock(int64_t seconds) { parts_->clock.Advance(seconds * 1'000'000); }
 
 TestServer::~TestServer() { Stop(); }
 

@@ -14,6 +14,7 @@
 namespace kiln::auth {
 class AuthServer;
 struct ClientSpec;
+struct UserSpec;
 }  // namespace kiln::auth
 
 namespace kiln::testing {
@@ -115,6 +116,10 @@ class TestServer : public FhirClient {
   // create` does (fails the test unless it is).
   const auth::AuthServer& auth_server() const;
   void RegisterClient(const auth::ClientSpec& spec) const;
+  // auth: a user registered as `kiln user create` does (fails the test unless it is).
+  void RegisterUser(const auth::UserSpec& spec) const;
+  // Moves the server's clock ahead by `seconds` (what expires, expires), without waiting.
+  void AdvanceClock(int64_t seconds);
 
  private:
   struct Parts;
