@@ -465,6 +465,12 @@ TEST_F(AuthorizationCodeTest, AUserIsRefusedInTenantsTheyAreNoMemberOf) {
   // A default-tenant app cannot be pointed at jane.
   EXPECT_EQ(Redirected(Authorize(Request("user/*.rs", {{"aud", server.TenantBaseUrl("jane")}})))["error"],
             "unauthorized_client");
+  // Deleting the tenant ends its memberships: a new tenant of the name has no members.
+  Headers root = BearerAuth(ClientCredentialsToken(server.port(), "root", kSecret));
+  ASSERT_EQ(server.Admin("DELETE", "tenants/jane", "", root).status, 204);
+  server.CreateTenant("jane", "person", root);
+  EXPECT_EQ(Redirected(Submit(FormOf(Authorize(Request("user/*.rs", at_jane))), "carol"))["error"],
+            "access_denied");
 }
 
 TEST_F(AuthorizationCodeTest, AConfidentialClientAuthenticatesAtTheTokenEndpoint) {

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "core/base64.h"
+#include "support/oauth_client.h"
 #include "support/test_server.h"
 
 extern char** environ;
@@ -367,6 +368,61 @@ TEST_F(ProcessTest, AdministratorsFromTheCommandLine) {
   root.emplace_back("Authorization", "Bearer " + TokenFrom(server.port(), "root", secret));
   EXPECT_EQ(Send(server.port(), "POST", "/admin/tenants", body, root).status, 201);
   EXPECT_EQ(Send(server.port(), "GET", "/admin/tenants/acme", "", root).status, 200);
+}
+
+// auth: `kiln user` beside a running server: a user registered from the command line signs in
+// at /auth/authorize; memberships name existing tenants; a deleted user signs in no more.
+TEST_F(ProcessTest, UsersFromTheCommandLine) {
+  std::string data = dir.path() + "/data";
+  const std::string password = "a-password-of-the-cli";
+  ASSERT_EQ(RunKiln({"client", "create", "--data-dir", data, "--id", "app", "--public", "--redirect-uri",
+                     "http://app.test/cb", "--scope", "user/*.cruds"})
+                .status,
+            0);
+  Finished made = RunKiln({"user", "create", "--data-dir", data, "--id", "dana", "--password", password,
+                           "--member", "default:reader"});
+  ASSERT_EQ(made.status, 0) << made.output;
+  Finished no_tenant = RunKiln({"user", "create", "--data-dir", data, "--id", "erin", "--password", password,
+                                "--member", "nosuch:owner"});
+  EXPECT_NE(no_tenant.status, 0);
+  Finished bad_role = RunKiln({"user", "create", "--data-dir", data, "--id", "erin", "--password", password,
+                               "--member", "default:king"});
+  EXPECT_NE(bad_role.status, 0);
+  EXPECT_NE(bad_role.output.find("owner, manager or reader"), std::string::npos) << bad_role.output;
+  EXPECT_NE(RunKiln({"user", "create", "--data-dir", data, "--id", "dana", "--password", password}).status,
+            0);
+  EXPECT_NE(RunKiln({"user", "create", "--data-dir", data, "--id", "short", "--password", "short"}).status,
+            0);
+  Finished listed = RunKiln({"user", "list", "--data-dir", data});
+  EXPECT_EQ(listed.status, 0);
+  EXPECT_NE(listed.output.find("dana\tdefault:reader\t"), std::string::npos) << listed.output;
+  EXPECT_EQ(listed.output.find("erin"), std::string::npos) << listed.output;
+
+  ServerProcess server(data, {}, /*auth=*/true);
+  std::string root = "http://localhost:" + std::to_string(server.port());
+  // The login form, then the user's answer to it; the status of that answer (303: a code).
+  auto sign_in = [&]() {
+    std::string query =
+        "response_type=code&client_id=app&redirect_uri=http%3A%2F%2Fapp.test%2Fcb&state=s"
+        "&scope=user%2F*.rs&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        "&code_challenge_method=S256&aud=" +
+        FormEncode(root + "/fhir");
+    HttpResponse page = Send(server.port(), "GET", "/auth/authorize?" + query);
+    EXPECT_EQ(page.status, 200) << page.body;
+    const std::string marker = R"(name="request" value=")";
+    size_t at = page.body.find(marker) + marker.size();
+    std::string request = page.body.substr(at, page.body.find('"', at) - at);
+    std::string cookie = page.Header("set-cookie");
+    return Send(server.port(), "POST", "/auth/authorize",
+                "decision=approve&user=dana&password=" + password + "&request=" + request,
+                {{"Content-Type", "application/x-www-form-urlencoded"},
+                 {"Cookie", cookie.substr(0, cookie.find(';'))}})
+        .status;
+  };
+  EXPECT_EQ(sign_in(), 303);
+  EXPECT_EQ(RunKiln({"user", "delete", "dana", "--data-dir", data}).status, 0);
+  EXPECT_EQ(sign_in(), 200);  // the form again: no such user
+  EXPECT_NE(RunKiln({"user", "delete", "dana", "--data-dir", data}).status, 0);
 }
 
 TEST_F(ProcessTest, ImportLoadsBundleAndNdjsonThroughTheApi) {
