@@ -105,7 +105,8 @@ struct ClientSpec {
   bool is_public = false;
 };
 // Registers a client; its secret is stored only hashed and sealed under `key_file`'s key.
-// kInvalid for a bad id, scope, secret or JWKS; kConflict for an id in use.
+// kInvalid for a bad id, scope, secret, JWKS or redirect URI; kNotFound for a tenant that does
+// not exist; kConflict for an id in use.
 Result<store::ClientRecord> RegisterClient(store::Store& store, const std::string& key_file,
                                            const ClientSpec& spec, Micros now);
 

@@ -1,28 +1,13 @@
 #include "auth/authorization_request.h"
 
-#include <cctype>
-
 #include "core/json.h"
+#include "core/text.h"
 
 namespace kiln::auth {
 
 namespace {
 
 constexpr std::string_view kContext = "authorization request";
-
-std::string Encoded(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : value) {
-    auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out += {'%', kHex[u >> 4], kHex[u & 15]};
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -66,7 +51,7 @@ Result<AuthorizationRequest> UnsealRequest(const SecretBox& box, std::string_vie
 std::string WithQuery(std::string uri, const std::vector<std::pair<std::string, std::string>>& params) {
   char sep = uri.find('?') == std::string::npos ? '?' : '&';
   for (const auto& [name, value] : params) {
-    uri += sep + Encoded(name) + "=" + Encoded(value);
+    uri += sep + UrlEncode(name) + "=" + UrlEncode(value);
     sep = '&';
   }
   return uri;

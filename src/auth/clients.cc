@@ -83,6 +83,10 @@ Result<Ok> CheckSpec(const ClientSpec& spec) {
 Result<store::ClientRecord> RegisterClient(store::Store& store, const std::string& key_file,
                                            const ClientSpec& spec, Micros now) {
   KILN_TRY(CheckSpec(spec));
+  KILN_TRY_ASSIGN(store::TenantInfo tenant, store.GetTenant(spec.tenant));
+  if (tenant.status != store::TenantStatus::kActive) {
+    return Error::Make(Issue::kNotFound, "The tenant '" + spec.tenant.value + "' is being deleted");
+  }
   store::ClientRecord c;
   c.id = spec.id;
   c.tenant = spec.tenant;

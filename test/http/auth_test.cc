@@ -473,6 +473,8 @@ TEST_F(AuthTest, BadAccessTokensAre401AndTellNothing) {
 }
 
 TEST_F(AuthTest, ATokenForAnotherTenantIs403) {
+  Register("root", kSecret, "kiln/admin");
+  server.CreateTenant("other", "organization", Bearer(TokenFor("root")));
   Register("elsewhere", kSecret, "system/*.rs", "", "other");
   HttpResponse res = server.Get("Patient", Bearer(TokenFor("elsewhere")));
   EXPECT_EQ(res.status, 403) << res.body;

@@ -353,8 +353,13 @@ TEST_F(ProcessTest, AdministratorsFromTheCommandLine) {
                                    "jane", "--secret", secret});
   EXPECT_NE(tenant_admin.status, 0);
   EXPECT_NE(tenant_admin.output.find("default tenant"), std::string::npos) << tenant_admin.output;
+  Finished no_tenant = RunKiln({"client", "create", "--data-dir", data, "--id", "y", "--scope", "system/*.rs",
+                                "--tenant", "nosuch", "--secret", secret});
+  EXPECT_NE(no_tenant.status, 0);
+  EXPECT_NE(no_tenant.output.find("nosuch"), std::string::npos) << no_tenant.output;
   Finished listed = RunKiln({"client", "list", "--data-dir", data});
   EXPECT_NE(listed.output.find("root\tdefault\tsecret\tkiln/admin\t"), std::string::npos) << listed.output;
+  EXPECT_EQ(listed.output.find("\ny\t"), std::string::npos) << listed.output;
   EXPECT_EQ(listed.output.find("\nx\t"), std::string::npos) << listed.output;
 
   ServerProcess server(data, {}, /*auth=*/true);

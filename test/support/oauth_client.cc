@@ -2,25 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include <cctype>
-
 #include "core/base64.h"
+#include "core/text.h"
 
 namespace kiln::testing {
 
-std::string FormEncode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : value) {
-    auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out += {'%', kHex[u >> 4], kHex[u & 15]};
-    }
-  }
-  return out;
-}
+std::string FormEncode(std::string_view value) { return UrlEncode(value); }
 
 Headers BasicAuth(const std::string& id, const std::string& secret) {
   return {{"Authorization", "Basic " + Base64Encode(FormEncode(id) + ":" + FormEncode(secret))}};
