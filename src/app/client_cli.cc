@@ -39,7 +39,10 @@ int Create(store::Store& store, const ClientConfig& cfg) {
   spec.id = cfg.id;
   spec.secret = cfg.generate_secret ? auth::NewClientSecret() : cfg.secret;
   spec.scope = cfg.scope;
+  if (cfg.admin) spec.scope += (spec.scope.empty() ? "" : " ") + std::string(auth::kAdminScope);
   spec.tenant = store::TenantId{cfg.tenant};
+  spec.redirect_uris = cfg.redirect_uris;
+  spec.is_public = cfg.is_public;
   if (!cfg.jwks_file.empty()) {
     auto jwks = ReadFile(cfg.jwks_file);
     if (!jwks) return Fail("client", jwks.error());
@@ -57,12 +60,14 @@ int Create(store::Store& store, const ClientConfig& cfg) {
 int List(store::Store& store) {
   auto clients = store.ListClients();
   if (!clients) return Fail("client", clients.error());
-  std::cout << "id\ttenant\tauthentication\tscope\tcreated\n";
+  std::cout << "id\ttenant\tauthentication\tscope\tcreated\tredirect URIs\n";
   for (const store::ClientRecord& c : *clients) {
-    std::string methods = c.secret_hash.empty() ? "" : "secret";
+    std::string methods = c.is_public ? "public" : c.secret_hash.empty() ? "" : "secret";
     if (!c.jwks.empty()) methods += methods.empty() ? "jwks" : "+jwks";
+    std::string uris;
+    for (const std::string& u : c.redirect_uris) uris += (uris.empty() ? "" : " ") + u;
     std::cout << c.id << '\t' << c.tenant.value << '\t' << methods << '\t' << c.scope << '\t'
-              << FormatInstant(c.created) << '\n';
+              << FormatInstant(c.created) << '\t' << uris << '\n';
   }
   return 0;
 }
@@ -85,9 +90,18 @@ CLI::App* AddClientCommand(CLI::App& app, ClientConfig& cfg) {
   auto* secret = create->add_option("--secret", cfg.secret, "Its secret (at least 32 characters)");
   create->add_flag("--generate-secret", cfg.generate_secret, "Make up a secret and print it")
       ->excludes(secret);
-  create->add_option("--scope", cfg.scope, "The scopes it may be granted, e.g. \"system/*.rs\"")->required();
+  auto* scope =
+      create->add_option("--scope", cfg.scope, "The scopes it may be granted, e.g. \"system/*.rs\"");
+  create->add_flag("--admin", cfg.admin, "An administrator: may use the admin API (scope kiln/admin)");
+  create->callback([&cfg, scope] {
+    if (scope->count() == 0 && !cfg.admin) throw CLI::RequiredError("--scope (or --admin)");
+  });
   create->add_option("--tenant", cfg.tenant, "The tenant its tokens are for")->capture_default_str();
   create->add_option("--jwks", cfg.jwks_file, "Its JSON Web Key Set file, for private_key_jwt");
+  create->add_option("--redirect-uri", cfg.redirect_uris,
+                     "Where its authorization codes may go (exact match; repeatable): authorization_code");
+  create->add_flag("--public", cfg.is_public, "A public client: no secret, PKCE only (needs --redirect-uri)")
+      ->excludes(secret);
   AddStoreOptions(*create, cfg);
   auto* list = cmd->add_subcommand("list", "List the clients");
   AddStoreOptions(*list, cfg);

@@ -35,9 +35,21 @@ struct ClientConfig {
   std::string id;
   std::string secret;
   bool generate_secret = false;
+  bool admin = false;  // adds kiln/admin: the administrator's grant
   std::string scope;
   std::string tenant = "default";
   std::string jwks_file;
+  std::vector<std::string> redirect_uris;  // authorization_code
+  bool is_public = false;
+};
+
+// auth: `kiln user create|list|delete`.
+struct UserConfig {
+  StoreConfig storage;
+  std::string id;
+  std::string password;
+  bool generate_password = false;
+  std::vector<std::string> members;  // TENANT:ROLE[:PATIENT]
 };
 
 // `kiln tenant create|list|delete`.

@@ -1,5 +1,6 @@
 // The composition root: the only file that names concrete implementations and wires them
-// together (style guide, rule 10). Subcommands: serve, import, tenant, client, key, version, bench-http.
+// together (style guide, rule 10). Subcommands: serve, import, tenant, client, key, user, version,
+// bench-http.
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include "app/config.h"
 #include "app/importer.h"
 #include "app/tenant_cli.h"
+#include "app/user_cli.h"
 #include "auth/auth.h"
 #include "core/log.h"
 #include "core/model.h"
@@ -111,7 +113,7 @@ int Serve(const ServeConfig& cfg) {
                                  .authorizer = auth_server.get(),
                                  .export_dir = cfg.storage.data_dir + "/export"});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
-  tenant::AdminApi admin(*store, api, clock);
+  tenant::AdminApi admin(*store, api, clock, auth_server.get());
   http::Server server(
       cfg.http, [&api](const rest::Request& req) { return api.Handle(req); },
       [&admin](const rest::Request& req) { return admin.Handle(req); });
@@ -229,6 +231,8 @@ int Main(int argc, char** argv) {
   ClientConfig clients;  // auth
   auto* client_cmd = AddClientCommand(app, clients);
   auto* key_cmd = AddKeyCommand(app, clients);
+  UserConfig users;
+  auto* user_cmd = AddUserCommand(app, users);
 
   StoreConfig migrate;
   auto* migrate_cmd = app.add_subcommand("migrate", "Bring the database's schema up to date");
@@ -254,6 +258,7 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand(tenant_cmd)) return RunTenantCommand(*tenant_cmd, tenants);
   if (app.got_subcommand(client_cmd)) return RunClientCommand(*client_cmd, clients);
   if (app.got_subcommand(key_cmd)) return RunKeyCommand(*key_cmd, clients);
+  if (app.got_subcommand(user_cmd)) return RunUserCommand(*user_cmd, users);
   return 2;
 }
 

@@ -1,9 +1,12 @@
 // Kiln's authorization server (OAuth 2.0 with SMART on FHIR v2; docs/security.md), in the same
 // binary as the FHIR API: registered clients get access tokens at POST /auth/token
 // (client_credentials, with client_secret_basic, client_secret_post, an HS256 client-secret
-// assertion or private_key_jwt), and the FHIR API accepts them through rest::Authorizer.
+// assertion or private_key_jwt; authorization_code with PKCE for apps its users sign in to, and
+// refresh_token), and the FHIR API accepts them through rest::Authorizer.
 //
-//   POST /auth/token                        RFC 6749 section 4.4, SMART Backend Services
+//   GET  /auth/authorize                    RFC 6749 section 4.1, RFC 7636, SMART standalone launch
+//   POST /auth/authorize                    the login and consent form that page shows
+//   POST /auth/token                        RFC 6749 sections 4.1.3, 4.4 and 6, SMART Backend Services
 //   POST /auth/introspect                   RFC 7662
 //   POST /auth/revoke                       RFC 7009
 //   GET  /.well-known/jwks.json             the keys that sign access tokens
@@ -28,6 +31,10 @@
 
 namespace kiln::auth {
 
+// Kiln's own scope: the administrator's grant, which the admin API (/admin) needs. Only clients
+// of the default tenant may be registered with it (`kiln client create --admin`).
+inline constexpr std::string_view kAdminScope = "kiln/admin";
+
 struct AuthOptions {
   // The server root's public URL ("https://fhir.example.org"): the tokens' issuer, and where the
   // endpoints above are. Empty: "http://{Host}" of each request.
@@ -36,6 +43,8 @@ struct AuthOptions {
   // The file holding the key that seals client secrets and signing keys (created if missing).
   std::string key_file;
   Micros token_lifetime = 3600LL * 1'000'000;
+  Micros code_lifetime = 60LL * 1'000'000;  // authorization codes: one minute (RFC 6749 section 4.1.2)
+  Micros refresh_lifetime = 30LL * 24 * 3600 * 1'000'000;  // offline_access; online_access gets a day
 };
 
 // What an access token grants.
@@ -44,6 +53,8 @@ struct TokenGrant {
   store::TenantId tenant = store::DefaultTenant();
   std::string scope;                   // space-separated
   std::optional<std::string> patient;  // the patient context, for patient/ scopes
+  std::string subject = {};            // the user it acts for (authorization_code); empty: the client
+  std::string grant_id = {};           // the user's authorization it comes from; revoked with it
 };
 
 class AuthServer final : public rest::Authorizer {
@@ -61,6 +72,8 @@ class AuthServer final : public rest::Authorizer {
 
   // rest::Authorizer: bearer tokens on the FHIR API.
   Result<std::shared_ptr<const rest::Access>> Authenticate(const rest::Request& request) const override;
+  // The admin API takes tokens of this server that carry kiln/admin (docs/security.md).
+  Result<Ok> AuthorizeAdmin(const rest::Request& request) const override;
   rest::OAuthUris Uris(const rest::Request& request) const override;
   rest::Response SmartConfiguration(const rest::Request& request) const override;
 
@@ -83,17 +96,36 @@ class AuthServer final : public rest::Authorizer {
 struct ClientSpec {
   std::string id;      // [A-Za-z0-9._-]{1,128}
   std::string secret;  // at least 32 characters; or empty with a JWKS
-  std::string scope;   // the scopes it may be granted, space-separated (SMART v1 or v2)
+  std::string scope;   // the scopes it may be granted, space-separated (SMART v1 or v2; kiln/admin)
   std::string jwks;    // JSON Web Key Set text, for private_key_jwt; or empty with a secret
   store::TenantId tenant = store::DefaultTenant();
+  // authorization_code: the redirect URIs its codes may go to (absolute, no fragment, matched
+  // exactly), and whether it is public (no secret and no JWKS; PKCE alone protects its codes).
+  std::vector<std::string> redirect_uris = {};
+  bool is_public = false;
 };
 // Registers a client; its secret is stored only hashed and sealed under `key_file`'s key.
-// kInvalid for a bad id, scope, secret or JWKS; kConflict for an id in use.
+// kInvalid for a bad id, scope, secret, JWKS or redirect URI; kNotFound for a tenant that does
+// not exist; kConflict for an id in use.
 Result<store::ClientRecord> RegisterClient(store::Store& store, const std::string& key_file,
                                            const ClientSpec& spec, Micros now);
 
 // A new random client secret (43 characters).
 std::string NewClientSecret();
+
+// ---- Users (`kiln user`): who signs in at /auth/authorize ----
+
+struct UserSpec {
+  std::string id;        // [A-Za-z0-9._@-]{1,128}
+  std::string password;  // at least 8 characters; stored as an argon2id hash only
+  std::vector<store::Membership> memberships;
+};
+// The membership "TENANT:ROLE" or "TENANT:ROLE:PATIENT-ID" (`kiln user create --member`); kInvalid
+// for another form or role (owner, manager, reader).
+Result<store::Membership> ParseMembership(std::string_view text);
+// Registers a user. kInvalid for a bad id, password or membership, kNotFound for a membership
+// of a tenant that does not exist, kConflict for an id in use.
+Result<store::UserRecord> RegisterUser(store::Store& store, const UserSpec& spec, Micros now);
 
 // Adds a new ES256 signing key, which signs from then on (a running server takes it within a
 // minute); the keys before it stay published until the tokens they signed have expired. Returns

@@ -53,6 +53,10 @@ rest::Response AuthServer::HandleRoot(const rest::Request& req) const {
   if (path == ".well-known/jwks.json") {
     return IsGet(req) ? JwksEndpoint(*parts_) : MethodNotAllowed(req, "GET");
   }
+  if (path == "auth/authorize") {
+    return IsGet(req) || req.method == "POST" ? AuthorizeEndpoint(*parts_, req)
+                                              : MethodNotAllowed(req, "GET, POST");
+  }
   auto endpoint = path == "auth/token"        ? &TokenEndpoint
                   : path == "auth/introspect" ? &IntrospectionEndpoint
                   : path == "auth/revoke"     ? &RevocationEndpoint
@@ -78,6 +82,27 @@ Result<std::shared_ptr<const rest::Access>> AuthServer::Authenticate(const rest:
     return Error::Make(Issue::kLogin, "The access token is not valid");
   }
   return std::shared_ptr<const rest::Access>(t, t->access.get());  // shares the token's lifetime
+}
+
+Result<Ok> AuthServer::AuthorizeAdmin(const rest::Request& req) const {
+  std::string_view token = BearerToken(req);
+  if (token.empty()) {
+    return Error::Make(Issue::kLogin,
+                       "The admin API needs an administrator's access token (Authorization: Bearer)");
+  }
+  KILN_TRY_ASSIGN(std::shared_ptr<const VerifiedToken> t, parts_->verifier->Verify(token));
+  // A token of this server, for the FHIR base it was issued for: the admin API has no audience
+  // of its own, the administrator's scope is what it looks at.
+  std::string issuer = Issuer(parts_->options, req);
+  if (t->issuer != issuer || t->audience != FhirBase(parts_->options, issuer, t->tenant)) {
+    log::Info("auth: admin token refused", {{"rid", req.request_id}, {"reason", "issuer or audience"}});
+    return Error::Make(Issue::kLogin, "The access token is not valid");
+  }
+  if (!HasScope(t->scope, kAdminScope) || t->tenant != store::DefaultTenant()) {
+    return Error::Make(Issue::kForbidden, "The admin API needs an administrator's grant (scope " +
+                                              std::string(kAdminScope) + ")");
+  }
+  return Ok{};
 }
 
 rest::OAuthUris AuthServer::Uris(const rest::Request& req) const {

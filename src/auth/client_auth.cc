@@ -166,4 +166,19 @@ ClientResult AuthenticateClient(const ClientAuthContext& ctx, const rest::Reques
   return ClientAuthFailed("no client authentication");
 }
 
+ClientResult IdentifyClient(const ClientAuthContext& ctx, const rest::Request& req, const Form& form) {
+  bool credentials = StartsWithNoCase(req.Header("Authorization"), "Basic ") ||
+                     form.contains("client_secret") || form.contains("client_assertion") ||
+                     form.contains("client_assertion_type");
+  if (credentials) return AuthenticateClient(ctx, req, form);
+  std::string id(Param(form, "client_id"));
+  if (id.empty()) return ClientAuthFailed("no client authentication and no client_id");
+  auto client = ctx.store.GetClient(id);
+  if (!client && client.error().issue != Issue::kNotFound)
+    return OAuthError{"server_error", "", 500, client.error().diagnostics};
+  if (!client) return ClientAuthFailed("unknown client '" + id + "'");
+  if (!client->is_public) return ClientAuthFailed("confidential client '" + id + "' without authentication");
+  return std::move(client).value();
+}
+
 }  // namespace kiln::auth

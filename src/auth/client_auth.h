@@ -22,5 +22,10 @@ struct ClientAuthContext {
 // (401) when none succeeds, invalid_request for several at once.
 Expected<store::ClientRecord, OAuthError> AuthenticateClient(const ClientAuthContext& ctx,
                                                              const rest::Request& req, const Form& form);
+// As AuthenticateClient, and a public client named by `client_id` alone (RFC 6749 section
+// 3.2.1: the grants a public client may use, authorization_code and refresh_token, and
+// revocation).
+Expected<store::ClientRecord, OAuthError> IdentifyClient(const ClientAuthContext& ctx,
+                                                         const rest::Request& req, const Form& form);
 
 }  // namespace kiln::auth

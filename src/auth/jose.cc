@@ -189,6 +189,14 @@ std::string HmacSha256(std::string_view secret, std::string_view data) {
   return Bytes(out, len);
 }
 
+std::string Sha256(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  size_t len = 0;
+  if (EVP_Q_digest(nullptr, "SHA256", nullptr, data.data(), data.size(), out, &len) != 1)
+    return std::string();
+  return Bytes(out, len);
+}
+
 Result<std::string> SignJwt(Alg alg, EVP_PKEY& key, std::string_view kid, std::string_view payload_json) {
   std::string header =
       R"({"alg":")" + std::string(AlgName(alg)) + R"(","typ":"JWT","kid":)" + json::Quote(kid) + "}";

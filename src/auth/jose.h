@@ -61,6 +61,8 @@ Result<std::string> SignWithKey(Alg alg, EVP_PKEY& key, std::string_view input);
 bool VerifyWithKey(Alg alg, EVP_PKEY& key, std::string_view input, std::string_view signature);
 // HMAC-SHA-256 of `data` under `secret`.
 std::string HmacSha256(std::string_view secret, std::string_view data);
+// SHA-256 of `data` (32 bytes).
+std::string Sha256(std::string_view data);
 // A compact JWS of `payload_json` (a JSON object), header {"alg","typ":"JWT","kid"}.
 Result<std::string> SignJwt(Alg alg, EVP_PKEY& key, std::string_view kid, std::string_view payload_json);
 

@@ -65,6 +65,16 @@ bool Covers(const ResourceScope& allowed, const ResourceScope& wanted) {
          (wanted.permissions & ~allowed.permissions) == 0;
 }
 
+bool IsGrantableScope(std::string_view scope) {
+  return ParseResourceScope(scope) || scope == kAdminScope || scope == kLaunchPatientScope ||
+         scope == kOfflineAccessScope || scope == kOnlineAccessScope;
+}
+
+bool HasScope(std::string_view scopes, std::string_view scope) {
+  std::vector<std::string> all = SplitScopes(scopes);
+  return std::find(all.begin(), all.end(), scope) != all.end();
+}
+
 std::vector<std::string> SplitScopes(std::string_view scopes) {
   std::vector<std::string> out;
   size_t pos = 0;
@@ -91,6 +101,39 @@ std::string GrantedScopes(std::string_view allowed, std::string_view requested) 
       return scope && Covers(*scope, *wanted);
     });
     if (granted) out += (out.empty() ? "" : " ") + want;
+  }
+  return out;
+}
+
+std::string UserGrantableScopes(std::string_view scopes, uint8_t permissions, bool with_patient) {
+  std::string out;
+  auto add = [&out](std::string_view s) {
+    if (!out.empty()) out.push_back(' ');
+    out.append(s);
+  };
+  for (const std::string& s : SplitScopes(scopes)) {
+    if (s == kLaunchPatientScope) {
+      if (with_patient) add(s);
+      continue;
+    }
+    if (s == kOfflineAccessScope || s == kOnlineAccessScope) {
+      add(s);
+      continue;
+    }
+    auto scope = ParseResourceScope(s);
+    if (!scope || scope->context == ScopeContext::kSystem) continue;
+    if (scope->context == ScopeContext::kPatient && !with_patient) continue;
+    uint8_t narrowed = scope->permissions & permissions;
+    if (narrowed == 0) continue;
+    if (narrowed == scope->permissions) {
+      add(s);
+      continue;
+    }
+    std::string letters;
+    for (int bit = 0; bit < 5; ++bit) {
+      if ((narrowed & (1u << bit)) != 0) letters.push_back("cruds"[bit]);
+    }
+    add(s.substr(0, s.find('.') + 1).append(letters));
   }
   return out;
 }

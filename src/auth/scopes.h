@@ -9,11 +9,22 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/auth.h"
 #include "rest/rest.h"
 
 namespace kiln::auth {
 
 enum class ScopeContext { kPatient, kUser, kSystem };
+
+// SMART's scopes that are not on resources and that Kiln grants in the authorization_code flow:
+// the patient context of a standalone launch and refresh tokens.
+constexpr std::string_view kLaunchPatientScope = "launch/patient";
+constexpr std::string_view kOfflineAccessScope = "offline_access";
+constexpr std::string_view kOnlineAccessScope = "online_access";
+// Whether a client may be registered with `scope`: a resource scope, or one of the above.
+bool IsGrantableScope(std::string_view scope);
+// Whether the space-separated `scopes` hold `scope`.
+bool HasScope(std::string_view scopes, std::string_view scope);
 
 // A scope on resources: a context, a type ("*" for every type) and permissions (rest::Permission
 // bits).
@@ -36,6 +47,13 @@ std::vector<std::string> SplitScopes(std::string_view scopes);
 // it asks for nothing): each requested scope that an allowed one covers (resource scopes) or
 // equals (others), space-separated; empty when none is.
 std::string GrantedScopes(std::string_view allowed, std::string_view requested);
+
+// What a user whose role allows `permissions` (rest::Permission bits) may grant of `scopes`
+// (already those allowed to the client): user/ and patient/ scopes narrowed to `permissions`
+// (written as v2 letters when narrowed, dropped when none is left), patient/ scopes and
+// launch/patient only `with_patient`, offline_access and online_access as they are. Never
+// system/ scopes or kiln/admin: those are for clients on their own (client_credentials).
+std::string UserGrantableScopes(std::string_view scopes, uint8_t permissions, bool with_patient);
 
 // The access a token's scopes grant; patient/ scopes only with a patient (a token's `patient`
 // claim), and then only in that patient's compartment. Immutable.

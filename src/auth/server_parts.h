@@ -33,6 +33,19 @@ Result<std::string> IssueToken(const AuthServer::Parts& parts, const TokenGrant&
                                const std::string& issuer);
 
 rest::Response TokenEndpoint(const AuthServer::Parts& parts, const rest::Request& req);  // token_endpoint.cc
+rest::Response AuthorizeEndpoint(const AuthServer::Parts& parts,
+                                 const rest::Request& req);  // authorize_endpoint.cc
+
+// user_grants.cc: the token endpoint's authorization_code and refresh_token grants for `client`
+// (authenticated, or public and named), revoking a user's grant, and revoking a refresh token
+// (false: `token` is no refresh token of this server).
+rest::Response CodeGrant(const AuthServer::Parts& parts, const rest::Request& req, const Form& form,
+                         const store::ClientRecord& client);
+rest::Response RefreshGrant(const AuthServer::Parts& parts, const rest::Request& req, const Form& form,
+                            const store::ClientRecord& client);
+Result<Ok> RevokeUserGrant(const AuthServer::Parts& parts, const std::string& grant_id);
+Expected<bool, OAuthError> RevokeRefreshToken(const AuthServer::Parts& parts, std::string_view token,
+                                              const store::ClientRecord& client);
 rest::Response IntrospectionEndpoint(const AuthServer::Parts& parts,
                                      const rest::Request& req);  // introspection.cc
 rest::Response RevocationEndpoint(const AuthServer::Parts& parts,

@@ -14,13 +14,25 @@ constexpr Micros kSecond = 1'000'000;
 
 std::string NewTokenId() { return Base64UrlEncode(RandomBytes(18)); }
 
+// What a client acting on its own is granted: neither a patient context nor refresh tokens,
+// which need a user.
+std::string ClientScopes(std::string_view allowed, std::string_view asked) {
+  std::string out;
+  for (const std::string& s : SplitScopes(GrantedScopes(allowed, asked))) {
+    if (s == kLaunchPatientScope || s == kOfflineAccessScope || s == kOnlineAccessScope) continue;
+    if (!out.empty()) out.push_back(' ');
+    out += s;
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::string> IssueToken(const AuthServer::Parts& parts, const TokenGrant& grant,
                                const std::string& issuer) {
   int64_t now = parts.clock.Now() / kSecond;
   std::string claims = R"({"iss":)" + json::Quote(issuer);
-  claims += R"(,"sub":)" + json::Quote(grant.client_id);
+  claims += R"(,"sub":)" + json::Quote(grant.subject.empty() ? grant.client_id : grant.subject);
   claims += R"(,"aud":)" + json::Quote(FhirBase(parts.options, issuer, grant.tenant));
   claims += R"(,"exp":)" + std::to_string(now + parts.options.token_lifetime / kSecond);
   claims += R"(,"iat":)" + std::to_string(now);
@@ -29,6 +41,7 @@ Result<std::string> IssueToken(const AuthServer::Parts& parts, const TokenGrant&
   claims += R"(,"scope":)" + json::Quote(grant.scope);
   claims += R"(,"tenant":)" + json::Quote(grant.tenant.value);
   if (grant.patient) claims += R"(,"patient":)" + json::Quote(*grant.patient);
+  if (!grant.grant_id.empty()) claims += R"(,"grant_id":)" + json::Quote(grant.grant_id);
   claims += "}";
   return parts.keys->Sign(claims);
 }
@@ -38,15 +51,28 @@ rest::Response TokenEndpoint(const AuthServer::Parts& parts, const rest::Request
   if (!form) return ErrorResponse(form.error());
   std::string_view grant_type = Param(*form, "grant_type");
   if (grant_type.empty()) return ErrorResponse({"invalid_request", "grant_type is required"});
+  if (grant_type == "authorization_code" || grant_type == "refresh_token") {
+    auto client = IdentifyClient(parts.ClientAuth(req), req, *form);
+    if (!client) {
+      log::Info("auth: token refused", {{"rid", req.request_id}, {"reason", client.error().reason}});
+      return ErrorResponse(client.error());
+    }
+    if (client->redirect_uris.empty()) {
+      return ErrorResponse({"unauthorized_client", "The client has no redirect URI, so it has no codes"});
+    }
+    return grant_type == "refresh_token" ? RefreshGrant(parts, req, *form, *client)
+                                         : CodeGrant(parts, req, *form, *client);
+  }
   if (grant_type != "client_credentials") {
-    return ErrorResponse({"unsupported_grant_type", "Kiln grants client_credentials"});
+    return ErrorResponse(
+        {"unsupported_grant_type", "Kiln grants authorization_code, refresh_token and client_credentials"});
   }
   auto client = AuthenticateClient(parts.ClientAuth(req), req, *form);
   if (!client) {
     log::Info("auth: token refused", {{"rid", req.request_id}, {"reason", client.error().reason}});
     return ErrorResponse(client.error());
   }
-  TokenGrant grant{client->id, client->tenant, GrantedScopes(client->scope, Param(*form, "scope")), {}};
+  TokenGrant grant{client->id, client->tenant, ClientScopes(client->scope, Param(*form, "scope")), {}};
   if (grant.scope.empty()) {
     return ErrorResponse({"invalid_scope", "None of the scopes asked for is allowed to this client"});
   }

@@ -56,6 +56,11 @@ void TokenVerifier::Forget(std::string_view token) const {
   cache_.erase(std::string(token));
 }
 
+void TokenVerifier::ForgetGrant(std::string_view grant_id) const {
+  std::lock_guard lock(mu_);
+  std::erase_if(cache_, [&](const auto& entry) { return entry.second.token->grant_id == grant_id; });
+}
+
 Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Check(std::string_view token, Micros now) const {
   auto jws = ParseJws(token);
   if (!jws) return NotValid("not a JWS");
@@ -70,6 +75,8 @@ Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Check(std::string_vi
   v->issuer = StringClaim(claims, "iss");
   v->audience = StringClaim(claims, "aud");
   v->client_id = StringClaim(claims, "client_id");
+  v->subject = StringClaim(claims, "sub");
+  v->grant_id = StringClaim(claims, "grant_id");
   v->scope = StringClaim(claims, "scope");
   v->tenant = store::TenantId{StringClaim(claims, "tenant")};
   if (const json::Value* p = json::Find(claims, "patient"); p != nullptr && p->IsString()) {
@@ -85,6 +92,11 @@ Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Check(std::string_vi
   }
   KILN_TRY_ASSIGN(bool revoked, store_.IsTokenRevoked(v->jti));
   if (revoked) return NotValid("revoked");
+  // A revoked grant is kept among the revoked token ids (authorization_code.cc, RevokeUserGrant).
+  if (!v->grant_id.empty()) {
+    KILN_TRY_ASSIGN(bool grant_revoked, store_.IsTokenRevoked(v->grant_id));
+    if (grant_revoked) return NotValid("grant revoked");
+  }
   v->expires = *exp;
   v->issued_at = iat.value_or(0);
   v->access = std::make_shared<ScopeAccess>(v->scope, v->patient);

@@ -25,6 +25,8 @@ struct VerifiedToken {
   std::string issuer;
   std::string audience;
   std::string client_id;
+  std::string subject;   // the user it acts for, or the client
+  std::string grant_id;  // the user's authorization it comes from; empty for client_credentials
   std::string scope;
   store::TenantId tenant = store::DefaultTenant();
   std::optional<std::string> patient;
@@ -43,6 +45,8 @@ class TokenVerifier {
   Result<std::shared_ptr<const VerifiedToken>> Verify(std::string_view token) const;
   // Drops `token` from the cache (after it was revoked).
   void Forget(std::string_view token) const;
+  // Drops every token of the grant from the cache (after the grant was revoked).
+  void ForgetGrant(std::string_view grant_id) const;
 
  private:
   Result<std::shared_ptr<const VerifiedToken>> Check(std::string_view token, Micros now) const;

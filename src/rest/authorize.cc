@@ -178,6 +178,17 @@ Result<Ok> CheckInstance(const Call& call, std::string_view type, std::string_vi
                    std::string(kPatient) + "/" + *patient);
 }
 
+// RFC 6750 section 3: the challenge, with the error when a token was presented.
+void AddBearerChallenge(Response& res, const Request& req) {
+  std::string challenge = "Bearer realm=" + json::Quote(req.base_url);
+  if (res.status == 403) {
+    challenge += ", error=\"insufficient_scope\"";
+  } else if (!req.Header("Authorization").empty()) {
+    challenge += ", error=\"invalid_token\"";
+  }
+  res.SetHeader("WWW-Authenticate", std::move(challenge));
+}
+
 }  // namespace
 
 const Access& UnrestrictedAccess() {
@@ -196,15 +207,14 @@ Expected<std::shared_ptr<const Access>, Response> Authenticate(const ApiOptions&
   auto access = options.authorizer->Authenticate(req);
   if (access) return std::move(access).value();
   Response res = ErrorResponse(access.error(), format);
-  // RFC 6750 section 3: the challenge, with the error when a token was presented.
-  std::string challenge = "Bearer realm=" + json::Quote(req.base_url);
-  if (res.status == 403) {
-    challenge += ", error=\"insufficient_scope\"";
-  } else if (!req.Header("Authorization").empty()) {
-    challenge += ", error=\"invalid_token\"";
-  }
-  res.SetHeader("WWW-Authenticate", std::move(challenge));
+  AddBearerChallenge(res, req);
   return Unexpected<Response>(std::move(res));
+}
+
+Response AuthErrorResponseFor(const Error& error, const Request& req) {
+  Response res = ErrorResponseFor(error);
+  AddBearerChallenge(res, req);
+  return res;
 }
 
 Result<Ok> Require(const Call& call, std::string_view type, Permission p) {

@@ -55,6 +55,10 @@ class Authorizer {
   // credentials, kForbidden (403) for credentials of another tenant. Diagnostics tell nothing
   // about why a token is not valid.
   virtual Result<std::shared_ptr<const Access>> Authenticate(const Request& request) const = 0;
+  // The admin API (/admin; docs/security.md, administrators): Ok for a valid access token of this
+  // server that carries the administrator's grant; kLogin (401) without a valid token, kForbidden
+  // (403) without the grant.
+  virtual Result<Ok> AuthorizeAdmin(const Request& request) const = 0;
   virtual OAuthUris Uris(const Request& request) const = 0;
   // GET {base}/.well-known/smart-configuration (public).
   virtual Response SmartConfiguration(const Request& request) const = 0;

@@ -8,12 +8,6 @@ namespace {
 
 constexpr std::string_view kTenants = "tenants";
 
-// The one check point of the admin API: every admin request passes here before anything else.
-// Until OAuth lands (issue #5: admin clients and users), it lets every request through, so the
-// admin API must only be reachable by administrators (bind to localhost, or block /admin at
-// the proxy).
-Result<Ok> AuthorizeAdmin(const rest::Request& /*request*/) { return Ok{}; }
-
 std::string TenantJson(const store::TenantInfo& t) {
   std::string out = R"({"name":)";
   json::AppendQuoted(out, t.id.value);
@@ -59,11 +53,18 @@ Result<std::pair<std::string, std::string>> NameAndKind(const std::string& body)
 
 }  // namespace
 
-AdminApi::AdminApi(store::Store& store, const rest::Api& api, const Clock& clock)
-    : store_(store), api_(api), clock_(clock) {}
+AdminApi::AdminApi(store::Store& store, const rest::Api& api, const Clock& clock,
+                   const rest::Authorizer* authorizer)
+    : store_(store), api_(api), clock_(clock), authorizer_(authorizer) {}
 
+// The one check point of the admin API: every admin request passes here before anything else.
+// It needs an administrator's token (docs/security.md); without an authorizer (`kiln serve
+// --no-auth`, development) everything passes.
 rest::Response AdminApi::Handle(const rest::Request& request) const {
-  if (auto allowed = AuthorizeAdmin(request); !allowed) return rest::ErrorResponseFor(allowed.error());
+  if (authorizer_ != nullptr) {
+    if (auto allowed = authorizer_->AuthorizeAdmin(request); !allowed)
+      return rest::AuthErrorResponseFor(allowed.error(), request);
+  }
   return Route(request);
 }
 

@@ -37,10 +37,13 @@ Result<Ok> Delete(store::Store& store, std::string_view name);
 //   GET    tenants/{name}  200 the tenant
 //   DELETE tenants/{name}  204
 // A tenant is {"name", "kind", "created" (instant), "status" ("active" or "deleting")}.
+// Every request needs an administrator's access token (rest::Authorizer::AuthorizeAdmin): 401
+// without a valid one, 403 without the grant.
 class AdminApi {
  public:
-  // Borrows all three; `api` is told of deletions, so that it stops serving a tenant at once.
-  AdminApi(store::Store& store, const rest::Api& api, const Clock& clock);
+  // Borrows all of them; `api` is told of deletions, so that it stops serving a tenant at once.
+  // `authorizer` null: no token needed (`kiln serve --no-auth`, development only).
+  AdminApi(store::Store& store, const rest::Api& api, const Clock& clock, const rest::Authorizer* authorizer);
   AdminApi(const AdminApi&) = delete;
   AdminApi& operator=(const AdminApi&) = delete;
 
@@ -53,6 +56,7 @@ class AdminApi {
   store::Store& store_;
   const rest::Api& api_;
   const Clock& clock_;
+  const rest::Authorizer* authorizer_;  // null: authorization is off
 };
 
 }  // namespace kiln::tenant

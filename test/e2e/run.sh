@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # End-to-end test: starts a throwaway `kiln serve` on a free loopback port with an empty
-# data dir, runs the fhir-kit-client test suite (crud.test.mjs) against it, stops the server
-# with SIGTERM and exits with the test runner's exit code.
+# data dir, runs a test suite against it, stops the server with SIGTERM and exits with the test
+# runner's exit code. Suites: crud (default; crud.test.mjs, fhir-kit-client, served with
+# --no-auth) and oauth (oauth.test.mjs, openid-client: tokens required, and the clients and the
+# user it needs registered with `kiln client` and `kiln user` first).
 #
-# Usage: test/e2e/run.sh path/to/kiln
+# Usage: test/e2e/run.sh path/to/kiln [crud|oauth]
 # Needs: node >= 20 and npm (for `npm ci` on first use), python3 (to pick a free port), curl.
 set -euo pipefail
 
-if [[ $# -ne 1 ]]; then
-  echo "usage: $0 path/to/kiln" >&2
+if [[ $# -lt 1 || $# -gt 2 ]]; then
+  echo "usage: $0 path/to/kiln [crud|oauth]" >&2
+  exit 2
+fi
+SUITE=${2:-crud}
+if [[ "$SUITE" != crud && "$SUITE" != oauth ]]; then
+  echo "unknown suite: $SUITE" >&2
   exit 2
 fi
 KILN_BIN=$(realpath "$1")
@@ -54,9 +61,11 @@ free_port() {
 start_server() {
   local port=$1
   # KILN_BASE_URL is the test's setting, not the server's --base-url: keep it out of its env.
-  # --no-auth: this suite is about the FHIR API (docs/security.md covers tokens).
+  # crud: --no-auth, that suite is about the FHIR API; oauth: tokens required, as by default.
+  local auth=()
+  [[ "$SUITE" == crud ]] && auth=(--no-auth)
   env -u KILN_BASE_URL "$KILN_BIN" serve --bind 127.0.0.1 --port "$port" \
-    --data-dir "$WORK/data" --log-level warn --no-auth >"$WORK/server.log" 2>&1 &
+    --data-dir "$WORK/data" --log-level warn "${auth[@]}" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 150); do
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -72,6 +81,19 @@ start_server() {
   echo "kiln did not answer /fhir/metadata within 15 s" >&2
   return 1
 }
+
+# oauth: what the suite signs in with (docs/security.md): a backend client, a public SMART app
+# and a user who may read in the default tenant.
+if [[ "$SUITE" == oauth ]]; then
+  export KILN_E2E_SECRET=e2e-backend-secret-0123456789abcdef0123 KILN_E2E_PASSWORD=e2e-password-123
+  export KILN_E2E_REDIRECT=http://127.0.0.1/e2e/callback
+  "$KILN_BIN" client create --data-dir "$WORK/data" --id e2e-backend --secret "$KILN_E2E_SECRET" \
+    --scope "system/*.cruds" >/dev/null
+  "$KILN_BIN" client create --data-dir "$WORK/data" --id e2e-app --public --redirect-uri "$KILN_E2E_REDIRECT" \
+    --scope "launch/patient offline_access patient/*.rs user/*.cruds" >/dev/null
+  "$KILN_BIN" user create --data-dir "$WORK/data" --id e2e-user --password "$KILN_E2E_PASSWORD" \
+    --member default:reader >/dev/null
+fi
 
 PORT=""
 for _ in 1 2 3 4 5; do
@@ -97,7 +119,7 @@ if [[ ! -d "$HERE/node_modules" ]]; then
 fi
 
 rc=0
-(cd "$HERE" && KILN_BASE_URL="http://127.0.0.1:$PORT/fhir" node --test crud.test.mjs) || rc=$?
+(cd "$HERE" && KILN_BASE_URL="http://127.0.0.1:$PORT/fhir" node --test "$SUITE.test.mjs") || rc=$?
 
 if [[ $rc -ne 0 ]]; then
   echo "--- kiln log (last 50 lines) ---" >&2

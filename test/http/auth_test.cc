@@ -437,10 +437,11 @@ TEST_F(AuthTest, SmartConfigurationNamesTheEndpoints) {
     for (const auto& v : list->GetArray()) out.emplace_back(v.GetString());
     return out;
   };
-  EXPECT_EQ(strings("grant_types_supported"), std::vector<std::string>{"client_credentials"});
+  EXPECT_EQ(strings("grant_types_supported"),
+            (std::vector<std::string>{"authorization_code", "refresh_token", "client_credentials"}));
   EXPECT_EQ(strings("token_endpoint_auth_methods_supported"),
             (std::vector<std::string>{"client_secret_basic", "client_secret_post", "client_secret_jwt",
-                                      "private_key_jwt"}));
+                                      "private_key_jwt", "none"}));
   auto scopes = strings("scopes_supported");
   EXPECT_NE(std::find(scopes.begin(), scopes.end(), "system/*.rs"), scopes.end());
   auto capabilities = strings("capabilities");
@@ -472,6 +473,8 @@ TEST_F(AuthTest, BadAccessTokensAre401AndTellNothing) {
 }
 
 TEST_F(AuthTest, ATokenForAnotherTenantIs403) {
+  Register("root", kSecret, "kiln/admin");
+  server.CreateTenant("other", "organization", Bearer(TokenFor("root")));
   Register("elsewhere", kSecret, "system/*.rs", "", "other");
   HttpResponse res = server.Get("Patient", Bearer(TokenFor("elsewhere")));
   EXPECT_EQ(res.status, 403) << res.body;
@@ -479,7 +482,8 @@ TEST_F(AuthTest, ATokenForAnotherTenantIs403) {
 }
 
 TEST_F(AuthTest, ATenantsTokenWorksAtItsBaseOnly) {
-  FhirClient jane = server.CreateTenant("jane");
+  Register("root", kSecret, "kiln/admin");
+  FhirClient jane = server.CreateTenant("jane", "person", Bearer(TokenFor("root")));
   Register("jane-app", kSecret, "system/*.cruds", "", "jane");
   Headers token = Bearer(TokenFor("jane-app"));
   EXPECT_EQ(jane.Post("Patient", R"({"resourceType":"Patient"})", token).status, 201);

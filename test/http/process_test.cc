@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "core/base64.h"
+#include "support/oauth_client.h"
 #include "support/test_server.h"
 
 extern char** environ;
@@ -336,6 +337,99 @@ TEST_F(ProcessTest, ClientsAndSigningKeysFromTheCommandLine) {
   EXPECT_EQ(
       Send(restarted.port(), "GET", "/fhir/Patient", "", {{"Authorization", "Bearer " + old_token}}).status,
       200);
+}
+
+// auth: `kiln client create --admin` makes an administrator, whose token the admin API of a
+// server with authorization takes; no other token, and no token at all, opens it.
+TEST_F(ProcessTest, AdministratorsFromTheCommandLine) {
+  std::string data = dir.path() + "/data";
+  const std::string secret(40, 'a');
+  ASSERT_EQ(
+      RunKiln({"client", "create", "--data-dir", data, "--id", "root", "--admin", "--secret", secret}).status,
+      0);
+  ASSERT_EQ(RunKiln({"client", "create", "--data-dir", data, "--id", "app", "--scope", "system/*.cruds",
+                     "--secret", secret})
+                .status,
+            0);
+  Finished tenant_admin = RunKiln({"client", "create", "--data-dir", data, "--id", "x", "--admin", "--tenant",
+                                   "jane", "--secret", secret});
+  EXPECT_NE(tenant_admin.status, 0);
+  EXPECT_NE(tenant_admin.output.find("default tenant"), std::string::npos) << tenant_admin.output;
+  Finished no_tenant = RunKiln({"client", "create", "--data-dir", data, "--id", "y", "--scope", "system/*.rs",
+                                "--tenant", "nosuch", "--secret", secret});
+  EXPECT_NE(no_tenant.status, 0);
+  EXPECT_NE(no_tenant.output.find("nosuch"), std::string::npos) << no_tenant.output;
+  Finished listed = RunKiln({"client", "list", "--data-dir", data});
+  EXPECT_NE(listed.output.find("root\tdefault\tsecret\tkiln/admin\t"), std::string::npos) << listed.output;
+  EXPECT_EQ(listed.output.find("\ny\t"), std::string::npos) << listed.output;
+  EXPECT_EQ(listed.output.find("\nx\t"), std::string::npos) << listed.output;
+
+  ServerProcess server(data, {}, /*auth=*/true);
+  const std::string body = R"({"name":"acme","kind":"organization"})";
+  const Headers json = {{"Content-Type", "application/json"}};
+  EXPECT_EQ(Send(server.port(), "POST", "/admin/tenants", body, json).status, 401);
+  Headers app = json;
+  app.emplace_back("Authorization", "Bearer " + TokenFrom(server.port(), "app", secret));
+  EXPECT_EQ(Send(server.port(), "POST", "/admin/tenants", body, app).status, 403);
+  Headers root = json;
+  root.emplace_back("Authorization", "Bearer " + TokenFrom(server.port(), "root", secret));
+  EXPECT_EQ(Send(server.port(), "POST", "/admin/tenants", body, root).status, 201);
+  EXPECT_EQ(Send(server.port(), "GET", "/admin/tenants/acme", "", root).status, 200);
+}
+
+// auth: `kiln user` beside a running server: a user registered from the command line signs in
+// at /auth/authorize; memberships name existing tenants; a deleted user signs in no more.
+TEST_F(ProcessTest, UsersFromTheCommandLine) {
+  std::string data = dir.path() + "/data";
+  const std::string password = "a-password-of-the-cli";
+  ASSERT_EQ(RunKiln({"client", "create", "--data-dir", data, "--id", "app", "--public", "--redirect-uri",
+                     "http://app.test/cb", "--scope", "user/*.cruds"})
+                .status,
+            0);
+  Finished made = RunKiln({"user", "create", "--data-dir", data, "--id", "dana", "--password", password,
+                           "--member", "default:reader"});
+  ASSERT_EQ(made.status, 0) << made.output;
+  Finished no_tenant = RunKiln({"user", "create", "--data-dir", data, "--id", "erin", "--password", password,
+                                "--member", "nosuch:owner"});
+  EXPECT_NE(no_tenant.status, 0);
+  Finished bad_role = RunKiln({"user", "create", "--data-dir", data, "--id", "erin", "--password", password,
+                               "--member", "default:king"});
+  EXPECT_NE(bad_role.status, 0);
+  EXPECT_NE(bad_role.output.find("owner, manager or reader"), std::string::npos) << bad_role.output;
+  EXPECT_NE(RunKiln({"user", "create", "--data-dir", data, "--id", "dana", "--password", password}).status,
+            0);
+  EXPECT_NE(RunKiln({"user", "create", "--data-dir", data, "--id", "short", "--password", "short"}).status,
+            0);
+  Finished listed = RunKiln({"user", "list", "--data-dir", data});
+  EXPECT_EQ(listed.status, 0);
+  EXPECT_NE(listed.output.find("dana\tdefault:reader\t"), std::string::npos) << listed.output;
+  EXPECT_EQ(listed.output.find("erin"), std::string::npos) << listed.output;
+
+  ServerProcess server(data, {}, /*auth=*/true);
+  std::string root = "http://localhost:" + std::to_string(server.port());
+  // The login form, then the user's answer to it; the status of that answer (303: a code).
+  auto sign_in = [&]() {
+    std::string query =
+        "response_type=code&client_id=app&redirect_uri=http%3A%2F%2Fapp.test%2Fcb&state=s"
+        "&scope=user%2F*.rs&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        "&code_challenge_method=S256&aud=" +
+        FormEncode(root + "/fhir");
+    HttpResponse page = Send(server.port(), "GET", "/auth/authorize?" + query);
+    EXPECT_EQ(page.status, 200) << page.body;
+    const std::string marker = R"(name="request" value=")";
+    size_t at = page.body.find(marker) + marker.size();
+    std::string request = page.body.substr(at, page.body.find('"', at) - at);
+    std::string cookie = page.Header("set-cookie");
+    return Send(server.port(), "POST", "/auth/authorize",
+                "decision=approve&user=dana&password=" + password + "&request=" + request,
+                {{"Content-Type", "application/x-www-form-urlencoded"},
+                 {"Cookie", cookie.substr(0, cookie.find(';'))}})
+        .status;
+  };
+  EXPECT_EQ(sign_in(), 303);
+  EXPECT_EQ(RunKiln({"user", "delete", "dana", "--data-dir", data}).status, 0);
+  EXPECT_EQ(sign_in(), 200);  // the form again: no such user
+  EXPECT_NE(RunKiln({"user", "delete", "dana", "--data-dir", data}).status, 0);
 }
 
 TEST_F(ProcessTest, ImportLoadsBundleAndNdjsonThroughTheApi) {

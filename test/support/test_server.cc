@@ -143,9 +143,20 @@ std::string TestStoreUrl(const std::string& data_dir) {
   return url;
 }
 
+// The system's time, moved ahead as a test says.
+class AdjustableClock final : public Clock {
+ public:
+  Micros Now() const override { return system_.Now() + ahead_.load(); }
+  void Advance(Micros by) { ahead_ += by; }
+
+ private:
+  SystemClock system_;
+  std::atomic<Micros> ahead_{0};
+};
+
 struct TestServer::Parts {
   std::unique_ptr<store::Store> store;
-  SystemClock clock;
+  AdjustableClock clock;
   std::unique_ptr<auth::AuthServer> auth;  // with options.auth
   std::unique_ptr<rest::Api> api;
   std::unique_ptr<tenant::AdminApi> admin;
@@ -189,7 +200,8 @@ void TestServer::Start(int port) {
   o.domain = options_.domain;
   o.public_base_url = options_.public_base_url;
   o.drain_seconds = 5;
-  parts_->admin = std::make_unique<tenant::AdminApi>(*parts_->store, *parts_->api, parts_->clock);
+  parts_->admin =
+      std::make_unique<tenant::AdminApi>(*parts_->store, *parts_->api, parts_->clock, parts_->auth.get());
   parts_->server = std::make_unique<http::Server>(
       o, [api = parts_->api.get()](const rest::Request& r) { return api->Handle(r); },
       [admin = parts_->admin.get()](const rest::Request& r) { return admin->Handle(r); });
@@ -228,6 +240,13 @@ void TestServer::RegisterClient(const auth::ClientSpec& spec) const {
   EXPECT_TRUE(made.has_value()) << made.error().diagnostics;
 }
 
+void TestServer::RegisterUser(const auth::UserSpec& spec) const {
+  auto made = auth::RegisterUser(*parts_->store, spec, parts_->clock.Now());
+  EXPECT_TRUE(made.has_value()) << made.error().diagnostics;
+}
+
+void TestServer::AdvanceClock(int64_t seconds) { parts_->clock.Advance(seconds * 1'000'000); }
+
 TestServer::~TestServer() { Stop(); }
 
 FhirClient::FhirClient(int port, std::string base_path, Headers always)
@@ -260,13 +279,17 @@ std::string FhirClient::Create(const std::string& type, const std::string& json)
   return std::string(json::GetString(doc, "id"));
 }
 
-HttpResponse TestServer::Admin(const std::string& method, const std::string& path,
-                               const std::string& body) const {
-  return Send(port(), method, "/admin/" + path, body, {{"Content-Type", "application/json"}});
+HttpResponse TestServer::Admin(const std::string& method, const std::string& path, const std::string& body,
+                               const Headers& headers) const {
+  Headers all = {{"Content-Type", "application/json"}};
+  all.insert(all.end(), headers.begin(), headers.end());
+  return Send(port(), method, "/admin/" + path, body, all);
 }
 
-FhirClient TestServer::CreateTenant(const std::string& name, const std::string& kind) const {
-  HttpResponse res = Admin("POST", "tenants", R"({"name":")" + name + R"(","kind":")" + kind + R"("})");
+FhirClient TestServer::CreateTenant(const std::string& name, const std::string& kind,
+                                    const Headers& headers) const {
+  HttpResponse res =
+      Admin("POST", "tenants", R"({"name":")" + name + R"(","kind":")" + kind + R"("})", headers);
   EXPECT_EQ(res.status, 201) << res.body;
   return Tenant(name);
 }

@@ -14,6 +14,7 @@
 namespace kiln::auth {
 class AuthServer;
 struct ClientSpec;
+struct UserSpec;
 }  // namespace kiln::auth
 
 namespace kiln::testing {
@@ -103,11 +104,14 @@ class TestServer : public FhirClient {
   // the same data directory and port.
   void Restart(const std::function<void()>& while_stopped = {});
 
-  // The admin API: Admin("GET", "tenants") is GET /admin/tenants.
-  HttpResponse Admin(const std::string& method, const std::string& path, const std::string& body = "") const;
+  // The admin API: Admin("GET", "tenants") is GET /admin/tenants. With auth, `headers` carry an
+  // administrator's token.
+  HttpResponse Admin(const std::string& method, const std::string& path, const std::string& body = "",
+                     const Headers& headers = {}) const;
   // Creates tenant `name` through the admin API (fails the test unless 201) and returns a client
   // of its FHIR API by path (/t/{name}/fhir).
-  FhirClient CreateTenant(const std::string& name, const std::string& kind = "person") const;
+  FhirClient CreateTenant(const std::string& name, const std::string& kind = "person",
+                          const Headers& headers = {}) const;
   // A client of tenant `name`'s FHIR API by path, and its base URL.
   FhirClient Tenant(const std::string& name) const { return FhirClient(port(), "/t/" + name + "/fhir"); }
   std::string TenantBaseUrl(const std::string& name) const {
@@ -118,6 +122,10 @@ class TestServer : public FhirClient {
   // create` does (fails the test unless it is).
   const auth::AuthServer& auth_server() const;
   void RegisterClient(const auth::ClientSpec& spec) const;
+  // auth: a user registered as `kiln user create` does (fails the test unless it is).
+  void RegisterUser(const auth::UserSpec& spec) const;
+  // Moves the server's clock ahead by `seconds` (what expires, expires), without waiting.
+  void AdvanceClock(int64_t seconds);
 
  private:
   struct Parts;

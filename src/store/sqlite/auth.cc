@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "store/sql/auth_sql.h"
+#include "store/sqlite/auth_records.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace kiln::store::sqlite {
@@ -24,11 +25,13 @@ ClientRecord ClientFromRow(const Statement& s) {
   c.scope = s.Text(4);
   c.jwks = s.Text(5);
   c.created = s.Int(6);
+  c.redirect_uris = SplitWords(s.Text(7));
+  c.is_public = s.Int(8) != 0;
   return c;
 }
 
-// Opens a connection to `path` and runs `body` in one write transaction on it: committed when
-// `body` succeeds, rolled back when it fails.
+}  // namespace
+
 Result<> WriteTransaction(const std::string& path, const std::function<Result<>(Connection&)>& body) {
   KILN_TRY_ASSIGN(auto conn, Connection::Open(path, kAuthCacheKib));
   KILN_TRY(conn->Run("BEGIN IMMEDIATE"));
@@ -38,12 +41,10 @@ Result<> WriteTransaction(const std::string& path, const std::function<Result<>(
   return done;
 }
 
-// Runs `sql` with its `?` bound to `values` in order (text, or integers).
-using Value = std::variant<std::string_view, int64_t>;
-Result<> RunWith(Connection& conn, const std::string& sql, std::initializer_list<Value> values) {
+Result<> RunWith(Connection& conn, const std::string& sql, std::initializer_list<SqlValue> values) {
   KILN_TRY_ASSIGN(auto s, conn.Prepare(sql));
   int i = 0;
-  for (const Value& v : values) {
+  for (const SqlValue& v : values) {
     ++i;
     if (const auto* text = std::get_if<std::string_view>(&v)) {
       s->BindStatic(i, *text);
@@ -54,23 +55,11 @@ Result<> RunWith(Connection& conn, const std::string& sql, std::initializer_list
   return s->Run();
 }
 
-// Every row `s` yields, as `row` makes them.
-template <class T, class Row>
-Result<std::vector<T>> AllRows(Statement& s, Row&& row) {
-  std::vector<T> out;
-  for (;;) {
-    KILN_TRY_ASSIGN(bool more, s.Step());
-    if (!more) return out;
-    out.push_back(row(s));
-  }
-}
-
-}  // namespace
-
 Result<Ok> SqliteStore::CreateClient(const ClientRecord& c) {
   return WriteTransaction(path_, [&](Connection& conn) -> Result<> {
     KILN_TRY(RunWith(conn, kInsertClientSql,
-                     {c.id, c.tenant.value, c.secret_hash, c.secret_sealed, c.scope, c.jwks, c.created}));
+                     {c.id, c.tenant.value, c.secret_hash, c.secret_sealed, c.scope, c.jwks, c.created,
+                      JoinWords(c.redirect_uris), int64_t{c.is_public ? 1 : 0}}));
     if (sqlite3_changes(conn.handle()) == 0) {
       return Error::Make(Issue::kConflict, "A client with the id '" + c.id + "' exists already");
     }

@@ -1,0 +1,159 @@
+// Users, their memberships, authorization codes and refresh tokens on SQLite
+// (schema/008_users.sql): SqliteStore's methods for the authorization_code grant.
+#include "store/sqlite/auth_records.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace kiln::store::sqlite {
+
+namespace {
+
+const std::string kInsertUserSql =
+    "INSERT INTO auth_user (id, password_hash, created) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING";
+const std::string kInsertMembershipSql =
+    "INSERT INTO auth_membership (user_id, tenant, role, patient) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (user_id, tenant) DO UPDATE SET role = excluded.role, patient = excluded.patient";
+const std::string kSelectUserSql = "SELECT id, password_hash, created FROM auth_user WHERE id = ?";
+const std::string kListUsersSql = "SELECT id, password_hash, created FROM auth_user ORDER BY id";
+const std::string kMembershipsSql =
+    "SELECT tenant, role, patient FROM auth_membership WHERE user_id = ? ORDER BY tenant";
+const std::string kDeleteUserSql = "DELETE FROM auth_user WHERE id = ?";
+const std::string kDeleteMembershipsSql = "DELETE FROM auth_membership WHERE user_id = ?";
+
+// A grant's columns, in the order both tables have them.
+const std::string kGrantColumns = "grant_id, client_id, user_id, tenant, scope, patient";
+const std::string kForgetCodesSql = "DELETE FROM auth_code WHERE expires <= ?";
+const std::string kInsertCodeSql = "INSERT INTO auth_code (code_hash, " + kGrantColumns +
+                                   ", redirect_uri, code_challenge, expires, used)"
+                                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)";
+const std::string kSelectCodeSql = "SELECT " + kGrantColumns +
+                                   ", redirect_uri, code_challenge, expires, used FROM auth_code"
+                                   " WHERE code_hash = ? AND expires > ?";
+const std::string kUseCodeSql = "UPDATE auth_code SET used = 1 WHERE code_hash = ?";
+const std::string kForgetRefreshSql = "DELETE FROM auth_refresh_token WHERE expires <= ?";
+const std::string kInsertRefreshSql = "INSERT INTO auth_refresh_token (token_hash, " + kGrantColumns +
+                                      ", expires, used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)";
+const std::string kSelectRefreshSql = "SELECT " + kGrantColumns +
+                                      ", expires, used FROM auth_refresh_token"
+                                      " WHERE token_hash = ? AND expires > ?";
+const std::string kUseRefreshSql = "UPDATE auth_refresh_token SET used = 1 WHERE token_hash = ?";
+const std::string kRevokeGrantSql = "DELETE FROM auth_refresh_token WHERE grant_id = ?";
+
+GrantRecord GrantFromRow(const Statement& s) {
+  return GrantRecord{s.Text(0), s.Text(1), s.Text(2), TenantId{s.Text(3)}, s.Text(4), s.Text(5)};
+}
+
+Result<std::vector<Membership>> MembershipsOf(Connection& conn, const std::string& user) {
+  KILN_TRY_ASSIGN(auto s, conn.Prepare(kMembershipsSql));
+  s->BindStatic(1, user);
+  return AllRows<Membership>(*s, [](const Statement& row) {
+    return Membership{TenantId{row.Text(0)}, row.Text(1), row.Text(2)};
+  });
+}
+
+Result<std::vector<UserRecord>> Users(Connection& conn, const std::string& sql, const std::string* id) {
+  KILN_TRY_ASSIGN(auto s, conn.Prepare(sql));
+  if (id != nullptr) s->BindStatic(1, *id);
+  KILN_TRY_ASSIGN(std::vector<UserRecord> users, AllRows<UserRecord>(*s, [](const Statement& row) {
+                    return UserRecord{row.Text(0), row.Text(1), {}, row.Int(2)};
+                  }));
+  for (UserRecord& u : users) {
+    KILN_TRY_ASSIGN(u.memberships, MembershipsOf(conn, u.id));
+  }
+  return users;
+}
+
+// Marks the row of `hash` used with `use_sql` after reading it with `select_sql`; `read` makes
+// the record of the row. kNotFound for no row (or an expired one).
+template <class T, class Read>
+Result<T> UseOnce(const std::string& path, const std::string& select_sql, const std::string& use_sql,
+                  const std::string& hash, Micros now, Read&& read) {
+  T out;
+  KILN_TRY(WriteTransaction(path, [&](Connection& conn) -> Result<> {
+    KILN_TRY_ASSIGN(auto s, conn.Prepare(select_sql));
+    s->BindStatic(1, hash);
+    s->Bind(2, now);
+    KILN_TRY_ASSIGN(bool row, s->Step());
+    if (!row) return Error::Make(Issue::kNotFound, "Unknown or expired");
+    out = read(*s);
+    s.reset();
+    return RunWith(conn, use_sql, {hash});
+  }));
+  return out;
+}
+
+}  // namespace
+
+Result<Ok> SqliteStore::CreateUser(const UserRecord& u) {
+  return WriteTransaction(path_, [&](Connection& conn) -> Result<> {
+    KILN_TRY(RunWith(conn, kInsertUserSql, {u.id, u.password_hash, u.created}));
+    if (sqlite3_changes(conn.handle()) == 0) {
+      return Error::Make(Issue::kConflict, "A user with the id '" + u.id + "' exists already");
+    }
+    for (const Membership& m : u.memberships) {
+      KILN_TRY(RunWith(conn, kInsertMembershipSql, {u.id, m.tenant.value, m.role, m.patient}));
+    }
+    return Ok{};
+  });
+}
+
+Result<UserRecord> SqliteStore::GetUser(const std::string& id) {
+  KILN_TRY_ASSIGN(auto conn, Borrow());
+  KILN_TRY_ASSIGN(std::vector<UserRecord> users, Users(*conn, kSelectUserSql, &id));
+  if (users.empty()) return Error::Make(Issue::kNotFound, "No user has the id '" + id + "'");
+  return std::move(users.front());
+}
+
+Result<std::vector<UserRecord>> SqliteStore::ListUsers() {
+  KILN_TRY_ASSIGN(auto conn, Borrow());
+  return Users(*conn, kListUsersSql, nullptr);
+}
+
+Result<Ok> SqliteStore::DeleteUser(const std::string& id) {
+  return WriteTransaction(path_, [&](Connection& conn) -> Result<> {
+    KILN_TRY(RunWith(conn, kDeleteUserSql, {id}));
+    if (sqlite3_changes(conn.handle()) == 0) {
+      return Error::Make(Issue::kNotFound, "No user has the id '" + id + "'");
+    }
+    return RunWith(conn, kDeleteMembershipsSql, {id});
+  });
+}
+
+Result<Ok> SqliteStore::AddAuthCode(const AuthCodeRecord& c, Micros now) {
+  const GrantRecord& g = c.grant;
+  return WriteTransaction(path_, [&](Connection& conn) -> Result<> {
+    KILN_TRY(RunWith(conn, kForgetCodesSql, {now}));
+    return RunWith(conn, kInsertCodeSql,
+                   {c.code_hash, g.grant_id, g.client_id, g.user, g.tenant.value, g.scope, g.patient,
+                    c.redirect_uri, c.code_challenge, c.expires});
+  });
+}
+
+Result<AuthCodeRecord> SqliteStore::UseAuthCode(const std::string& code_hash, Micros now) {
+  return UseOnce<AuthCodeRecord>(path_, kSelectCodeSql, kUseCodeSql, code_hash, now, [&](const Statement& s) {
+    return AuthCodeRecord{code_hash, GrantFromRow(s), s.Text(6), s.Text(7), s.Int(8), s.Int(9) != 0};
+  });
+}
+
+Result<Ok> SqliteStore::AddRefreshToken(const RefreshTokenRecord& t, Micros now) {
+  const GrantRecord& g = t.grant;
+  return WriteTransaction(path_, [&](Connection& conn) -> Result<> {
+    KILN_TRY(RunWith(conn, kForgetRefreshSql, {now}));
+    return RunWith(
+        conn, kInsertRefreshSql,
+        {t.token_hash, g.grant_id, g.client_id, g.user, g.tenant.value, g.scope, g.patient, t.expires});
+  });
+}
+
+Result<RefreshTokenRecord> SqliteStore::UseRefreshToken(const std::string& token_hash, Micros now) {
+  return UseOnce<RefreshTokenRecord>(
+      path_, kSelectRefreshSql, kUseRefreshSql, token_hash, now, [&](const Statement& s) {
+        return RefreshTokenRecord{token_hash, GrantFromRow(s), s.Int(6), s.Int(7) != 0};
+      });
+}
+
+Result<Ok> SqliteStore::RevokeGrant(const std::string& grant_id) {
+  return WriteTransaction(
+      path_, [&](Connection& conn) -> Result<> { return RunWith(conn, kRevokeGrantSql, {grant_id}); });
+}
+
+}  // namespace kiln::store::sqlite

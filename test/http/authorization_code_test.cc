@@ -1,0 +1,528 @@
+// The authorization_code grant with PKCE through HTTP, as a SMART app's standalone launch and a
+// person's browser make it (docs/security.md): the authorization request and its errors, the
+// login and consent form, codes at the token endpoint, refresh tokens, the patient context, and
+// user/ scopes limited by the user's memberships and role.
+//
+// PKCE's challenge is computed here with OpenSSL alone, so a mistake in src/auth/ cannot cancel
+// itself out.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include "auth/auth.h"
+#include "core/base64.h"
+#include "core/text.h"
+#include "support/oauth_client.h"
+#include "support/test_server.h"
+
+namespace kiln::testing {
+namespace {
+
+constexpr const char* kSecret = "0123456789abcdef0123456789abcdef-codes";
+constexpr const char* kRedirect = "http://app.test/callback";
+constexpr const char* kWebRedirect = "https://web.test/cb?from=kiln";
+constexpr const char* kPassword = "correct horse battery";
+constexpr const char* kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-verifier";
+
+std::string B64Url(std::string_view bytes) {
+  std::string out;
+  for (char c : Base64Encode(bytes)) {
+    if (c != '=') out.push_back(c == '+' ? '-' : c == '/' ? '_' : c);
+  }
+  return out;
+}
+
+std::string S256(std::string_view verifier) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EXPECT_EQ(EVP_Digest(verifier.data(), verifier.size(), digest, &len, EVP_sha256(), nullptr), 1);
+  return B64Url(std::string(reinterpret_cast<char*>(digest), len));
+}
+
+using Params = std::map<std::string, std::string>;
+
+// The query parameters of a URL, decoded.
+Params QueryOf(std::string_view url) {
+  Params out;
+  size_t q = url.find('?');
+  if (q == std::string_view::npos) return out;
+  std::string_view query = url.substr(q + 1);
+  while (!query.empty()) {
+    size_t end = std::min(query.find('&'), query.size());
+    std::string_view pair = query.substr(0, end);
+    size_t eq = std::min(pair.find('='), pair.size());
+    out[UrlDecode(pair.substr(0, eq), true)] = eq < pair.size() ? UrlDecode(pair.substr(eq + 1), true) : "";
+    query.remove_prefix(std::min(end + 1, query.size()));
+  }
+  return out;
+}
+
+std::string Join(const Params& params) {
+  std::string out;
+  for (const auto& [k, v] : params) {
+    if (!out.empty()) out.push_back('&');
+    out += FormEncode(k);
+    out.push_back('=');
+    out += FormEncode(v);
+  }
+  return out;
+}
+
+// What a browser keeps of the login page: the form's hidden request and the cookie.
+struct LoginForm {
+  std::string request;
+  std::string cookie;  // "name=value"
+};
+
+class AuthorizationCodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RegisterClient("root", "kiln/admin", {}, false);
+    RegisterClient("sys", "system/*.cruds", {}, false);
+    RegisterClient("spa", "launch/patient offline_access patient/*.cruds user/*.cruds", {kRedirect}, true);
+    RegisterClient("web", "launch/patient online_access patient/*.rs user/*.rs system/*.rs", {kWebRedirect},
+                   false);
+    Headers sys = BearerAuth(ClientCredentialsToken(server.port(), "sys", kSecret));
+    p1 = Created(server.Post("Patient", R"({"resourceType":"Patient","name":[{"family":"One"}]})", sys));
+    p2 = Created(server.Post("Patient", R"({"resourceType":"Patient","name":[{"family":"Two"}]})", sys));
+    for (const std::string& p : {p1, p2}) {
+      Created(server.Post("Observation",
+                          R"({"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":)"
+                          R"({"reference":"Patient/)" +
+                              p + R"("}})",
+                          sys));
+    }
+    RegisterUser("alice", {"default:manager"});
+    RegisterUser("bob", {"default:reader"});
+  }
+
+  void RegisterClient(const std::string& id, const std::string& scope, std::vector<std::string> uris,
+                      bool is_public, const std::string& tenant = "default") {
+    auth::ClientSpec spec;
+    spec.id = id;
+    spec.secret = is_public ? "" : kSecret;
+    spec.scope = scope;
+    spec.redirect_uris = std::move(uris);
+    spec.is_public = is_public;
+    spec.tenant = store::TenantId{tenant};
+    server.RegisterClient(spec);
+  }
+  void RegisterUser(const std::string& id, const std::vector<std::string>& members) {
+    auth::UserSpec spec;
+    spec.id = id;
+    spec.password = kPassword;
+    for (const std::string& m : members) {
+      auto parsed = auth::ParseMembership(m);
+      ASSERT_TRUE(parsed.has_value()) << parsed.error().diagnostics;
+      spec.memberships.push_back(*parsed);
+    }
+    server.RegisterUser(spec);
+  }
+  static std::string Created(const HttpResponse& res) {
+    EXPECT_EQ(res.status, 201) << res.body;
+    return std::string(json::GetString(res.Json(), "id"));
+  }
+
+  // An authorization request of the public client "spa" for `scope`; `change` replaces (or, with
+  // an empty value, removes) parameters.
+  Params Request(const std::string& scope, const Params& change = {}) const {
+    Params p = {{"response_type", "code"},
+                {"client_id", "spa"},
+                {"redirect_uri", kRedirect},
+                {"scope", scope},
+                {"state", "st-123"},
+                {"aud", server.base_url()},
+                {"code_challenge", S256(kVerifier)},
+                {"code_challenge_method", "S256"}};
+    for (const auto& [k, v] : change) {
+      if (v.empty()) {
+        p.erase(k);
+      } else {
+        p[k] = v;
+      }
+    }
+    return p;
+  }
+  HttpResponse Authorize(const Params& params) const {
+    return Send(server.port(), "GET", "/auth/authorize?" + Join(params));
+  }
+  // The login form of the page (fails the test unless the page is one).
+  static LoginForm FormOf(const HttpResponse& page) {
+    EXPECT_EQ(page.status, 200) << page.body;
+    EXPECT_EQ(page.Header("content-type").rfind("text/html", 0), 0u);
+    LoginForm form;
+    const std::string marker = R"(name="request" value=")";
+    size_t at = page.body.find(marker);
+    EXPECT_NE(at, std::string::npos) << page.body;
+    if (at == std::string::npos) return form;
+    at += marker.size();
+    form.request = page.body.substr(at, page.body.find('"', at) - at);
+    std::string cookie = page.Header("set-cookie");
+    form.cookie = cookie.substr(0, cookie.find(';'));
+    return form;
+  }
+  HttpResponse Submit(const LoginForm& form, const std::string& user, const std::string& password = kPassword,
+                      const std::string& patient = "", const std::string& decision = "approve") const {
+    Params fields = {
+        {"request", form.request}, {"user", user}, {"password", password}, {"decision", decision}};
+    if (!patient.empty()) fields["patient"] = patient;
+    return PostForm(server.port(), "/auth/authorize", Join(fields), {{"Cookie", form.cookie}});
+  }
+  // The parameters the redirect to the client carries (fails the test unless it is one to `uri`).
+  static Params Redirected(const HttpResponse& res, const std::string& uri = kRedirect) {
+    EXPECT_EQ(res.status, 303) << res.body;
+    std::string location = res.Header("location");
+    EXPECT_EQ(location.rfind(uri, 0), 0u) << location;
+    return QueryOf(location);
+  }
+  // A code for `user`, who signs in (and names `patient`) at the page of `request`.
+  std::string CodeFor(const Params& request, const std::string& user, const std::string& patient = "") const {
+    Params back = Redirected(Submit(FormOf(Authorize(request)), user, kPassword, patient));
+    EXPECT_EQ(back["state"], "st-123");
+    EXPECT_EQ(back["iss"], "http://localhost:" + std::to_string(server.port()));
+    EXPECT_TRUE(back.contains("code")) << Join(back);
+    return back["code"];
+  }
+  HttpResponse Exchange(const std::string& code, const std::string& verifier = kVerifier,
+                        const std::string& redirect = kRedirect, const std::string& client = "spa",
+                        Headers headers = {}) const {
+    Params form = {{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", redirect}};
+    if (!verifier.empty()) form["code_verifier"] = verifier;
+    if (!client.empty()) form["client_id"] = client;
+    return PostForm(server.port(), "/auth/token", Join(form), std::move(headers));
+  }
+  HttpResponse Refresh(const std::string& refresh_token) const {
+    return PostForm(
+        server.port(), "/auth/token",
+        Join({{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}, {"client_id", "spa"}}));
+  }
+  static std::string Member(const HttpResponse& res, const char* name) {
+    return std::string(json::GetString(res.Json(), name));
+  }
+  static void ExpectOAuthError(const HttpResponse& res, int status, const std::string& error) {
+    EXPECT_EQ(res.status, status) << res.body;
+    EXPECT_EQ(Member(res, "error"), error) << res.body;
+  }
+
+  TestServer server{{.auth = true}};
+  std::string p1, p2;
+};
+
+TEST_F(AuthorizationCodeTest, AStandaloneLaunchGetsAPatientTokenLimitedToItsCompartment) {
+  std::string code = CodeFor(Request("launch/patient patient/*.rs offline_access"), "alice", p1);
+  HttpResponse res = Exchange(code);
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.Header("cache-control"), "no-store");
+  EXPECT_EQ(Member(res, "token_type"), "Bearer");
+  EXPECT_EQ(Member(res, "patient"), p1);
+  EXPECT_EQ(Member(res, "scope"), "launch/patient patient/*.rs offline_access");
+  EXPECT_FALSE(Member(res, "refresh_token").empty());
+  Headers token = BearerAuth(Member(res, "access_token"));
+  EXPECT_EQ(server.Get("Patient/" + p1, token).status, 200);
+  EXPECT_EQ(server.Get("Patient/" + p2, token).status, 403);
+  HttpResponse observations = server.Get("Observation", token);
+  ASSERT_EQ(observations.status, 200);
+  EXPECT_NE(observations.body.find("Patient/" + p1), std::string::npos);
+  EXPECT_EQ(observations.body.find("Patient/" + p2), std::string::npos) << observations.body;
+  // patient/*.rs: no writes.
+  EXPECT_EQ(server.Post("Patient", R"({"resourceType":"Patient"})", token).status, 403);
+}
+
+TEST_F(AuthorizationCodeTest, TheLoginPageShowsWhatIsAskedAndIsSafeToShow) {
+  HttpResponse page = Authorize(Request("launch/patient patient/*.rs"));
+  LoginForm form = FormOf(page);
+  EXPECT_NE(page.body.find("patient/*.rs"), std::string::npos);
+  EXPECT_NE(page.body.find(R"(name="patient")"), std::string::npos);  // launch/patient: a patient to pick
+  EXPECT_EQ(page.Header("x-frame-options"), "DENY");
+  EXPECT_NE(page.Header("content-security-policy").find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(page.Header("cache-control"), "no-store");
+  std::string cookie = page.Header("set-cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos) << cookie;
+  // An id with markup in the state is escaped, never echoed as HTML.
+  HttpResponse odd = Authorize(Request("user/*.rs", {{"state", "<script>x</script>"}}));
+  ASSERT_EQ(odd.status, 200);
+  EXPECT_EQ(odd.body.find("<script>"), std::string::npos);
+}
+
+TEST_F(AuthorizationCodeTest, TheFormIsRefusedWithoutItsCookieOrAltered) {
+  LoginForm form = FormOf(Authorize(Request("user/*.rs")));
+  LoginForm no_cookie = form;
+  no_cookie.cookie = "";
+  HttpResponse res = Submit(no_cookie, "alice");
+  EXPECT_EQ(res.status, 400);
+  EXPECT_TRUE(res.Header("location").empty());
+  LoginForm other_browser = form;
+  other_browser.cookie = FormOf(Authorize(Request("user/*.rs"))).cookie;
+  EXPECT_EQ(Submit(other_browser, "alice").status, 400);
+  LoginForm altered = form;
+  altered.request[altered.request.size() / 2] ^= 1;
+  EXPECT_EQ(Submit(altered, "alice").status, 400);
+  // The form itself still works.
+  EXPECT_TRUE(Redirected(Submit(form, "alice")).contains("code"));
+}
+
+TEST_F(AuthorizationCodeTest, AWrongPasswordShowsTheFormAgainAndDenyTellsTheClient) {
+  LoginForm form = FormOf(Authorize(Request("user/*.rs")));
+  for (const auto& [user, password] :
+       std::vector<std::pair<std::string, std::string>>{{"alice", "wrong password"}, {"nobody", kPassword}}) {
+    HttpResponse res = Submit(form, user, password);
+    EXPECT_EQ(res.status, 200) << user;
+    EXPECT_TRUE(res.Header("location").empty());
+    EXPECT_NE(res.body.find("wrong"), std::string::npos) << res.body;
+  }
+  Params denied = Redirected(Submit(form, "alice", kPassword, "", "deny"));
+  EXPECT_EQ(denied["error"], "access_denied");
+  EXPECT_EQ(denied["state"], "st-123");
+  EXPECT_FALSE(denied.contains("code"));
+}
+
+TEST_F(AuthorizationCodeTest, RequestsThatCannotBeTrustedGetAnErrorPageAndNoRedirect) {
+  for (const Params& bad :
+       {Request("user/*.rs", {{"client_id", "unknown"}}), Request("user/*.rs", {{"client_id", ""}}),
+        Request("user/*.rs", {{"redirect_uri", "http://evil.test/callback"}}),
+        Request("user/*.rs", {{"redirect_uri", std::string(kRedirect) + "/"}}),
+        Request("user/*.rs", {{"redirect_uri", ""}})}) {
+    HttpResponse res = Authorize(bad);
+    EXPECT_EQ(res.status, 400) << Join(bad);
+    EXPECT_TRUE(res.Header("location").empty()) << res.Header("location");
+    EXPECT_EQ(res.Header("content-type").rfind("text/html", 0), 0u);
+  }
+  // A parameter given twice: no redirect either, the redirect_uri itself may be the one doubled.
+  HttpResponse twice =
+      Send(server.port(), "GET", "/auth/authorize?" + Join(Request("user/*.rs")) + "&redirect_uri=x");
+  EXPECT_EQ(twice.status, 400);
+  EXPECT_TRUE(twice.Header("location").empty());
+}
+
+TEST_F(AuthorizationCodeTest, OtherBadRequestsAreRedirectedWithAnError) {
+  struct Case {
+    Params change;
+    std::string error;
+  };
+  std::vector<Case> cases = {
+      {{{"code_challenge", ""}, {"code_challenge_method", ""}}, "invalid_request"},  // no PKCE
+      {{{"code_challenge_method", ""}}, "invalid_request"},                          // plain by default
+      {{{"code_challenge_method", "plain"}, {"code_challenge", kVerifier}}, "invalid_request"},
+      {{{"code_challenge", "too-short"}}, "invalid_request"},
+      {{{"response_type", "token"}}, "unsupported_response_type"},
+      {{{"response_type", ""}}, "invalid_request"},
+      {{{"state", ""}}, "invalid_request"},
+      {{{"aud", "http://elsewhere.test/fhir"}}, "invalid_request"},
+      {{{"aud", ""}}, "invalid_request"},
+      {{{"aud", server.TenantBaseUrl("nosuch")}}, "invalid_request"},
+      {{{"launch", "xyz"}}, "invalid_request"},
+      {{{"scope", "patient/*.rs"}}, ""},  // allowed: patient/ without launch/patient grants nothing later
+      {{{"scope", "openid fhirUser"}}, "invalid_scope"},
+      {{{"scope", ""}}, "invalid_scope"},
+  };
+  for (const Case& c : cases) {
+    HttpResponse res = Authorize(Request("user/*.rs", c.change));
+    if (c.error.empty()) {
+      EXPECT_EQ(res.status, 200) << Join(c.change);
+      continue;
+    }
+    Params back = Redirected(res);
+    EXPECT_EQ(back["error"], c.error) << Join(c.change);
+    EXPECT_FALSE(back["error_description"].empty());
+    EXPECT_FALSE(back.contains("code"));
+    if (c.change.contains("state")) {
+      EXPECT_FALSE(back.contains("state"));
+    } else {
+      EXPECT_EQ(back["state"], "st-123");
+    }
+  }
+}
+
+TEST_F(AuthorizationCodeTest, AWrongVerifierGetsNoTokenAndUsesTheCodeUp) {
+  std::string code = CodeFor(Request("user/*.rs"), "alice");
+  ExpectOAuthError(Exchange(code, "a-wrong-verifier-that-is-long-enough-to-be-a-verifier-0001"), 400,
+                   "invalid_grant");
+  ExpectOAuthError(Exchange(code), 400, "invalid_grant");
+  std::string no_verifier = CodeFor(Request("user/*.rs"), "alice");
+  ExpectOAuthError(Exchange(no_verifier, ""), 400, "invalid_grant");
+}
+
+TEST_F(AuthorizationCodeTest, ACodeIsForItsRedirectUriAndClient) {
+  std::string code = CodeFor(Request("user/*.rs"), "alice");
+  ExpectOAuthError(Exchange(code, kVerifier, "http://app.test/other"), 400, "invalid_grant");
+  std::string other = CodeFor(Request("user/*.rs"), "alice");
+  ExpectOAuthError(Exchange(other, kVerifier, kRedirect, "web", BasicAuth("web", kSecret)), 400,
+                   "invalid_grant");
+  ExpectOAuthError(Exchange(CodeFor(Request("user/*.rs"), "alice"), kVerifier, kRedirect, "nosuch"), 401,
+                   "invalid_client");
+}
+
+TEST_F(AuthorizationCodeTest, AnExpiredCodeGetsNoToken) {
+  std::string code = CodeFor(Request("user/*.rs"), "alice");
+  server.AdvanceClock(61);
+  ExpectOAuthError(Exchange(code), 400, "invalid_grant");
+}
+
+TEST_F(AuthorizationCodeTest, AReusedCodeIsRefusedAndRevokesWhatItGranted) {
+  std::string code = CodeFor(Request("user/*.rs offline_access"), "alice");
+  HttpResponse first = Exchange(code);
+  ASSERT_EQ(first.status, 200) << first.body;
+  Headers token = BearerAuth(Member(first, "access_token"));
+  EXPECT_EQ(server.Get("Patient", token).status, 200);
+  ExpectOAuthError(Exchange(code), 400, "invalid_grant");
+  EXPECT_EQ(server.Get("Patient", token).status, 401);
+  ExpectOAuthError(Refresh(Member(first, "refresh_token")), 400, "invalid_grant");
+}
+
+TEST_F(AuthorizationCodeTest, RefreshTokensRotateAndAReplayRevokesTheGrant) {
+  HttpResponse first = Exchange(CodeFor(Request("launch/patient patient/*.rs offline_access"), "alice", p1));
+  ASSERT_EQ(first.status, 200) << first.body;
+  std::string r1 = Member(first, "refresh_token");
+  HttpResponse second = Refresh(r1);
+  ASSERT_EQ(second.status, 200) << second.body;
+  std::string r2 = Member(second, "refresh_token");
+  EXPECT_NE(r2, r1);
+  EXPECT_EQ(Member(second, "patient"), p1);
+  EXPECT_EQ(Member(second, "scope"), "launch/patient patient/*.rs offline_access");
+  Headers token = BearerAuth(Member(second, "access_token"));
+  EXPECT_EQ(server.Get("Patient/" + p1, token).status, 200);
+  // The rotated-out token again: a replay, so everything of the grant goes.
+  ExpectOAuthError(Refresh(r1), 400, "invalid_grant");
+  ExpectOAuthError(Refresh(r2), 400, "invalid_grant");
+  EXPECT_EQ(server.Get("Patient/" + p1, token).status, 401);
+  EXPECT_EQ(server.Get("Patient/" + p1, BearerAuth(Member(first, "access_token"))).status, 401);
+}
+
+TEST_F(AuthorizationCodeTest, ARefreshAsksForNoMoreThanWasGranted) {
+  HttpResponse first = Exchange(CodeFor(Request("user/Patient.rs offline_access"), "alice"));
+  ASSERT_EQ(first.status, 200) << first.body;
+  HttpResponse wider = PostForm(server.port(), "/auth/token",
+                                Join({{"grant_type", "refresh_token"},
+                                      {"refresh_token", Member(first, "refresh_token")},
+                                      {"client_id", "spa"},
+                                      {"scope", "user/*.rs"}}));
+  ExpectOAuthError(wider, 400, "invalid_scope");
+}
+
+TEST_F(AuthorizationCodeTest, RevokingARefreshTokenRevokesItsGrant) {
+  HttpResponse first = Exchange(CodeFor(Request("user/*.rs offline_access"), "alice"));
+  ASSERT_EQ(first.status, 200) << first.body;
+  HttpResponse revoked = PostForm(server.port(), "/auth/revoke",
+                                  Join({{"token", Member(first, "refresh_token")}, {"client_id", "spa"}}));
+  EXPECT_EQ(revoked.status, 200) << revoked.body;
+  ExpectOAuthError(Refresh(Member(first, "refresh_token")), 400, "invalid_grant");
+  EXPECT_EQ(server.Get("Patient", BearerAuth(Member(first, "access_token"))).status, 401);
+}
+
+TEST_F(AuthorizationCodeTest, NoRefreshTokenWithoutOfflineOrOnlineAccess) {
+  HttpResponse res = Exchange(CodeFor(Request("user/*.rs"), "alice"));
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_FALSE(res.Json().HasMember("refresh_token"));
+}
+
+TEST_F(AuthorizationCodeTest, AReaderMayReadAndSearchOnly) {
+  HttpResponse reader = Exchange(CodeFor(Request("user/*.cruds"), "bob"));
+  ASSERT_EQ(reader.status, 200) << reader.body;
+  EXPECT_EQ(Member(reader, "scope"), "user/*.rs");
+  Headers token = BearerAuth(Member(reader, "access_token"));
+  EXPECT_EQ(server.Get("Patient", token).status, 200);
+  EXPECT_EQ(server.Get("Patient/" + p1, token).status, 200);
+  EXPECT_EQ(server.Post("Patient", R"({"resourceType":"Patient"})", token).status, 403);
+  EXPECT_EQ(server.Delete("Patient/" + p1, token).status, 403);
+  // A manager writes.
+  HttpResponse manager = Exchange(CodeFor(Request("user/*.cruds"), "alice"));
+  ASSERT_EQ(manager.status, 200) << manager.body;
+  EXPECT_EQ(Member(manager, "scope"), "user/*.cruds");
+  EXPECT_EQ(
+      server.Post("Patient", R"({"resourceType":"Patient"})", BearerAuth(Member(manager, "access_token")))
+          .status,
+      201);
+  // A reader asking only to write gets nothing.
+  Params back = Redirected(Submit(FormOf(Authorize(Request("user/*.cud"))), "bob"));
+  EXPECT_EQ(back["error"], "invalid_scope");
+}
+
+TEST_F(AuthorizationCodeTest, AUserIsRefusedInTenantsTheyAreNoMemberOf) {
+  FhirClient jane = server.CreateTenant("jane", "person",
+                                        BearerAuth(ClientCredentialsToken(server.port(), "root", kSecret)));
+  RegisterClient("jane-spa", "launch/patient patient/*.cruds user/*.rs", {kRedirect}, true, "jane");
+  RegisterClient("jane-sys", "system/*.cruds", {}, false, "jane");
+  std::string own =
+      Created(jane.Post("Patient", R"({"resourceType":"Patient"})",
+                        BearerAuth(ClientCredentialsToken(server.port(), "jane-sys", kSecret))));
+  RegisterUser("carol", {"jane:owner:" + own});
+  // carol is no member of the default tenant: the client hears access_denied.
+  Params denied = Redirected(Submit(FormOf(Authorize(Request("user/*.rs"))), "carol"));
+  EXPECT_EQ(denied["error"], "access_denied");
+  // In jane, her own Patient is the patient context, without asking.
+  Params at_jane = {{"client_id", "jane-spa"}, {"aud", server.TenantBaseUrl("jane")}};
+  HttpResponse page = Authorize(Request("launch/patient patient/*.rs", at_jane));
+  HttpResponse res = Exchange(CodeFor(Request("launch/patient patient/*.rs", at_jane), "carol"), kVerifier,
+                              kRedirect, "jane-spa");
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(Member(res, "patient"), own);
+  Headers token = BearerAuth(Member(res, "access_token"));
+  EXPECT_EQ(jane.Get("Patient/" + own, token).status, 200);
+  EXPECT_EQ(server.Get("Patient/" + p1, token).status, 403);  // the default tenant
+  // alice (of the default tenant only) cannot sign in to jane.
+  Params alice = Redirected(Submit(FormOf(page), "alice"));
+  EXPECT_EQ(alice["error"], "access_denied");
+  // A default-tenant app cannot be pointed at jane.
+  EXPECT_EQ(Redirected(Authorize(Request("user/*.rs", {{"aud", server.TenantBaseUrl("jane")}})))["error"],
+            "unauthorized_client");
+  // Deleting the tenant ends its memberships: a new tenant of the name has no members.
+  Headers root = BearerAuth(ClientCredentialsToken(server.port(), "root", kSecret));
+  ASSERT_EQ(server.Admin("DELETE", "tenants/jane", "", root).status, 204);
+  server.CreateTenant("jane", "person", root);
+  EXPECT_EQ(Redirected(Submit(FormOf(Authorize(Request("user/*.rs", at_jane))), "carol"))["error"],
+            "access_denied");
+}
+
+TEST_F(AuthorizationCodeTest, AConfidentialClientAuthenticatesAtTheTokenEndpoint) {
+  // system/ scopes are never granted to a user's app, though this client may have them on its own.
+  Params request = Request("launch/patient patient/*.rs online_access system/*.rs",
+                           {{"client_id", "web"}, {"redirect_uri", kWebRedirect}});
+  Params back = Redirected(Submit(FormOf(Authorize(request)), "alice", kPassword, p2), kWebRedirect);
+  EXPECT_EQ(back["from"], "kiln");  // the registered URI's own query is kept
+  ExpectOAuthError(Exchange(back["code"], kVerifier, kWebRedirect, "web"), 401, "invalid_client");
+  Params again = Redirected(Submit(FormOf(Authorize(request)), "alice", kPassword, p2), kWebRedirect);
+  HttpResponse res = Exchange(again["code"], kVerifier, kWebRedirect, "", BasicAuth("web", kSecret));
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(Member(res, "patient"), p2);
+  EXPECT_EQ(Member(res, "scope"), "launch/patient patient/*.rs online_access");
+  EXPECT_FALSE(Member(res, "refresh_token").empty());  // online_access
+}
+
+TEST_F(AuthorizationCodeTest, APatientThatDoesNotExistIsNotAContext) {
+  LoginForm form = FormOf(Authorize(Request("launch/patient patient/*.rs")));
+  HttpResponse res = Submit(form, "alice", kPassword, "no-such-patient");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_TRUE(res.Header("location").empty());
+  EXPECT_NE(res.body.find("no-such-patient"), std::string::npos);
+}
+
+TEST_F(AuthorizationCodeTest, PublicClientsGetNoClientCredentialsTokens) {
+  HttpResponse res = PostForm(server.port(), "/auth/token", "grant_type=client_credentials&client_id=spa");
+  ExpectOAuthError(res, 401, "invalid_client");
+}
+
+TEST_F(AuthorizationCodeTest, SmartConfigurationAdvertisesTheCodeFlow) {
+  HttpResponse res = server.Get(".well-known/smart-configuration");
+  ASSERT_EQ(res.status, 200);
+  auto doc = res.Json();
+  std::string root = "http://localhost:" + std::to_string(server.port());
+  EXPECT_EQ(json::GetString(doc, "authorization_endpoint"), root + "/auth/authorize");
+  auto strings = [&](const char* name) {
+    std::vector<std::string> out;
+    if (const json::Value* list = json::Find(doc, name); list != nullptr && list->IsArray()) {
+      for (const auto& v : list->GetArray()) out.emplace_back(v.GetString());
+    }
+    return out;
+  };
+  EXPECT_EQ(strings("code_challenge_methods_supported"), std::vector<std::string>{"S256"});
+  EXPECT_EQ(strings("response_types_supported"), std::vector<std::string>{"code"});
+  auto caps = strings("capabilities");
+  for (const char* c :
+       {"launch-standalone", "client-public", "client-confidential-symmetric", "context-standalone-patient",
+        "permission-v1", "permission-v2", "permission-offline"}) {
+    EXPECT_NE(std::find(caps.begin(), caps.end(), c), caps.end()) << c;
+  }
+}
+
+}  // namespace
+}  // namespace kiln::testing
