@@ -18,6 +18,7 @@ struct ServeConfig {
   // secrets and signing keys (default: auth.key beside the database).
   bool no_auth = false;
   std::string auth_key_file;
+  bool no_audit = false;  // audit: `--no-audit` records no AuditEvents (docs/audit.md)
 };
 
 // auth: `kiln client create|list|delete` and `kiln key rotate|list`.
@@ -28,6 +29,7 @@ struct ClientConfig {
   std::string secret;
   bool generate_secret = false;
   std::string scope;
+  std::string label_access;  // "R", "V" or "R,V": security labels its tokens may see (docs/security.md)
   std::string tenant = "default";
   std::string jwks_file;
 };

@@ -9,6 +9,7 @@
 #include "app/config.h"
 #include "app/importer.h"
 #include "app/tenant_cli.h"
+#include "audit/audit.h"
 #include "auth/auth.h"
 #include "core/log.h"
 #include "core/model.h"
@@ -105,9 +106,18 @@ int Serve(const ServeConfig& cfg) {
   auto store = OrDie(store::OpenStore({cfg.data_dir, 16}), "cannot open the store");
   SystemClock clock;
   std::unique_ptr<auth::AuthServer> auth_server = OpenAuthServer(cfg, *store, clock);
+  // audit: on unless --no-audit (docs/audit.md); outlives the Api, and stores what is queued when
+  // it goes.
+  std::unique_ptr<audit::AuditLog> audit_log;
+  if (cfg.no_audit) {
+    log::Warn("AUDITING IS OFF (--no-audit): no AuditEvent records who reads or changes patient data");
+  } else {
+    audit_log = std::make_unique<audit::AuditLog>(*model, *registry, *store, clock);
+  }
   rest::Api api(*model, *registry, *store, clock,
                 rest::ApiOptions{.software_version = KILN_VERSION,
                                  .authorizer = auth_server.get(),
+                                 .audit = audit_log.get(),
                                  .export_dir = cfg.data_dir + "/export"});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
   tenant::AdminApi admin(*store, api, clock);
@@ -124,6 +134,7 @@ int Serve(const ServeConfig& cfg) {
                              {"domain", cfg.http.domain},
                              {"data_dir", cfg.data_dir},
                              {"auth", auth_server != nullptr},
+                             {"audit", audit_log != nullptr},
                              {"resource_types", model->ResourceTypeNames().size()},
                              {"version", KILN_VERSION}});
   if (auth_server) LogHowToGetTokens(*store, root, cfg.http.base_path);
@@ -191,6 +202,9 @@ int Main(int argc, char** argv) {
   // auth: secure by default (docs/security.md).
   serve_cmd->add_flag("--no-auth", serve.no_auth, "Serve without authorization: development only")
       ->envname("KILN_NO_AUTH");
+  // audit: every access to patient data is recorded (docs/audit.md).
+  serve_cmd->add_flag("--no-audit", serve.no_audit, "Record no AuditEvents: for development and benchmarks")
+      ->envname("KILN_NO_AUDIT");
   serve_cmd
       ->add_option(
           "--auth-key-file", serve.auth_key_file,

@@ -29,9 +29,10 @@ Result<Ok> CheckSpec(const ClientSpec& spec) {
   std::vector<std::string> scopes = SplitScopes(spec.scope);
   if (scopes.empty()) return Invalid("A client needs at least one scope");
   for (const std::string& s : scopes) {
-    if (!ParseResourceScope(s)) {
+    if (!ParseResourceScope(s) && !IsLabelScope(s)) {
       return Invalid("'" + s +
-                     "' is not a SMART scope Kiln grants (context/Type.permissions, as system/*.rs)");
+                     "' is not a SMART scope Kiln grants (context/Type.permissions, as system/*.rs, or "
+                     "security-label/R or security-label/V)");
     }
   }
   if (!spec.jwks.empty()) {

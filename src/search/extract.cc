@@ -38,7 +38,40 @@ void ExtractComposite(const ParamDef& def, const core::Model& model, const json:
   }
 }
 
+// The rows of one parameter that is not composite.
+void ExtractSimple(const ParamDef& def, const core::Model& model, const json::Value& resource,
+                   std::string_view base_url, std::vector<store::IndexEntry>& out) {
+  const Kind* kind = KindFor(def.type);
+  if (kind == nullptr || !def.compiled) return;
+  auto items = fhirpath::Evaluate(*def.compiled, resource, model);
+  if (!items) {
+    // A parameter that cannot be evaluated on this resource indexes nothing; the write goes on.
+    log::Debug("search parameter evaluation failed",
+               {{"url", def.url}, {"error", items.error().diagnostics}});
+    return;
+  }
+  ExtractContext ctx{def, base_url};
+  for (const fhirpath::Item& item : *items) {
+    const json::Value* node = item.node();
+    if (node == nullptr) continue;  // a computed value, not part of the resource
+    kind->Extract(Node{node, item.type_name()}, ctx, out);
+  }
+}
+
 }  // namespace
+
+std::vector<store::IndexEntry> ExtractParams(const Registry& registry, const core::Model& model,
+                                             const core::ResourceType& type, const json::Value& resource,
+                                             std::string_view base_url,
+                                             const std::vector<std::string>& codes) {
+  std::vector<store::IndexEntry> out;
+  for (const std::string& code : codes) {
+    const ParamDef* def = registry.Find(type.name(), code);
+    if (def != nullptr && def->type != ParamType::kComposite)
+      ExtractSimple(*def, model, resource, base_url, out);
+  }
+  return out;
+}
 
 std::vector<store::IndexEntry> Extract(const Registry& registry, const core::Model& model,
                                        const core::ResourceType& type, const json::Value& resource,
@@ -50,21 +83,7 @@ std::vector<store::IndexEntry> Extract(const Registry& registry, const core::Mod
       ExtractComposite(*def, model, resource, base_url, next_group, out);
       continue;
     }
-    const Kind* kind = KindFor(def->type);
-    if (kind == nullptr) continue;
-    auto items = fhirpath::Evaluate(*def->compiled, resource, model);
-    if (!items) {
-      // A parameter that cannot be evaluated on this resource indexes nothing; the write goes on.
-      log::Debug("search parameter evaluation failed",
-                 {{"url", def->url}, {"error", items.error().diagnostics}});
-      continue;
-    }
-    ExtractContext ctx{*def, base_url};
-    for (const fhirpath::Item& item : *items) {
-      const json::Value* node = item.node();
-      if (node == nullptr) continue;  // a computed value, not part of the resource
-      kind->Extract(Node{node, item.type_name()}, ctx, out);
-    }
+    ExtractSimple(*def, model, resource, base_url, out);
   }
   const ParamDef* content = registry.Find(type.name(), "_content");
   if (content != nullptr && registry.TextSearchable(*content)) {

@@ -54,6 +54,8 @@ struct ServerOptionsForTest {
   int export_max_jobs = 4;
   // auth: with the authorization server, so every FHIR request needs a token (test/http/auth_test.cc).
   bool auth = false;
+  // audit: with the audit log, recording AuditEvents (test/http/audit_test.cc).
+  bool audit = false;
 };
 
 // Requests relative to one FHIR base of a server: FhirClient(port, "/t/jane/fhir").Get("Patient/1")
@@ -112,6 +114,8 @@ class TestServer : public FhirClient {
   // create` does (fails the test unless it is).
   const auth::AuthServer& auth_server() const;
   void RegisterClient(const auth::ClientSpec& spec) const;
+  // audit: waits until every AuditEvent of the requests answered so far is stored.
+  void FlushAudit() const;
 
  private:
   struct Parts;
