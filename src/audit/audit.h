@@ -3,7 +3,7 @@
 // IHE Basic Audit Log Patterns, for every request that touches patient data: reads, searches,
 // writes and operations, succeeded, failed or denied, in the tenant where it happened.
 //
-// Records are queued by the request threads and stored by one background writer in batches (one
+// Records are queued by the request threads and stored by background writers in batches (one
 // store commit per tenant per batch), so a read does not wait for its AuditEvent's fsync. The
 // queue is bounded: when it is full, Record waits for room (back-pressure) rather than drop a
 // record. Durability: an AuditEvent is durable once its batch commits, usually within
@@ -27,8 +27,9 @@
 namespace kiln::audit {
 
 struct AuditOptions {
-  size_t queue_capacity = 20'000;             // records waiting to be stored; Record blocks beyond
-  size_t batch_size = 512;                    // records per commit, at most
+  size_t queue_capacity = 20'000;  // records waiting to be stored; Record blocks beyond
+  size_t batch_size = 512;         // records per commit, at most
+  int writers = 2;                 // writer threads: one builds a batch while another waits for its commit
   std::string observer = "Kiln FHIR server";  // AuditEvent.source.observer.display
 };
 

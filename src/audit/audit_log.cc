@@ -1,6 +1,7 @@
-// The audit queue and its writer (audit.h): request threads copy what an AuditEvent needs and
-// queue it; one writer thread finds the patients concerned, builds the events and stores them a
-// batch at a time, one commit per tenant.
+// The audit queue and its writers (audit.h): request threads copy what an AuditEvent needs and
+// queue it; writer threads find the patients concerned, build the events and store them a batch
+// at a time, one commit per tenant. Two writers by default, so that one builds a batch while the
+// other waits for its commit's fsync.
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -94,10 +95,10 @@ struct AuditLog::State {
   std::condition_variable done;  // `stored` moved on
   std::deque<Captured> queue;    // GUARDED_BY(mu)
   uint64_t queued = 0;           // GUARDED_BY(mu): records ever queued
-  uint64_t stored = 0;           // GUARDED_BY(mu): records ever taken and handled
+  uint64_t taken = 0;            // GUARDED_BY(mu): records ever taken by a writer
+  std::set<uint64_t> in_flight;  // GUARDED_BY(mu): the first record of each batch being written
   bool stop = false;             // GUARDED_BY(mu)
-  std::thread writer;
-  std::mt19937_64 random{std::random_device{}()};  // the writer's only
+  std::vector<std::thread> writers;
 
   State(const core::Model& m, const search::Registry& r, store::Store& s, const Clock& c, AuditOptions o)
       : model(m), registry(r), store(s), clock(c), options(std::move(o)) {
@@ -105,15 +106,19 @@ struct AuditLog::State {
   }
 
   void Run();
-  void WriteBatch(std::vector<Captured>& batch);
+  // Records before this one are all stored (or failed). REQUIRES: mu held.
+  uint64_t StoredThrough() const { return in_flight.empty() ? taken : *in_flight.begin(); }
+  void WriteBatch(std::vector<Captured>& batch, std::mt19937_64& random);
   Findings Find(const Captured& c);
   void AddPatientsOf(const store::TenantId& tenant, const std::string& type,
                      const std::vector<std::string>& ids, std::set<std::string>& out);
   bool AddPatientsIn(const json::Value& resource, const std::string& base_url, std::set<std::string>& out);
-  std::string NewId();
 };
 
-std::string AuditLog::State::NewId() {
+namespace {
+
+// A random 128-bit id, in hex.
+std::string NewId(std::mt19937_64& random) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
   for (int word = 0; word < 2; ++word) {
@@ -122,6 +127,8 @@ std::string AuditLog::State::NewId() {
   }
   return id;
 }
+
+}  // namespace
 
 // The patients whose compartment holds `ids` (all of `type`), by their stored references.
 void AuditLog::State::AddPatientsOf(const store::TenantId& tenant, const std::string& type,
@@ -231,7 +238,7 @@ Findings AuditLog::State::Find(const Captured& c) {
   return f;
 }
 
-void AuditLog::State::WriteBatch(std::vector<Captured>& batch) {
+void AuditLog::State::WriteBatch(std::vector<Captured>& batch, std::mt19937_64& random) {
   std::map<store::TenantId, std::vector<store::WriteOp>> by_tenant;
   Micros now = clock.Now();
   for (Captured& c : batch) {
@@ -239,7 +246,7 @@ void AuditLog::State::WriteBatch(std::vector<Captured>& batch) {
     store::WriteOp op;
     op.change = store::Change::kCreate;
     op.type = "AuditEvent";
-    op.id = NewId();
+    op.id = NewId(random);
     op.base_version = 0;
     op.new_version = 1;
     op.last_updated = std::max(now, c.recorded);
@@ -273,6 +280,7 @@ void AuditLog::State::WriteBatch(std::vector<Captured>& batch) {
 
 void AuditLog::State::Run() {
   SetThreadName("kiln-audit");
+  std::mt19937_64 random{std::random_device{}()};  // for AuditEvent ids
   std::unique_lock lock(mu);
   for (;;) {
     work.wait(lock, [&] { return stop || !queue.empty(); });
@@ -284,11 +292,14 @@ void AuditLog::State::Run() {
       batch.push_back(std::move(queue.front()));
       queue.pop_front();
     }
+    uint64_t first = taken;
+    taken += n;
+    in_flight.insert(first);
     room.notify_all();
     lock.unlock();
-    WriteBatch(batch);
+    WriteBatch(batch, random);
     lock.lock();
-    stored += n;
+    in_flight.erase(first);
     done.notify_all();
   }
 }
@@ -296,7 +307,9 @@ void AuditLog::State::Run() {
 AuditLog::AuditLog(const core::Model& model, const search::Registry& registry, store::Store& store,
                    const Clock& clock, AuditOptions options)
     : state_(std::make_unique<State>(model, registry, store, clock, std::move(options))) {
-  state_->writer = std::thread([s = state_.get()] { s->Run(); });
+  for (int i = 0; i < std::max(1, state_->options.writers); ++i) {
+    state_->writers.emplace_back([s = state_.get()] { s->Run(); });
+  }
 }
 
 AuditLog::~AuditLog() {
@@ -305,7 +318,7 @@ AuditLog::~AuditLog() {
     state_->stop = true;
   }
   state_->work.notify_all();
-  state_->writer.join();
+  for (std::thread& t : state_->writers) t.join();
 }
 
 void AuditLog::Record(const rest::Request& req, const rest::Response& res, const rest::Access* access) const {
@@ -333,7 +346,11 @@ void AuditLog::Record(const rest::Request& req, const rest::Response& res, const
   c.etag = HeaderOf(res, "ETag");
   // The body: an error's OperationOutcome; what was read, written or found, for the patients it
   // concerns (the audit trail's own reads name none).
-  bool about_patients = !c.interaction.audit_trail && res.status < 300;
+  // (A patient named by the path is the patient concerned: its body tells no more.)
+  const Interaction& done_as = c.interaction;
+  bool named_patient =
+      done_as.type == kPatient && !done_as.id.empty() && !done_as.search && done_as.operation.empty();
+  bool about_patients = !done_as.audit_trail && !named_patient && res.status < 300;
   if (res.status >= 400 || (about_patients && res.body_file.empty())) c.body = res.body;
 
   State& s = *state_;
@@ -350,7 +367,7 @@ void AuditLog::Flush() const {
   State& s = *state_;
   std::unique_lock lock(s.mu);
   uint64_t target = s.queued;
-  s.done.wait(lock, [&] { return s.stored >= target; });
+  s.done.wait(lock, [&] { return s.StoredThrough() >= target; });
 }
 
 }  // namespace kiln::audit
