@@ -122,6 +122,9 @@ TEST_F(LabelsTest, SearchesTotalsAndPagesLeaveThemOut) {
   // System search and compartment search too.
   EXPECT_EQ(Ids(server.Get("?_type=Observation", plain)), (std::set<std::string>{open_obs, about_secret}));
   EXPECT_EQ(Ids(server.Get("Patient/" + p + "/Observation", plain)), std::set<std::string>{open_obs});
+  // Type and system history leave their versions out.
+  EXPECT_EQ(Ids(server.Get("Observation/_history", plain)), (std::set<std::string>{open_obs, about_secret}));
+  EXPECT_EQ(Ids(server.Get("_history", plain)), (std::set<std::string>{p, open_obs, about_secret}));
   // Searching for the label itself finds nothing it may not see.
   EXPECT_EQ(Total(server.Get("Observation?_security=" + std::string(kConf) + "|R", plain)), 0);
 }
