@@ -184,7 +184,7 @@ Result<Ok> CheckInstance(const Call& call, std::string_view type, std::string_vi
 // and no client creates, changes or deletes one, whatever its scopes. 405, as for a method the
 // path does not take (http.html#rejecting-updates).
 Result<Ok> RefuseAuditEventWrites(std::string_view method, const std::vector<std::string_view>& seg) {
-  if (seg.empty() || seg[0] != "AuditEvent") return Ok{};
+  if (seg.empty() || !IsAppendOnly(seg[0])) return Ok{};
   bool create = method == "POST" && seg.size() == 1;
   bool change = method == "PUT" || method == "PATCH" || method == "DELETE";
   if (!create && !change) return Ok{};
@@ -195,6 +195,8 @@ Result<Ok> RefuseAuditEventWrites(std::string_view method, const std::vector<std
 }
 
 }  // namespace
+
+bool IsAppendOnly(std::string_view type) { return type == "AuditEvent"; }
 
 const Access& UnrestrictedAccess() {
   static const Unrestricted* const kAccess = new Unrestricted();

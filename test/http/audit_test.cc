@@ -214,6 +214,17 @@ TEST_F(AuditTest, AuditEventsAreAppendOnly) {
   EXPECT_EQ(batch.status, 200) << batch.body;
   EXPECT_EQ(Str(batch.Json(), "/entry/0/response/status").substr(0, 3), "405");
   EXPECT_EQ(server.Get("AuditEvent/" + id, admin).status, 200);
+  // The CapabilityStatement says so.
+  HttpResponse metadata = server.Get("metadata");
+  auto doc = metadata.Json();
+  std::set<std::string> interactions;
+  for (const auto& r : json::Find(*json::Find(doc, "rest")->Begin(), "resource")->GetArray()) {
+    if (json::GetString(r, "type") != "AuditEvent") continue;
+    for (const auto& i : json::Find(r, "interaction")->GetArray())
+      interactions.emplace(json::GetString(i, "code"));
+  }
+  EXPECT_EQ(interactions,
+            (std::set<std::string>{"read", "vread", "history-instance", "history-type", "search-type"}));
 }
 
 TEST_F(AuditTest, APatientListsWhoAccessedTheirRecord) {
