@@ -185,7 +185,10 @@ Response RouteRequest(const Call& request) {
   std::vector<std::string_view> seg = Segments(call.req.path);
   // auth: what the route needs of the request's access (rest/authorize.cc).
   if (auto permitted = Permit(call, call.req.method, seg); !permitted) {
-    return ErrorResponse(permitted.error(), call.format);
+    Response res = ErrorResponse(permitted.error(), call.format);
+    // 405 for a write of an append-only type: they are read and searched only (RFC 9110 15.5.6).
+    if (res.status == 405) res.SetHeader("Allow", "GET, HEAD");
+    return res;
   }
   if (seg.empty() || !std::isupper(static_cast<unsigned char>(seg[0][0]))) return RouteBase(call, seg);
   auto type = call.ctx.model.FindResourceType(seg[0]);

@@ -203,6 +203,7 @@ TEST_F(AuditTest, AuditEventsAreAppendOnly) {
         server.Request("PATCH", "AuditEvent/" + id, "[]",
                        {{"Content-Type", "application/json-patch+json"}, admin[0]})}) {
     EXPECT_EQ(res.status, 405) << res.body;
+    EXPECT_EQ(res.Header("allow"), "GET, HEAD");
     EXPECT_EQ(Str(res.Json(), "/resourceType"), "OperationOutcome");
   }
   // Nor inside a batch.
