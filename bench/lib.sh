@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shared by bench/run.sh, bench/search/run.sh, bench/export/run.sh and bench/ingest/run.sh: starting, checking and
+# Shared by bench/run.sh, bench/search/run.sh, bench/export/run.sh, bench/ingest/run.sh and bench/audit/run.sh: starting, checking and
 # stopping servers, and running wrk. Sourced, not run. Uses the caller's KILN, WORK, SERVER_PID,
 # SERVER_PORT and die().
 
@@ -96,8 +96,12 @@ start_server() {
     mapfile -t store < <(store_args "$data_dir")
     args+=("${store[@]}")
   fi
-  # auth: the benchmarks measure the FHIR API without tokens (docs/security.md).
-  [[ "$mode" == serve ]] && args+=(--no-auth)
+  # auth, audit: the benchmarks measure the FHIR API without tokens and without auditing
+  # (docs/security.md, docs/audit.md), unless the caller sets SERVE_ARGS (bench/audit/run.sh).
+  if [[ "$mode" == serve ]]; then
+    # shellcheck disable=SC2206 # split on purpose: a list of options
+    args+=(${SERVE_ARGS---no-auth --no-audit})
+  fi
   for _ in 1 2 3 4 5; do
     port=$(free_port)
     "$KILN" "${args[@]}" --port "$port" >"$WORK/$name.log" 2>&1 &

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when an #include points up the layer stack or across modules it may not use:
-#   core -> store -> search -> rest -> (feature modules: auth, tenant) -> http -> app   (see docs/architecture.md)
+#   core -> store -> search -> rest -> (feature modules: auth, tenant, audit) -> http -> app   (see docs/architecture.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +11,9 @@ declare -A allowed=(
   [rest]="core store search rest"
   [auth]="core store rest auth"
   [tenant]="core store rest tenant"
+  [audit]="core store search rest audit"
   [http]="core rest http"
-  [app]="core store search rest auth tenant http app"
+  [app]="core store search rest auth tenant audit http app"
 )
 status=0
 for module in "${!allowed[@]}"; do

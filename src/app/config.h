@@ -26,6 +26,7 @@ struct ServeConfig {
   // secrets and signing keys (default: auth.key beside the database).
   bool no_auth = false;
   std::string auth_key_file;
+  bool no_audit = false;  // audit: `--no-audit` records no AuditEvents (docs/audit.md)
 };
 
 // auth: `kiln client create|list|delete` and `kiln key rotate|list`.
@@ -37,6 +38,7 @@ struct ClientConfig {
   bool generate_secret = false;
   bool admin = false;  // adds kiln/admin: the administrator's grant
   std::string scope;
+  std::string label_access;  // "R", "V" or "R,V": security labels its tokens may see (docs/security.md)
   std::string tenant = "default";
   std::string jwks_file;
   std::vector<std::string> redirect_uris;  // authorization_code

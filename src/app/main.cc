@@ -12,6 +12,7 @@
 #include "app/importer.h"
 #include "app/tenant_cli.h"
 #include "app/user_cli.h"
+#include "audit/audit.h"
 #include "auth/auth.h"
 #include "core/log.h"
 #include "core/model.h"
@@ -108,9 +109,18 @@ int Serve(const ServeConfig& cfg) {
   auto store = OrDie(store::OpenStore({cfg.storage.url(), 16}), "cannot open the store");
   SystemClock clock;
   std::unique_ptr<auth::AuthServer> auth_server = OpenAuthServer(cfg, *store, clock);
+  // audit: on unless --no-audit (docs/audit.md); outlives the Api, and stores what is queued when
+  // it goes.
+  std::unique_ptr<audit::AuditLog> audit_log;
+  if (cfg.no_audit) {
+    log::Warn("AUDITING IS OFF (--no-audit): no AuditEvent records who reads or changes patient data");
+  } else {
+    audit_log = std::make_unique<audit::AuditLog>(*model, *registry, *store, clock);
+  }
   rest::Api api(*model, *registry, *store, clock,
                 rest::ApiOptions{.software_version = KILN_VERSION,
                                  .authorizer = auth_server.get(),
+                                 .audit = audit_log.get(),
                                  .export_dir = cfg.storage.data_dir + "/export"});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
   tenant::AdminApi admin(*store, api, clock, auth_server.get());
@@ -128,6 +138,7 @@ int Serve(const ServeConfig& cfg) {
                              {"data_dir", cfg.storage.data_dir},
                              {"store", store::IsPostgresUrl(cfg.storage.url()) ? "postgresql" : "sqlite"},
                              {"auth", auth_server != nullptr},
+                             {"audit", audit_log != nullptr},
                              {"resource_types", model->ResourceTypeNames().size()},
                              {"version", KILN_VERSION}});
   if (auth_server) LogHowToGetTokens(*store, root, cfg.http.base_path);
@@ -202,6 +213,9 @@ int Main(int argc, char** argv) {
   // auth: secure by default (docs/security.md).
   serve_cmd->add_flag("--no-auth", serve.no_auth, "Serve without authorization: development only")
       ->envname("KILN_NO_AUTH");
+  // audit: every access to patient data is recorded (docs/audit.md).
+  serve_cmd->add_flag("--no-audit", serve.no_audit, "Record no AuditEvents: for development and benchmarks")
+      ->envname("KILN_NO_AUDIT");
   serve_cmd
       ->add_option(
           "--auth-key-file", serve.auth_key_file,

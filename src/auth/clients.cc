@@ -61,10 +61,11 @@ Result<Ok> CheckSpec(const ClientSpec& spec) {
   std::vector<std::string> scopes = SplitScopes(spec.scope);
   if (scopes.empty()) return Invalid("A client needs at least one scope");
   for (const std::string& s : scopes) {
-    if (!IsGrantableScope(s)) {
+    if (!IsGrantableScope(s) && !IsLabelScope(s)) {
       return Invalid("'" + s + "' is not a scope Kiln grants (context/Type.permissions as system/*.rs, " +
                      std::string(kLaunchPatientScope) + ", " + std::string(kOfflineAccessScope) + ", " +
-                     std::string(kOnlineAccessScope) + " or " + std::string(kAdminScope) + ")");
+                     std::string(kOnlineAccessScope) + ", " + std::string(kAdminScope) +
+                     ", security-label/R or security-label/V)");
     }
   }
   if (HasScope(spec.scope, kAdminScope) && spec.tenant != store::DefaultTenant()) {

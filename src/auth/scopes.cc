@@ -138,11 +138,22 @@ std::string UserGrantableScopes(std::string_view scopes, uint8_t permissions, bo
   return out;
 }
 
-ScopeAccess::ScopeAccess(std::string_view scopes, std::optional<std::string> patient)
-    : patient_(std::move(patient)) {
+bool IsLabelScope(std::string_view scope) {
+  return scope == "security-label/R" || scope == "security-label/V";
+}
+
+ScopeAccess::ScopeAccess(std::string_view scopes, std::optional<std::string> patient, std::string client_id)
+    : patient_(std::move(patient)), client_id_(std::move(client_id)) {
   for (const std::string& s : SplitScopes(scopes)) {
     if (auto scope = ParseResourceScope(s)) scopes_.push_back(std::move(*scope));
+    if (IsLabelScope(s) && label_level_ != 'V') label_level_ = s.back();
   }
+}
+
+bool ScopeAccess::SeesConfidentiality(std::string_view code) const {
+  if (code == "V") return label_level_ == 'V';
+  if (code == "R") return label_level_ == 'R' || label_level_ == 'V';
+  return true;  // U, L, M, N: no permission needed
 }
 
 bool ScopeAccess::Grants(const ResourceScope& s, std::string_view type, Permission p) const {

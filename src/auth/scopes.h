@@ -55,21 +55,31 @@ std::string GrantedScopes(std::string_view allowed, std::string_view requested);
 // system/ scopes or kiln/admin: those are for clients on their own (client_credentials).
 std::string UserGrantableScopes(std::string_view scopes, uint8_t permissions, bool with_patient);
 
+// Security labels (docs/security.md): `security-label/R` lets a token see resources labelled
+// restricted, `security-label/V` those labelled restricted or very restricted (confidentiality is
+// ordered: V is above R). Whether `scope` is one of them.
+bool IsLabelScope(std::string_view scope);
+
 // The access a token's scopes grant; patient/ scopes only with a patient (a token's `patient`
 // claim), and then only in that patient's compartment. Immutable.
 class ScopeAccess final : public rest::Access {
  public:
-  ScopeAccess(std::string_view scopes, std::optional<std::string> patient);
+  ScopeAccess(std::string_view scopes, std::optional<std::string> patient, std::string client_id = {});
 
   bool Allows(std::string_view type, rest::Permission p) const override;
   bool AllowsEveryType(rest::Permission p) const override;
   std::optional<std::string> PatientLimit(std::string_view type, rest::Permission p) const override;
+  std::string ClientId() const override { return client_id_; }
+  std::optional<std::string> PatientContext() const override { return patient_; }
+  bool SeesConfidentiality(std::string_view code) const override;
 
  private:
   bool Grants(const ResourceScope& s, std::string_view type, rest::Permission p) const;
 
   std::vector<ResourceScope> scopes_;
   std::optional<std::string> patient_;
+  std::string client_id_;
+  char label_level_ = 0;  // 0, 'R' or 'V': the highest confidentiality its label scopes grant
 };
 
 }  // namespace kiln::auth

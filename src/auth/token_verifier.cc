@@ -99,7 +99,7 @@ Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Check(std::string_vi
   }
   v->expires = *exp;
   v->issued_at = iat.value_or(0);
-  v->access = std::make_shared<ScopeAccess>(v->scope, v->patient);
+  v->access = std::make_shared<ScopeAccess>(v->scope, v->patient, v->client_id);
   return std::shared_ptr<const VerifiedToken>(std::move(v));
 }
 

@@ -185,7 +185,10 @@ Response RouteRequest(const Call& request) {
   std::vector<std::string_view> seg = Segments(call.req.path);
   // auth: what the route needs of the request's access (rest/authorize.cc).
   if (auto permitted = Permit(call, call.req.method, seg); !permitted) {
-    return ErrorResponse(permitted.error(), call.format);
+    Response res = ErrorResponse(permitted.error(), call.format);
+    // 405 for a write of an append-only type: they are read and searched only (RFC 9110 15.5.6).
+    if (res.status == 405) res.SetHeader("Allow", "GET, HEAD");
+    return res;
   }
   if (seg.empty() || !std::isupper(static_cast<unsigned char>(seg[0][0]))) return RouteBase(call, seg);
   auto type = call.ctx.model.FindResourceType(seg[0]);
@@ -203,12 +206,19 @@ Response Api::Handle(const Request& req) const {
   // auth: the request's credentials (rest/authorize.cc), before anything tells whether its tenant
   // exists; `access` lives until the response.
   auto access = Authenticate(options_, req, *format);
-  if (!access) return std::move(access).error();
-  // Every interaction below runs in this tenant, with this tenant's search parameters.
   auto registry = tenants_->Find(req.tenant);
+  if (!access) {
+    Response refused = std::move(access).error();
+    // audit: refused credentials too, in the tenant they were presented to, if there is one.
+    if (options_.audit != nullptr && registry) options_.audit->Record(req, refused, nullptr);
+    return refused;
+  }
+  // Every interaction below runs in this tenant, with this tenant's search parameters.
   if (!registry) return ErrorResponse(registry.error(), *format);
   Context ctx{model_, **registry, store_, clock_, options_, started_, exports_.get()};
-  return RouteRequest(Call{ctx, req, Route{}, *format, **access});
+  Response res = RouteRequest(Call{ctx, req, Route{}, *format, **access});
+  if (options_.audit != nullptr) options_.audit->Record(req, res, access->get());  // audit
+  return res;
 }
 
 }  // namespace kiln::rest

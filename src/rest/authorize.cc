@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/json.h"
+#include "rest/labels.h"
 #include "rest/outcome.h"
 
 namespace kiln::rest {
@@ -35,6 +36,7 @@ class Unrestricted final : public Access {
   bool Allows(std::string_view, Permission) const override { return true; }
   bool AllowsEveryType(Permission) const override { return true; }
   std::optional<std::string> PatientLimit(std::string_view, Permission) const override { return {}; }
+  bool SeesConfidentiality(std::string_view) const override { return true; }
 };
 
 Error Forbidden(std::string message) { return Error::Make(Issue::kForbidden, std::move(message)); }
@@ -189,7 +191,23 @@ void AddBearerChallenge(Response& res, const Request& req) {
   res.SetHeader("WWW-Authenticate", std::move(challenge));
 }
 
+// AuditEvents are append-only (docs/audit.md): the audit module writes them through the store,
+// and no client creates, changes or deletes one, whatever its scopes. 405, as for a method the
+// path does not take (http.html#rejecting-updates).
+Result<Ok> RefuseAuditEventWrites(std::string_view method, const std::vector<std::string_view>& seg) {
+  if (seg.empty() || !IsAppendOnly(seg[0])) return Ok{};
+  bool create = method == "POST" && seg.size() == 1;
+  bool change = method == "PUT" || method == "PATCH" || method == "DELETE";
+  if (!create && !change) return Ok{};
+  return Error::Make(Issue::kNotSupported,
+                     "AuditEvent resources are append-only: the server records them, and no client may " +
+                         std::string(create ? "create" : "change or delete") + " one",
+                     405);
+}
+
 }  // namespace
+
+bool IsAppendOnly(std::string_view type) { return type == "AuditEvent"; }
 
 const Access& UnrestrictedAccess() {
   static const Unrestricted* const kAccess = new Unrestricted();
@@ -224,6 +242,7 @@ Result<Ok> Require(const Call& call, std::string_view type, Permission p) {
 }
 
 Result<Ok> Permit(const Call& call, std::string_view method, const std::vector<std::string_view>& seg) {
+  KILN_TRY(RefuseAuditEventWrites(method, seg));
   Need need = NeedOf(call.ctx.model, method, seg);
   for (Permission p : kAllPermissions) {
     if ((need.permissions & Bit(p)) == 0) continue;
@@ -251,14 +270,16 @@ bool MaySearch(const Call& call, std::string_view type, Permission p) {
 
 Result<Ok> LimitSearch(const Call& call, Permission p, search::ParsedSearch& parsed) {
   KILN_TRY(Require(call, parsed.query.type, p));
+  HideLabelled(call.access, parsed.query.type, parsed.query.index);  // security labels
   std::optional<std::string> patient = call.access.PatientLimit(parsed.query.type, p);
   if (!patient) return Ok{};
   return LimitToPatient(call, *patient, parsed);
 }
 
 Result<std::vector<store::Version>> Readable(const Call& call, std::vector<store::Version> versions) {
-  std::erase_if(versions,
-                [&](const store::Version& v) { return !call.access.Allows(v.type, Permission::kRead); });
+  std::erase_if(versions, [&](const store::Version& v) {
+    return !call.access.Allows(v.type, Permission::kRead) || HiddenByLabel(call.access, v);
+  });
   // Per type, the ids that a patient-context grant limits, and the patient.
   std::map<std::string, std::pair<std::string, std::vector<std::string>>> limited;
   for (const store::Version& v : versions) {
@@ -281,6 +302,12 @@ Result<std::vector<store::Version>> Readable(const Call& call, std::vector<store
 }
 
 Result<Ok> CheckWrittenContent(const Call& call, Permission p, const store::WriteOp& op) {
+  // Security labels: what a token could not read back, it may not write (docs/security.md).
+  if (WritesHiddenLabel(call.access, op)) {
+    return Forbidden(
+        "The access token may not see resources labelled restricted or very restricted "
+        "(meta.security), so it may not write one");
+  }
   std::optional<std::string> patient = call.access.PatientLimit(op.type, p);
   if (!patient) return Ok{};
   Error outside =

@@ -24,6 +24,10 @@ Expected<std::shared_ptr<const Access>, Response> Authenticate(const ApiOptions&
 // Paths the table does not know (operations) need every permission on every type.
 Result<Ok> Permit(const Call& call, std::string_view method, const std::vector<std::string_view>& seg);
 
+// Types no client may create, update, patch or delete (405): AuditEvent, which only the audit log
+// writes (docs/audit.md).
+bool IsAppendOnly(std::string_view type);
+
 // 403 unless the access allows `p` on `type`.
 Result<Ok> Require(const Call& call, std::string_view type, Permission p);
 

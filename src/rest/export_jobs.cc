@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "rest/export_files.h"
+#include "rest/labels.h"
 #include "rest/outcome.h"
 
 namespace kiln::rest {
@@ -71,6 +72,12 @@ std::string JobJson(const ExportRequest& r, Micros submitted) {
   json::AppendQuoted(out, r.tenant.value);
   out += R"(,"requester":)";
   json::AppendQuoted(out, r.requester);
+  out += R"(,"hiddenLabels":[)";
+  for (size_t i = 0; i < r.hidden_labels.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    json::AppendQuoted(out, r.hidden_labels[i]);
+  }
+  out += "]";
   out += R"(,"submitted":)" + std::to_string(submitted) + "}";
   return out;
 }
@@ -90,6 +97,14 @@ Result<ExportRequest> ParseJobJson(std::string_view text, Micros& submitted) {
     r.since = since->GetInt64();
   r.tenant = store::TenantId{std::string(json::GetString(doc, "tenant"))};
   r.requester = std::string(json::GetString(doc, "requester"));
+  // A job written before security labels existed hides both, rather than show what it should not.
+  r.hidden_labels = {"R", "V"};
+  if (const json::Value* hidden = json::Find(doc, "hiddenLabels"); hidden != nullptr && hidden->IsArray()) {
+    r.hidden_labels.clear();
+    for (const json::Value& h : hidden->GetArray()) {
+      if (h.IsString()) r.hidden_labels.emplace_back(h.GetString(), h.GetStringLength());
+    }
+  }
   const json::Value* at = json::Find(doc, "submitted");
   submitted = at != nullptr && at->IsInt64() ? at->GetInt64() : 0;
   return r;
@@ -337,6 +352,7 @@ std::vector<store::ScanQuery> ExportJobs::Queries(const ExportRequest& request) 
       if (members.query.index.all_of.empty() || members.query.index.all_of.back().any_of.empty()) continue;
       q.index = std::move(members.query.index);
     }
+    HideConfidentiality(request.hidden_labels, type, q.index);  // security labels
     queries.push_back(std::move(q));
   }
   return queries;

@@ -46,6 +46,8 @@ struct ExportRequest {
   // authorization arrives (issue #5); until then this is empty and the unguessable job id is
   // the only protection. Once it is set, status and file requests must come from the same client.
   std::string requester;
+  // Security labels: the confidentiality codes the requester may not see, left out of the export.
+  std::vector<std::string> hidden_labels;
 };
 
 struct ExportJobStatus {

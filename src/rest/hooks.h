@@ -34,6 +34,19 @@ class Access {
   // The patient whose compartment limits `p` on `type`: set when only patient-context grants
   // allow it. REQUIRES: Allows(type, p).
   virtual std::optional<std::string> PatientLimit(std::string_view type, Permission p) const = 0;
+
+  // Who the credentials speak for, for audit records (docs/audit.md): the OAuth client, the user
+  // (empty without one) and the token's patient context (`patient` claim).
+  virtual std::string ClientId() const { return {}; }
+  virtual std::string UserId() const { return {}; }
+  virtual std::optional<std::string> PatientContext() const { return std::nullopt; }
+  // Whether resources labelled with confidentiality `code` ("R" restricted, "V" very restricted;
+  // hl7.org/fhir/R4/v3/Confidentiality/cs.html) are visible (docs/security.md, security
+  // labels). The permission is an administrator's grant to a client; none by default.
+  virtual bool SeesConfidentiality(std::string_view code) const {
+    (void)code;
+    return false;
+  }
 };
 
 // Everything allowed, everywhere: requests when authorization is off (`kiln serve --no-auth`,
@@ -62,6 +75,18 @@ class Authorizer {
   virtual OAuthUris Uris(const Request& request) const = 0;
   // GET {base}/.well-known/smart-configuration (public).
   virtual Response SmartConfiguration(const Request& request) const = 0;
+};
+
+// Auditing (docs/audit.md): the Api reports every FHIR request it answers, so that the audit
+// module can record the ones that touch patient data. Thread-safe: called concurrently from the
+// request threads.
+class AuditSink {
+ public:
+  virtual ~AuditSink() = default;
+  // `access` is what the request's credentials granted; null when they were refused (401, or
+  // 403 for another tenant's token). Called after the response is made and before it is sent;
+  // may block while the sink's queue is full (back-pressure), never drops a record.
+  virtual void Record(const Request& request, const Response& response, const Access* access) const = 0;
 };
 
 }  // namespace kiln::rest

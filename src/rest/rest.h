@@ -58,6 +58,8 @@ struct ApiOptions {
   std::string software_version = "0.1.0";
   // auth: checks every request's credentials (docs/security.md); null: everything is allowed.
   const Authorizer* authorizer = nullptr;
+  // audit: told of every request answered (docs/audit.md); null: nothing is audited.
+  const AuditSink* audit = nullptr;
   int default_page_size = 50;
   int max_page_size = 1000;
   // Bulk Data $export: the directory its jobs' files live in (empty: no $export, as for

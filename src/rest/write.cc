@@ -2,6 +2,7 @@
 
 #include "rest/authorize.h"
 #include "rest/definitions.h"
+#include "rest/labels.h"
 #include "rest/outcome.h"
 #include "rest/query.h"
 #include "rest/respond.h"
@@ -17,10 +18,16 @@ Error PreconditionFailed(std::string message) {
   return Error::Make(Issue::kConflict, std::move(message), 412);
 }
 
+Error NotKnown(const std::string& type, const std::string& id) {
+  return Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " is not known");
+}
+
 // The current version number, 0 when the resource never existed.
 Result<store::Version> CurrentOrNone(const Call& call, const std::string& type, const std::string& id) {
   auto cur = call.ctx.store.ReadCurrent(call.req.tenant, type, id);
   if (!cur && cur.error().issue == Issue::kNotFound) return store::Version{};
+  // Security labels: a resource the access may not see is not there for it, and not replaced.
+  if (cur && !cur->deleted() && HiddenByLabel(call.access, *cur)) return NotKnown(type, id);
   return cur;
 }
 

@@ -38,7 +38,42 @@ void ExtractComposite(const ParamDef& def, const core::Model& model, const json:
   }
 }
 
+// The rows of one parameter that is not composite; `items` is scratch space, reused by the caller.
+void ExtractSimple(const ParamDef& def, const core::Model& model, const json::Value& resource,
+                   std::string_view base_url, fhirpath::Collection& items, std::vector<store::IndexEntry>& out) {
+  const Kind* kind = KindFor(def.type);
+  if (kind == nullptr || !def.compiled) return;
+  // Most parameters of a type read members that a given resource does not have.
+  if (def.reads && !fhirpath::HasAnyMember(resource, *def.reads)) return;
+  items.clear();
+  if (auto evaluated = fhirpath::Evaluate(*def.compiled, resource, model, items); !evaluated) {
+    // A parameter that cannot be evaluated on this resource indexes nothing; the write goes on.
+    log::Debug("search parameter evaluation failed", {{"url", def.url}, {"error", evaluated.error().diagnostics}});
+    return;
+  }
+  ExtractContext ctx{def, base_url};
+  for (const fhirpath::Item& item : items) {
+    const json::Value* node = item.node();
+    if (node == nullptr) continue;  // a computed value, not part of the resource
+    kind->Extract(Node{node, item.type_name()}, ctx, out);
+  }
+}
+
 }  // namespace
+
+std::vector<store::IndexEntry> ExtractParams(const Registry& registry, const core::Model& model,
+                                             const core::ResourceType& type, const json::Value& resource,
+                                             std::string_view base_url,
+                                             const std::vector<std::string>& codes) {
+  std::vector<store::IndexEntry> out;
+  fhirpath::Collection items;
+  for (const std::string& code : codes) {
+    const ParamDef* def = registry.Find(type.name(), code);
+    if (def != nullptr && def->type != ParamType::kComposite)
+      ExtractSimple(*def, model, resource, base_url, items, out);
+  }
+  return out;
+}
 
 std::vector<store::IndexEntry> Extract(const Registry& registry, const core::Model& model,
                                        const core::ResourceType& type, const json::Value& resource,
@@ -47,27 +82,12 @@ std::vector<store::IndexEntry> Extract(const Registry& registry, const core::Mod
   int32_t next_group = 1;
   fhirpath::Collection items;  // reused by every parameter
   for (const ParamDef* def : registry.Indexed(type.name())) {
-    // Most parameters of a type read members that a given resource does not have.
-    if (def->reads && !fhirpath::HasAnyMember(resource, *def->reads)) continue;
     if (def->type == ParamType::kComposite) {
+      if (def->reads && !fhirpath::HasAnyMember(resource, *def->reads)) continue;
       ExtractComposite(*def, model, resource, base_url, next_group, out);
       continue;
     }
-    const Kind* kind = KindFor(def->type);
-    if (kind == nullptr) continue;
-    items.clear();
-    if (auto evaluated = fhirpath::Evaluate(*def->compiled, resource, model, items); !evaluated) {
-      // A parameter that cannot be evaluated on this resource indexes nothing; the write goes on.
-      log::Debug("search parameter evaluation failed",
-                 {{"url", def->url}, {"error", evaluated.error().diagnostics}});
-      continue;
-    }
-    ExtractContext ctx{*def, base_url};
-    for (const fhirpath::Item& item : items) {
-      const json::Value* node = item.node();
-      if (node == nullptr) continue;  // a computed value, not part of the resource
-      kind->Extract(Node{node, item.type_name()}, ctx, out);
-    }
+    ExtractSimple(*def, model, resource, base_url, items, out);
   }
   const ParamDef* content = registry.Find(type.name(), "_content");
   if (content != nullptr && registry.TextSearchable(*content)) {

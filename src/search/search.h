@@ -118,6 +118,13 @@ std::vector<store::IndexEntry> Extract(const Registry& registry, const core::Mod
                                        const core::ResourceType& type, const json::Value& resource,
                                        std::string_view base_url);
 
+// The index rows of the (not composite) parameters `codes` of `type` only: for the audit log,
+// which needs a resource's compartment references and nothing else.
+std::vector<store::IndexEntry> ExtractParams(const Registry& registry, const core::Model& model,
+                                             const core::ResourceType& type, const json::Value& resource,
+                                             std::string_view base_url,
+                                             const std::vector<std::string>& codes);
+
 using Params = std::vector<std::pair<std::string, std::string>>;
 
 enum class Handling { kLenient, kStrict };

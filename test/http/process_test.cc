@@ -273,6 +273,53 @@ std::string KidOf(const std::string& token) {
   return doc ? std::string(json::GetString(*doc, "kid")) : std::string();
 }
 
+// Security labels granted with `kiln client create --label-access`, and the AuditEvents of a
+// real server, stored when it stops gracefully (docs/security.md, docs/audit.md).
+TEST_F(ProcessTest, LabelAccessAndAuditingOfTheRealServer) {
+  std::string data = dir.path() + "/data";
+  const std::string secret(40, 's');
+  auto create = [&](const std::string& id, const std::vector<std::string>& more) {
+    std::vector<std::string> args = {"client", "create",  "--data-dir",     data,       "--id",
+                                     id,       "--scope", "system/*.cruds", "--secret", secret};
+    args.insert(args.end(), more.begin(), more.end());
+    return RunKiln(args);
+  };
+  Finished made = create("records", {"--label-access", "R,V"});
+  ASSERT_EQ(made.status, 0) << made.output;
+  EXPECT_NE(made.output.find("security-label/R security-label/V"), std::string::npos) << made.output;
+  ASSERT_EQ(create("plain", {}).status, 0);
+  EXPECT_NE(create("bad", {"--label-access", "N"}).status, 0);
+
+  std::string id;
+  {
+    ServerProcess server(data, {}, /*auth=*/true);
+    Headers records = {{"Authorization", "Bearer " + TokenFrom(server.port(), "records", secret)}};
+    Headers plain = {{"Authorization", "Bearer " + TokenFrom(server.port(), "plain", secret)}};
+    HttpResponse created = Send(
+        server.port(), "POST", "/fhir/Patient",
+        R"({"resourceType":"Patient","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"V"}]}})",
+        records);
+    ASSERT_EQ(created.status, 201) << created.body;
+    id = std::string(json::GetString(created.Json(), "id"));
+    EXPECT_EQ(Send(server.port(), "GET", "/fhir/Patient/" + id, "", records).status, 200);
+    EXPECT_EQ(Send(server.port(), "GET", "/fhir/Patient/" + id, "", plain).status, 404);
+    server.Kill(SIGTERM);
+    EXPECT_EQ(server.WaitExit(std::chrono::seconds(30)), 0);
+  }
+  ServerProcess restarted(data, {}, /*auth=*/true);
+  Headers records = {{"Authorization", "Bearer " + TokenFrom(restarted.port(), "records", secret)}};
+  auto total = [&](const std::string& query) {
+    HttpResponse res =
+        Send(restarted.port(), "GET", "/fhir/AuditEvent?" + query + "&_summary=count", "", records);
+    EXPECT_EQ(res.status, 200) << res.body;
+    const json::Value* t = json::Find(res.Json(), "total");
+    return t != nullptr ? t->GetInt64() : -1;
+  };
+  EXPECT_EQ(total("patient=" + id), 3);
+  EXPECT_EQ(total("patient=" + id + "&agent-name=plain&outcome=4"), 1);
+  EXPECT_EQ(total("patient=" + id + "&agent-name=records&action=C"), 1);
+}
+
 // auth: `kiln client` and `kiln key` beside a running server, which requires tokens by default.
 TEST_F(ProcessTest, ClientsAndSigningKeysFromTheCommandLine) {
   std::string data = dir.path() + "/data";

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 
+#include "audit/audit.h"
 #include "auth/auth.h"
 #include "core/log.h"
 #include "core/model.h"
@@ -158,6 +159,7 @@ struct TestServer::Parts {
   std::unique_ptr<store::Store> store;
   AdjustableClock clock;
   std::unique_ptr<auth::AuthServer> auth;  // with options.auth
+  std::unique_ptr<audit::AuditLog> audit;  // with options.audit
   std::unique_ptr<rest::Api> api;
   std::unique_ptr<tenant::AdminApi> admin;
   std::unique_ptr<http::Server> server;
@@ -181,9 +183,14 @@ void TestServer::Start(int port) {
     if (!opened) ADD_FAILURE() << opened.error().diagnostics;
     if (opened) parts_->auth = std::move(opened).value();
   }
+  if (options_.audit) {
+    parts_->audit = std::make_unique<audit::AuditLog>(SharedModel(), SharedRegistry(options_.text_search),
+                                                      *parts_->store, parts_->clock);
+  }
   parts_->api = std::make_unique<rest::Api>(
       SharedModel(), SharedRegistry(options_.text_search), *parts_->store, parts_->clock,
       rest::ApiOptions{.authorizer = parts_->auth.get(),
+                       .audit = parts_->audit.get(),
                        .export_dir = dir_.path() + "/export",
                        .export_resources_per_file = options_.export_resources_per_file,
                        .export_max_jobs = options_.export_max_jobs});
@@ -220,6 +227,7 @@ void TestServer::Stop() {
   parts_->server.reset();
   parts_->admin.reset();
   parts_->api.reset();
+  parts_->audit.reset();
   parts_->auth.reset();
   parts_->store.reset();
 }
@@ -233,6 +241,11 @@ void TestServer::Restart(const std::function<void()>& while_stopped) {
 const auth::AuthServer& TestServer::auth_server() const {
   EXPECT_NE(parts_->auth, nullptr) << "the server runs without auth (ServerOptionsForTest::auth)";
   return *parts_->auth;
+}
+
+void TestServer::FlushAudit() const {
+  EXPECT_NE(parts_->audit, nullptr) << "the server runs without auditing (ServerOptionsForTest::audit)";
+  if (parts_->audit) parts_->audit->Flush();
 }
 
 void TestServer::RegisterClient(const auth::ClientSpec& spec) const {

@@ -61,6 +61,8 @@ struct ServerOptionsForTest {
   int export_max_jobs = 4;
   // auth: with the authorization server, so every FHIR request needs a token (test/http/auth_test.cc).
   bool auth = false;
+  // audit: with the audit log, recording AuditEvents (test/http/audit_test.cc).
+  bool audit = false;
 };
 
 // Requests relative to one FHIR base of a server: FhirClient(port, "/t/jane/fhir").Get("Patient/1")
@@ -126,6 +128,8 @@ class TestServer : public FhirClient {
   void RegisterUser(const auth::UserSpec& spec) const;
   // Moves the server's clock ahead by `seconds` (what expires, expires), without waiting.
   void AdvanceClock(int64_t seconds);
+  // audit: waits until every AuditEvent of the requests answered so far is stored.
+  void FlushAudit() const;
 
  private:
   struct Parts;

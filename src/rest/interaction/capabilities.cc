@@ -1,6 +1,7 @@
 // capabilities: hl7.org/fhir/R4/http.html#capabilities. The CapabilityStatement is generated
 // from the model and from what this build's router really serves.
 #include "core/json.h"
+#include "rest/authorize.h"
 #include "rest/interaction/interactions.h"
 #include "rest/respond.h"
 
@@ -43,15 +44,24 @@ void AppendResource(std::string& out, const search::Registry& registry, std::str
   json::AppendQuoted(out, type);
   out += R"(,"interaction":[)";
   bool first = true;
+  bool append_only = IsAppendOnly(type);  // AuditEvent: read and searched only
   for (const char* code : kTypeInteractions) {
+    std::string_view c = code;
+    if (append_only && (c == "update" || c == "patch" || c == "delete" || c == "create")) continue;
     if (!first) out.push_back(',');
     first = false;
     out += R"({"code":")";
     out += code;
     out += "\"}";
   }
-  out += R"(],"versioning":"versioned","readHistory":true,"updateCreate":true,"conditionalCreate":true,)"
-         R"("conditionalRead":"full-support","conditionalUpdate":true,"conditionalDelete":"single",)";
+  if (append_only) {
+    out +=
+        R"(],"versioning":"versioned","readHistory":true,"updateCreate":false,"conditionalCreate":false,)"
+        R"("conditionalRead":"full-support","conditionalUpdate":false,"conditionalDelete":"not-supported",)";
+  } else {
+    out += R"(],"versioning":"versioned","readHistory":true,"updateCreate":true,"conditionalCreate":true,)"
+           R"("conditionalRead":"full-support","conditionalUpdate":true,"conditionalDelete":"single",)";
+  }
   AppendSearchParams(out, registry, type);
   if (type == "Patient") {
     out += R"(,"operation":[{"name":"everything",)"

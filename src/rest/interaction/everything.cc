@@ -11,6 +11,7 @@
 #include "rest/bundle.h"
 #include "rest/include.h"
 #include "rest/interaction/interactions.h"
+#include "rest/labels.h"
 #include "rest/outcome.h"
 #include "rest/query.h"
 #include "rest/resource_body.h"
@@ -89,6 +90,9 @@ Response Everything(const Call& call) {
   auto current = call.ctx.store.ReadCurrent(call.req.tenant, "Patient", call.route.id);
   if (!current) return ErrorResponse(current.error(), call.format);
   if (current->deleted()) return DeletedResponse(call, *current);
+  if (HiddenByLabel(call.access, *current)) {  // security labels
+    return ErrorResponse(Error::Make(Issue::kNotFound, "Resource " + patient + " is not known"), call.format);
+  }
   auto q = ParseEverything(call);
   if (!q) return ErrorResponse(q.error(), call.format);
 

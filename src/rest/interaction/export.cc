@@ -10,6 +10,7 @@
 #include "rest/bundle.h"
 #include "rest/export_jobs.h"
 #include "rest/interaction/interactions.h"
+#include "rest/labels.h"
 #include "rest/outcome.h"
 #include "rest/query.h"
 #include "rest/resource_body.h"
@@ -98,6 +99,7 @@ Result<ExportRequest> ParseKickOff(const Call& call, const Params& params) {
   if (!call.req.query.empty()) r.request_url += "?" + EncodeQuery(call.req.query);
   r.base_url = call.req.base_url;
   r.tenant = call.req.tenant;
+  r.hidden_labels = HiddenConfidentiality(call.access);  // security labels
   return r;
 }
 

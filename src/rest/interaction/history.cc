@@ -4,6 +4,7 @@
 
 #include "rest/bundle.h"
 #include "rest/interaction/interactions.h"
+#include "rest/labels.h"
 #include "rest/outcome.h"
 #include "rest/query.h"
 #include "rest/resource_body.h"
@@ -101,13 +102,25 @@ BundleEntry EntryFor(const Call& call, const store::Version& v) {
   return e;
 }
 
+// The history of a resource the access may not see (its current version labelled) is 404.
+std::optional<Error> HiddenInstance(const Call& call) {
+  if (!call.route.type || call.route.id.empty()) return std::nullopt;
+  std::string type(call.route.type->name());
+  auto current = call.ctx.store.ReadCurrent(call.req.tenant, type, call.route.id);
+  if (!current || !HiddenByLabel(call.access, *current)) return std::nullopt;
+  return Error::Make(Issue::kNotFound, "Resource " + type + "/" + call.route.id + " is not known");
+}
+
 }  // namespace
 
 Response History(const Call& call) {
   auto params = ParseHistory(call);
   if (!params) return ErrorResponse(params.error(), call.format);
+  if (auto hidden = HiddenInstance(call)) return ErrorResponse(*hidden, call.format);
   auto page = call.ctx.store.History(call.req.tenant, params->query);
   if (!page) return ErrorResponse(page.error(), call.format);
+  // Security labels: labelled versions are left out (of this page: see docs/security.md).
+  std::erase_if(page->items, [&](const store::Version& v) { return HiddenByLabel(call.access, v); });
 
   std::string self = call.req.base_url + "/" + call.req.path;
   BundleWriter bundle("history", NewResourceId(call.ctx.clock.Now()), call.ctx.clock.Now());

@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include "rest/interaction/interactions.h"
+#include "rest/labels.h"
 #include "rest/outcome.h"
 #include "rest/respond.h"
 
@@ -26,6 +27,13 @@ Response VRead(const Call& call) {
                                  call.format);
     res.SetHeader("ETag", ETag(v->version));
     return res;
+  }
+  // Security labels: neither a labelled version nor any version of a labelled resource.
+  auto current = call.ctx.store.ReadCurrent(call.req.tenant, type, call.route.id);
+  if (HiddenByLabel(call.access, *v) || (current && HiddenByLabel(call.access, *current))) {
+    return ErrorResponse(Error::Make(Issue::kNotFound, "Version " + vid + " of " + type + "/" +
+                                                           call.route.id + " is not known"),
+                         call.format);
   }
   return ReadResponse(call, *v);
 }
