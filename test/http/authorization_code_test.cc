@@ -76,6 +76,11 @@ struct LoginForm {
 class AuthorizationCodeTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    if (TestOnPostgres()) {
+      GTEST_SKIP() << "*** users, codes and refresh tokens are stored by the SQLite backend only so far "
+                      "(docs/security.md, docs/postgres.md): the authorization_code tests do not run on "
+                      "PostgreSQL ***";
+    }
     RegisterClient("root", "kiln/admin", {}, false);
     RegisterClient("sys", "system/*.cruds", {}, false);
     RegisterClient("spa", "launch/patient offline_access patient/*.cruds user/*.cruds", {kRedirect}, true);
