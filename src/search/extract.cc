@@ -40,7 +40,8 @@ void ExtractComposite(const ParamDef& def, const core::Model& model, const json:
 
 // The rows of one parameter that is not composite; `items` is scratch space, reused by the caller.
 void ExtractSimple(const ParamDef& def, const core::Model& model, const json::Value& resource,
-                   std::string_view base_url, fhirpath::Collection& items, std::vector<store::IndexEntry>& out) {
+                   std::string_view base_url, fhirpath::Collection& items,
+                   std::vector<store::IndexEntry>& out) {
   const Kind* kind = KindFor(def.type);
   if (kind == nullptr || !def.compiled) return;
   // Most parameters of a type read members that a given resource does not have.
@@ -48,7 +49,8 @@ void ExtractSimple(const ParamDef& def, const core::Model& model, const json::Va
   items.clear();
   if (auto evaluated = fhirpath::Evaluate(*def.compiled, resource, model, items); !evaluated) {
     // A parameter that cannot be evaluated on this resource indexes nothing; the write goes on.
-    log::Debug("search parameter evaluation failed", {{"url", def.url}, {"error", evaluated.error().diagnostics}});
+    log::Debug("search parameter evaluation failed",
+               {{"url", def.url}, {"error", evaluated.error().diagnostics}});
     return;
   }
   ExtractContext ctx{def, base_url};
