@@ -268,7 +268,8 @@ TEST(AuditStorageTest, EventsGoToTheirTenantAndSurviveAGracefulStop) {
   server.Restart();
   auto count = [](const HttpResponse& res) {
     EXPECT_EQ(res.status, 200) << res.body;
-    const json::Value* total = At(res.Json(), "/total");
+    json::Document doc = res.Json();
+    const json::Value* total = At(doc, "/total");
     return total != nullptr ? total->GetInt64() : -1;
   };
   EXPECT_EQ(count(jane.Get("AuditEvent?patient=" + p + "&_summary=count")), 51);

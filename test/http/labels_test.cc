@@ -38,7 +38,8 @@ std::set<std::string> Ids(const HttpResponse& res) {
   return out;
 }
 int64_t Total(const HttpResponse& res) {
-  const json::Value* t = json::Find(res.Json(), "total");
+  json::Document doc = res.Json();
+  const json::Value* t = json::Find(doc, "total");
   return t != nullptr && t->IsInt64() ? t->GetInt64() : -1;
 }
 

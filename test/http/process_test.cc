@@ -312,7 +312,8 @@ TEST_F(ProcessTest, LabelAccessAndAuditingOfTheRealServer) {
     HttpResponse res =
         Send(restarted.port(), "GET", "/fhir/AuditEvent?" + query + "&_summary=count", "", records);
     EXPECT_EQ(res.status, 200) << res.body;
-    const json::Value* t = json::Find(res.Json(), "total");
+    json::Document doc = res.Json();
+    const json::Value* t = json::Find(doc, "total");
     return t != nullptr ? t->GetInt64() : -1;
   };
   EXPECT_EQ(total("patient=" + id), 3);
@@ -719,7 +720,8 @@ TEST_F(ProcessTest, TwoServersOnOneStoreIssueEachVersionOnce) {
   }
   HttpResponse history = Send(a.port(), "GET", target + "/_history?_count=1");
   ASSERT_EQ(history.status, 200);
-  const json::Value* total = json::Find(history.Json(), "total");
+  json::Document doc = history.Json();
+  const json::Value* total = json::Find(doc, "total");
   ASSERT_NE(total, nullptr);
   EXPECT_EQ(total->GetInt64(), last);
 }
