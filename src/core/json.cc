@@ -160,17 +160,25 @@ std::string DecodeKey(std::string_view literal) {
 std::string Minify(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
+  AppendMinified(out, text);
+  return out;
+}
+
+void AppendMinified(std::string& out, std::string_view text) {
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    size_t run = i;  // copy what needs no change in one piece
+    while (i < n && text[i] != '"' && !IsSpace(text[i])) ++i;
+    out.append(text.data() + run, i - run);
+    if (i >= n) break;
     if (text[i] == '"') {
       size_t end = SkipString(text, i);
-      out.append(text.substr(i, end - i));
+      out.append(text.data() + i, end - i);
       i = end;
     } else {
-      if (!IsSpace(text[i])) out.push_back(text[i]);
       ++i;
     }
   }
-  return out;
 }
 
 std::string Pretty(std::string_view text) {

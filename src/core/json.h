@@ -31,6 +31,8 @@ std::string WriteKeepingNumbers(const Value& value, const std::vector<std::strin
 // Removes insignificant whitespace from valid JSON text, leaving strings and numbers byte-exact.
 // REQUIRES: `text` parsed successfully.
 std::string Minify(std::string_view text);
+// Minify, appending to `out`.
+void AppendMinified(std::string& out, std::string_view text);
 
 // Indents valid compact or pretty JSON text by two spaces per level (for `_pretty=true`).
 // REQUIRES: `text` parsed successfully.

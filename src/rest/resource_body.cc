@@ -4,11 +4,36 @@
 
 #include <rapidjson/document.h>
 
+#include <cstring>
+#include <random>
+
 #include "core/base64.h"
 
 namespace kiln::rest {
 
-namespace {}  // namespace
+namespace {
+
+// Random bytes for ids from a per-thread buffer: one RAND_bytes call per 64 ids, as each call
+// costs more than an id's other work (OpenSSL looks up its per-thread generator every time).
+void RandomBytes(unsigned char* out, size_t n) {
+  struct Pool {
+    unsigned char bytes[1024];
+    size_t used = sizeof bytes;
+  };
+  thread_local Pool pool;
+  if (pool.used + n > sizeof pool.bytes) {
+    if (RAND_bytes(pool.bytes, sizeof pool.bytes) != 1) {
+      std::random_device os;  // the kernel's generator, should OpenSSL's ever fail
+      for (unsigned char& b : pool.bytes) b = static_cast<unsigned char>(os());
+    }
+    pool.used = 0;
+  }
+  std::memcpy(out, pool.bytes + pool.used, n);
+  std::memset(pool.bytes + pool.used, 0, n);  // each byte serves once
+  pool.used += n;
+}
+
+}  // namespace
 
 bool IsValidId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
@@ -22,7 +47,7 @@ bool IsValidId(std::string_view id) {
 
 std::string NewResourceId(Micros now) {
   unsigned char b[16];
-  RAND_bytes(b, sizeof b);
+  RandomBytes(b, sizeof b);
   uint64_t ms = static_cast<uint64_t>(now / 1000);
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x70);  // version 7
@@ -106,35 +131,37 @@ Result<Ok> CheckBodyId(const IncomingResource& in, std::string_view id) {
 }
 
 std::string StoredJson(const IncomingResource& r, std::string_view id, int64_t version, Micros last_updated) {
-  json::Document meta_doc;
-  json::Value& meta = meta_doc.SetObject();
-  auto& alloc = meta_doc.GetAllocator();
-  std::string version_text = std::to_string(version);
-  std::string instant = FormatInstant(last_updated);
-  meta.AddMember("versionId", json::Value(version_text.c_str(), alloc), alloc);
-  meta.AddMember("lastUpdated", json::Value(instant.c_str(), alloc), alloc);
-  if (const json::Value* client_meta = json::Find(r.doc, "meta"); client_meta && client_meta->IsObject()) {
-    for (auto it = client_meta->MemberBegin(); it != client_meta->MemberEnd(); ++it) {
-      std::string_view name(it->name.GetString(), it->name.GetStringLength());
-      if (name == "versionId" || name == "lastUpdated") continue;
-      meta.AddMember(json::Value(it->name, alloc), json::Value(it->value, alloc), alloc);
-    }
-  }
-
+  // Written from the request's own text, minified, rather than re-serialized from the parsed
+  // document: numbers keep the exact digits the client sent (FHIR decimals carry precision).
+  const std::vector<json::RawMember> members = json::TopLevelMembers(r.text);
   std::string out;
   out.reserve(r.text.size() + 128);
   out += R"({"resourceType":)";
   json::AppendQuoted(out, r.type.name());
   out += R"(,"id":)";
   json::AppendQuoted(out, id);
-  out += R"(,"meta":)";
-  out += json::Write(meta);
-  for (const json::RawMember& m : json::TopLevelMembers(r.text)) {
+  out += R"(,"meta":{"versionId":")";
+  out += std::to_string(version);
+  out += R"(","lastUpdated":")";
+  out += FormatInstant(last_updated);
+  out.push_back('"');
+  for (const json::RawMember& m : members) {
+    if (m.key != "meta") continue;
+    for (const json::RawMember& item : json::TopLevelMembers(m.raw)) {  // the client's tags, profiles...
+      if (item.key == "versionId" || item.key == "lastUpdated") continue;
+      out.push_back(',');
+      json::AppendQuoted(out, item.key);
+      out.push_back(':');
+      json::AppendMinified(out, item.raw);
+    }
+  }
+  out.push_back('}');
+  for (const json::RawMember& m : members) {
     if (m.key == "resourceType" || m.key == "id" || m.key == "meta") continue;
     out.push_back(',');
     json::AppendQuoted(out, m.key);
     out.push_back(':');
-    out += json::Minify(m.raw);
+    json::AppendMinified(out, m.raw);
   }
   out.push_back('}');
   return out;

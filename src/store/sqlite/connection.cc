@@ -1,5 +1,7 @@
 #include "store/sqlite/connection.h"
 
+#include "store/sqlite/wal_batching_vfs.h"
+
 namespace kiln::store::sqlite {
 
 namespace {
@@ -31,8 +33,8 @@ Result<> Statement::Run() {
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, int cache_kib) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, WalBatchingVfs());
   if (rc != SQLITE_OK) {
     Error e = SqliteError(db, rc, "opening the database");
     sqlite3_close(db);
