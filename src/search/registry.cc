@@ -1,6 +1,8 @@
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "core/log.h"
@@ -17,6 +19,7 @@ struct Registry::Core {
   std::map<std::pair<std::string, std::string>, const ParamDef*, std::less<>> by_type_code;
   std::map<std::string, std::vector<const ParamDef*>, std::less<>> indexed;
   std::map<std::pair<std::string, std::string>, std::vector<std::string>, std::less<>> compartments;
+  std::map<std::string, ParamType, std::less<>> type_by_url;  // a composite's components name these
   int uncompiled = 0;
 };
 
@@ -36,6 +39,43 @@ std::optional<ParamType> TypeNamed(std::string_view name) {
     if (n == name) return t;
   }
   return std::nullopt;
+}
+
+// The components of composite `sp` (search.html#composite), for `def` (code and base set):
+// each names its parameter's definition by URL, which gives the component its type, and
+// selects its value with an expression relative to each item of the composite's expression.
+Result<> AddComponents(const json::Value& sp, ParamDef& def,
+                       const std::function<std::optional<ParamType>(std::string_view)>& type_of) {
+  const json::Value* components = json::Find(sp, "component");
+  if (components == nullptr || !components->IsArray() || components->Size() < 2) {
+    return Error::At(Issue::kInvalid, "SearchParameter.component",
+                     "A composite needs at least two components");
+  }
+  for (rapidjson::SizeType i = 0; i < components->Size(); ++i) {
+    const json::Value& c = (*components)[i];
+    std::string where = "SearchParameter.component[" + std::to_string(i) + "]";
+    std::string_view definition = json::GetString(c, "definition");
+    std::optional<ParamType> type = type_of(definition);
+    if (!type || *type == ParamType::kComposite || *type == ParamType::kSpecial) {
+      return Error::At(Issue::kInvalid, where + ".definition",
+                       "The component's definition '" + std::string(definition) +
+                           "' is not a known search parameter of a type a composite can hold");
+    }
+    auto compiled = fhirpath::Compile(json::GetString(c, "expression"));
+    if (!compiled) {
+      return Error::At(Issue::kInvalid, where + ".expression",
+                       "The component's expression does not compile: " + compiled.error().diagnostics);
+    }
+    auto component = std::make_shared<ParamDef>();
+    component->code = def.code + "$" + std::to_string(i);
+    component->url = std::string(definition);
+    component->type = *type;
+    component->base = def.base;
+    component->expression = std::string(json::GetString(c, "expression"));
+    component->compiled = std::move(compiled).value();
+    def.components.push_back(std::move(component));
+  }
+  return Ok{};
 }
 
 // Columns of resource_current answer these directly; they need no index rows.
@@ -153,11 +193,15 @@ Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& mode
   Core* r = core.get();
   r->model = &model;
   // Composite parameters name their components by URL; the components' types come from there.
-  std::map<std::string, ParamType, std::less<>> type_by_url;
   for (const auto& p : params->GetArray()) {
     if (auto t = TypeNamed(json::GetString(p, "type")))
-      type_by_url[std::string(json::GetString(p, "url"))] = *t;
+      r->type_by_url[std::string(json::GetString(p, "url"))] = *t;
   }
+  auto core_type_of = [r](std::string_view url) -> std::optional<ParamType> {
+    auto it = r->type_by_url.find(url);
+    if (it == r->type_by_url.end()) return std::nullopt;
+    return it->second;
+  };
   // Parameters on Resource and DomainResource apply to every concrete type: each type gets its
   // own copy whose expression starts at that type, so evaluation needs no special root.
   auto add = [&](const json::Value& p, std::string_view base, std::string expression, std::string owner) {
@@ -172,27 +216,8 @@ Result<std::unique_ptr<Registry>> Registry::LoadFromJson(const core::Model& mode
     if (const json::Value* targets = json::Find(p, "target"); targets && targets->IsArray()) {
       for (const auto& t : targets->GetArray()) def->targets.emplace_back(t.GetString(), t.GetStringLength());
     }
-    if (*type == ParamType::kComposite) {
-      const json::Value* components = json::Find(p, "component");
-      bool ok = components != nullptr && components->IsArray();
-      for (rapidjson::SizeType i = 0; ok && i < components->Size(); ++i) {
-        const json::Value& c = (*components)[i];
-        auto it = type_by_url.find(json::GetString(c, "definition"));
-        auto compiled = fhirpath::Compile(json::GetString(c, "expression"));
-        if (it == type_by_url.end() || !compiled || it->second == ParamType::kComposite) {
-          ok = false;
-          break;
-        }
-        auto component = std::make_shared<ParamDef>();
-        component->code = def->code + "$" + std::to_string(i);
-        component->url = std::string(json::GetString(c, "definition"));
-        component->type = it->second;
-        component->base = def->base;
-        component->expression = std::string(json::GetString(c, "expression"));
-        component->compiled = std::move(compiled).value();
-        def->components.push_back(std::move(component));
-      }
-      if (!ok) def->components.clear();
+    if (*type == ParamType::kComposite && !AddComponents(p, *def, core_type_of)) {
+      def->components.clear();  // not indexed, and a search for it is unsupported
     }
     bool indexable = !def->expression.empty() && !IsColumnParam(def->code) && *type != ParamType::kSpecial &&
                      (*type != ParamType::kComposite || !def->components.empty());
@@ -283,7 +308,8 @@ std::vector<const ParamDef*> Registry::Indexed(std::string_view type) const {
   return out;
 }
 
-Result<std::vector<std::unique_ptr<ParamDef>>> Registry::Custom(const json::Value& sp) const {
+Result<std::vector<std::unique_ptr<ParamDef>>> Registry::Custom(const json::Value& sp,
+                                                                const CustomTypes& custom_type_of) const {
   auto fail = [](std::string expression, std::string why) {
     return Error::At(Issue::kInvalid, expression, why);
   };
@@ -293,7 +319,7 @@ Result<std::vector<std::unique_ptr<ParamDef>>> Registry::Custom(const json::Valu
   auto type = TypeNamed(json::GetString(sp, "type"));
   const json::Value* bases = json::Find(sp, "base");
   if (code.empty()) return fail("SearchParameter.code", "A search parameter needs a code");
-  if (!type || *type == ParamType::kComposite || *type == ParamType::kSpecial) {
+  if (!type || *type == ParamType::kSpecial) {
     return fail("SearchParameter.type", "Custom search parameters of type '" +
                                             std::string(json::GetString(sp, "type")) + "' are not supported");
   }
@@ -323,26 +349,52 @@ Result<std::vector<std::unique_ptr<ParamDef>>> Registry::Custom(const json::Valu
     if (const json::Value* targets = json::Find(sp, "target"); targets && targets->IsArray()) {
       for (const auto& t : targets->GetArray()) def->targets.emplace_back(t.GetString(), t.GetStringLength());
     }
+    if (*type == ParamType::kComposite) {
+      // Components may be defined by the specification's parameters or by custom ones.
+      KILN_TRY(AddComponents(sp, *def, [&](std::string_view url) -> std::optional<ParamType> {
+        auto it = core_->type_by_url.find(url);
+        if (it != core_->type_by_url.end()) return it->second;
+        return custom_type_of(url);
+      }));
+    }
     defs.push_back(std::move(def));
   }
   return defs;
 }
 
 Result<Ok> Registry::CheckCustom(const json::Value& search_parameter) const {
-  KILN_TRY(Custom(search_parameter));
+  std::shared_lock lock(custom_mu_);
+  KILN_TRY(Custom(search_parameter, [this](std::string_view url) -> std::optional<ParamType> {
+    for (const auto& [type_code, def] : custom_by_type_code_) {
+      if (def->url == url) return def->type;
+    }
+    return std::nullopt;
+  }));
   return Ok{};
 }
 
 void Registry::SetCustom(const std::vector<std::string>& search_parameter_json) const {
-  std::vector<std::unique_ptr<ParamDef>> defs;
+  std::vector<json::Document> docs;
   for (const std::string& text : search_parameter_json) {
     auto doc = json::Parse(text);
-    if (!doc) continue;
-    if (json::GetString(*doc, "status") == "retired") continue;
-    auto made = Custom(*doc);
+    if (!doc || json::GetString(*doc, "status") == "retired") continue;
+    docs.push_back(std::move(doc).value());
+  }
+  // Composites last, so that their components may be any of the others.
+  std::stable_partition(docs.begin(), docs.end(),
+                        [](const json::Document& d) { return json::GetString(d, "type") != "composite"; });
+  std::vector<std::unique_ptr<ParamDef>> defs;
+  auto made_type_of = [&defs](std::string_view url) -> std::optional<ParamType> {
+    for (const auto& d : defs) {
+      if (d->url == url) return d->type;
+    }
+    return std::nullopt;
+  };
+  for (const json::Document& doc : docs) {
+    auto made = Custom(doc, made_type_of);
     if (!made) {
       log::Warn("custom search parameter skipped",
-                {{"url", json::GetString(*doc, "url")}, {"error", made.error().diagnostics}});
+                {{"url", json::GetString(doc, "url")}, {"error", made.error().diagnostics}});
       continue;
     }
     for (auto& d : *made) defs.push_back(std::move(d));

@@ -10,6 +10,7 @@
 // SearchParameters apply to that tenant only.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -109,7 +110,10 @@ class Registry {
   mutable std::vector<std::unique_ptr<ParamDef>> custom_defs_;  // GUARDED_BY(custom_mu_)
   mutable std::map<std::pair<std::string, std::string>, const ParamDef*, std::less<>>
       custom_by_type_code_;  // GUARDED_BY(custom_mu_)
-  Result<std::vector<std::unique_ptr<ParamDef>>> Custom(const json::Value& sp) const;
+  // The type of a custom parameter's definition URL, for a composite's components.
+  using CustomTypes = std::function<std::optional<ParamType>(std::string_view url)>;
+  Result<std::vector<std::unique_ptr<ParamDef>>> Custom(const json::Value& sp,
+                                                        const CustomTypes& custom_type_of) const;
 };
 
 // The index rows of a resource: every indexed parameter of its type, evaluated.

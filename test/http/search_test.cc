@@ -440,6 +440,63 @@ TEST_F(SearchTest, CustomSearchParameterAndReindex) {
   EXPECT_EQ(server.Post("$reindex", "").status, 200);
 }
 
+// A composite SearchParameter POSTed at runtime, over one of the specification's parameters and
+// a custom one: components match within one Observation.component, as for R4's composites.
+TEST_F(SearchTest, CustomCompositeSearchParameter) {
+  auto obs = [&](const std::string& systolic_interp, const std::string& diastolic_interp) {
+    auto component = [](const std::string& code, const std::string& interp) {
+      return R"({"code":{"coding":[{"system":"http://loinc.org","code":")" + code +
+             R"("}]},"interpretation":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation","code":")" +
+             interp + R"("}]}]})";
+    };
+    return server.Create("Observation", R"({"resourceType":"Observation","status":"final",
+        "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},"component":[)" +
+                                            component("8480-6", systolic_interp) + "," +
+                                            component("8462-4", diastolic_interp) + "]}");
+  };
+  auto composite = [](const std::string& second_definition, const std::string& code) {
+    return R"({"resourceType":"SearchParameter","url":"http://example.org/sp/)" + code +
+           R"(","name":"x","status":"active","description":"x","code":")" + code +
+           R"(","base":["Observation"],"type":"composite","expression":"Observation.component",
+        "component":[{"definition":"http://hl7.org/fhir/SearchParameter/Observation-component-code","expression":"code"},
+                     {"definition":")" +
+           second_definition + R"(","expression":"interpretation"}]})";
+  };
+  EXPECT_EQ(server.Post("SearchParameter", composite("http://example.org/sp/component-interp", "code-interp"))
+                .status,
+            400)
+      << "a component whose definition is not known yet is refused";
+  HttpResponse interp = server.Post("SearchParameter", R"({"resourceType":"SearchParameter",
+      "url":"http://example.org/sp/component-interp","name":"component-interp","status":"active",
+      "description":"x","code":"component-interp","base":["Observation"],"type":"token",
+      "expression":"Observation.component.interpretation"})");
+  ASSERT_EQ(interp.status, 201) << interp.body;
+  HttpResponse one = server.Post("SearchParameter", R"({"resourceType":"SearchParameter",
+      "url":"http://example.org/sp/lonely","name":"x","status":"active","description":"x","code":"lonely",
+      "base":["Observation"],"type":"composite","expression":"Observation.component",
+      "component":[{"definition":"http://example.org/sp/component-interp","expression":"interpretation"}]})");
+  EXPECT_EQ(one.status, 400) << "a composite has at least two components";
+  HttpResponse sp =
+      server.Post("SearchParameter", composite("http://example.org/sp/component-interp", "code-interp"));
+  ASSERT_EQ(sp.status, 201) << sp.body;
+
+  std::string high_systolic = obs("H", "N");
+  std::string high_diastolic = obs("N", "H");
+  Headers strict{{"Prefer", "handling=strict"}};
+  EXPECT_EQ(Ids("Observation?code-interp=8480-6$H", strict), std::vector<std::string>{high_systolic});
+  EXPECT_EQ(Ids("Observation?code-interp=http://loinc.org|8462-4$H", strict),
+            std::vector<std::string>{high_diastolic})
+      << "the code and the interpretation of one component, not of two";
+  EXPECT_EQ(Ids("Observation?code-interp=8480-6$H,8462-4$H", strict),
+            Sorted({high_systolic, high_diastolic}));
+  EXPECT_TRUE(Ids("Observation?code-interp=8480-6$L", strict).empty());
+  EXPECT_EQ(server.Get("Observation?code-interp=8480-6", strict).status, 400) << "one component of two";
+
+  server.Delete("SearchParameter/" + std::string(json::GetString(sp.Json(), "id")));
+  EXPECT_EQ(server.Get("Observation?code-interp=8480-6$H", strict).status, 400);
+  server.Delete("SearchParameter/" + std::string(json::GetString(interp.Json(), "id")));
+}
+
 TEST_F(SearchTest, SystemSearchWithType) {
   std::string obs = Observation(smith, "29463-7", "72.5", "2020-05-01");
   std::string tagged = server.Create("Observation", R"({"resourceType":"Observation","status":"final",
