@@ -26,7 +26,8 @@ struct ServeConfig {
   // secrets and signing keys (default: auth.key beside the database).
   bool no_auth = false;
   std::string auth_key_file;
-  bool no_audit = false;  // audit: `--no-audit` records no AuditEvents (docs/audit.md)
+  bool no_audit = false;                         // audit: `--no-audit` records no AuditEvents (docs/audit.md)
+  int64_t export_retention_seconds = 24 * 3600;  // finished bulk export jobs are deleted after this
 };
 
 // auth: `kiln client create|list|delete` and `kiln key rotate|list`.

@@ -108,6 +108,9 @@ int Serve(const ServeConfig& cfg) {
   if (cfg.text_search) registry->EnableTextSearch();
   auto store = OrDie(store::OpenStore({cfg.storage.url(), 16}), "cannot open the store");
   SystemClock clock;
+  // Every writer of the process takes a ticket, so that bulk export's transactionTime splits the
+  // writes in flight cleanly (rest/write_fence.h).
+  rest::WriteFence write_fence(clock);
   std::unique_ptr<auth::AuthServer> auth_server = OpenAuthServer(cfg, *store, clock);
   // audit: on unless --no-audit (docs/audit.md); outlives the Api, and stores what is queued when
   // it goes.
@@ -115,13 +118,16 @@ int Serve(const ServeConfig& cfg) {
   if (cfg.no_audit) {
     log::Warn("AUDITING IS OFF (--no-audit): no AuditEvent records who reads or changes patient data");
   } else {
-    audit_log = std::make_unique<audit::AuditLog>(*model, *registry, *store, clock);
+    audit_log = std::make_unique<audit::AuditLog>(*model, *registry, *store, clock,
+                                                  audit::AuditOptions{.fence = &write_fence});
   }
   rest::Api api(*model, *registry, *store, clock,
                 rest::ApiOptions{.software_version = KILN_VERSION,
                                  .authorizer = auth_server.get(),
                                  .audit = audit_log.get(),
-                                 .export_dir = cfg.storage.data_dir + "/export"});
+                                 .export_dir = cfg.storage.data_dir + "/export",
+                                 .export_retention_seconds = cfg.export_retention_seconds,
+                                 .write_fence = &write_fence});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
   tenant::AdminApi admin(*store, api, clock, auth_server.get());
   http::Server server(
@@ -216,6 +222,11 @@ int Main(int argc, char** argv) {
   // audit: every access to patient data is recorded (docs/audit.md).
   serve_cmd->add_flag("--no-audit", serve.no_audit, "Record no AuditEvents: for development and benchmarks")
       ->envname("KILN_NO_AUDIT");
+  serve_cmd
+      ->add_option("--export-retention", serve.export_retention_seconds,
+                   "Seconds a finished bulk export's files are kept, then deleted (default: a day)")
+      ->check(CLI::Range(int64_t{1}, int64_t{365} * 24 * 3600))
+      ->envname("KILN_EXPORT_RETENTION");
   serve_cmd
       ->add_option(
           "--auth-key-file", serve.auth_key_file,

@@ -31,6 +31,9 @@ struct AuditOptions {
   size_t batch_size = 512;         // records per commit, at most
   int writers = 2;                 // writer threads: one builds a batch while another waits for its commit
   std::string observer = "Kiln FHIR server";  // AuditEvent.source.observer.display
+  // The process's writes in flight (rest/write_fence.h): each batch holds a ticket while it is
+  // built and committed, so bulk export's transactionTime accounts for AuditEvents too. Null: none.
+  rest::WriteFence* fence = nullptr;
 };
 
 class AuditLog final : public rest::AuditSink {

@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -240,6 +241,9 @@ Findings AuditLog::State::Find(const Captured& c) {
 
 void AuditLog::State::WriteBatch(std::vector<Captured>& batch, std::mt19937_64& random) {
   std::map<store::TenantId, std::vector<store::WriteOp>> by_tenant;
+  // In flight from before the clock gives lastUpdated until the commits returned (write_fence.h).
+  std::optional<rest::WriteFence::Ticket> in_flight;
+  if (options.fence != nullptr) in_flight.emplace(options.fence->Begin());
   Micros now = clock.Now();
   for (Captured& c : batch) {
     Findings f = Find(c);

@@ -162,12 +162,17 @@ Api::Api(const core::Model& model, const search::Registry& registry, store::Stor
       clock_(clock),
       options_(std::move(options)),
       started_(clock.Now()),
-      tenants_(std::make_unique<TenantDirectory>(registry, store, clock)) {
+      tenants_(std::make_unique<TenantDirectory>(registry, store, clock)),
+      own_fence_(options_.write_fence == nullptr ? std::make_unique<WriteFence>(clock) : nullptr),
+      fence_(options_.write_fence != nullptr ? *options_.write_fence : *own_fence_) {
   if (!options_.export_dir.empty()) {
-    // Jobs use the core registry's compartment definitions, which every tenant shares.
+    // Jobs use the core registry's compartment definitions, which every tenant shares. With
+    // authorization, downloads need the requester's token ("requiresAccessToken SHALL be true if
+    // both the file server and the FHIR API server control access using OAuth 2.0 bearer tokens").
     exports_ = std::make_unique<ExportJobs>(
-        registry, store_, clock_,
-        ExportOptions{options_.export_dir, options_.export_resources_per_file, options_.export_max_jobs});
+        registry, store_, clock_, fence_,
+        ExportOptions{options_.export_dir, options_.export_resources_per_file, options_.export_max_jobs,
+                      options_.authorizer != nullptr, options_.export_retention_seconds});
   }
 }
 
@@ -215,7 +220,7 @@ Response Api::Handle(const Request& req) const {
   }
   // Every interaction below runs in this tenant, with this tenant's search parameters.
   if (!registry) return ErrorResponse(registry.error(), *format);
-  Context ctx{model_, **registry, store_, clock_, options_, started_, exports_.get()};
+  Context ctx{model_, **registry, store_, clock_, options_, started_, exports_.get(), fence_};
   Response res = RouteRequest(Call{ctx, req, Route{}, *format, **access});
   if (options_.audit != nullptr) options_.audit->Record(req, res, access->get());  // audit
   return res;

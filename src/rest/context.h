@@ -21,6 +21,7 @@ struct Context {
   const ApiOptions& options;
   Micros started;
   ExportJobs* exports = nullptr;  // bulk export jobs; null when $export is not offered
+  WriteFence& writes;             // every write holds a ticket while in flight (write_fence.h)
 };
 
 // The parts of the URL below the base, checked: `type` is a known concrete resource type.

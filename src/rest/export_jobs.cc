@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 #include "core/json.h"
@@ -52,9 +53,17 @@ bool IsOutputName(std::string_view name) {
          number.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
-// The client identity a job is bound to. Requests carry none until authorization arrives
-// (issue #5); then this returns the authenticated client, and Find refuses everybody else.
-std::string RequesterOf(const Request&) { return std::string(); }
+// The worker deletes expired jobs at least this often, when no request does it first.
+constexpr auto kExpirySweep = std::chrono::seconds(60);
+
+// When a file was last written, on the system clock (a finished job's files are not written again).
+Micros WrittenAt(const std::string& path) {
+  std::error_code ec;
+  auto t = fs::last_write_time(path, ec);
+  if (ec) return 0;
+  auto sys = std::chrono::file_clock::to_sys(t);
+  return std::chrono::duration_cast<std::chrono::microseconds>(sys.time_since_epoch()).count();
+}
 
 std::string JobJson(const ExportRequest& r, Micros submitted) {
   std::string out = R"({"request":)";
@@ -72,6 +81,8 @@ std::string JobJson(const ExportRequest& r, Micros submitted) {
   json::AppendQuoted(out, r.tenant.value);
   out += R"(,"requester":)";
   json::AppendQuoted(out, r.requester);
+  out += R"(,"requesterUser":)";
+  json::AppendQuoted(out, r.requester_user);
   out += R"(,"hiddenLabels":[)";
   for (size_t i = 0; i < r.hidden_labels.size(); ++i) {
     if (i > 0) out.push_back(',');
@@ -97,6 +108,7 @@ Result<ExportRequest> ParseJobJson(std::string_view text, Micros& submitted) {
     r.since = since->GetInt64();
   r.tenant = store::TenantId{std::string(json::GetString(doc, "tenant"))};
   r.requester = std::string(json::GetString(doc, "requester"));
+  r.requester_user = std::string(json::GetString(doc, "requesterUser"));
   // A job written before security labels existed hides both, rather than show what it should not.
   r.hidden_labels = {"R", "V"};
   if (const json::Value* hidden = json::Find(doc, "hiddenLabels"); hidden != nullptr && hidden->IsArray()) {
@@ -164,9 +176,10 @@ std::string ExportStatusUrl(std::string_view base_url, std::string_view id) {
 }
 
 ExportJobs::ExportJobs(const search::Registry& registry, store::Store& store, const Clock& clock,
-                       ExportOptions options)
-    : registry_(registry), store_(store), clock_(clock), options_(std::move(options)) {
+                       WriteFence& fence, ExportOptions options)
+    : registry_(registry), store_(store), clock_(clock), fence_(fence), options_(std::move(options)) {
   Recover();
+  RemoveExpired();
   worker_ = std::thread([this] { WorkerLoop(); });
 }
 
@@ -205,9 +218,11 @@ void ExportJobs::Recover() {
     if (auto manifest = ReadSmallFile(dir + "/" + kManifestFile)) {
       job->state = ExportJobStatus::State::kComplete;
       job->manifest = std::move(manifest).value();
+      job->finished = WrittenAt(dir + "/" + kManifestFile);
     } else if (auto error = ReadSmallFile(dir + "/" + kErrorFile)) {
       job->state = ExportJobStatus::State::kFailed;
       job->error = ErrorFromOutcome(*error);
+      job->finished = WrittenAt(dir + "/" + kErrorFile);
     } else {
       RemoveOutput(dir);
       interrupted.push_back(job);
@@ -230,7 +245,31 @@ void ExportJobs::Remove(const std::string& id) const {
   if (ec) log::Warn("cannot remove an export job's files", {{"job", id}, {"error", ec.message()}});
 }
 
+void ExportJobs::RemoveExpired() {
+  std::vector<std::string> expired;
+  {
+    std::lock_guard lock(mu_);
+    Micros now = clock_.Now();
+    for (auto it = jobs_.begin(); it != jobs_.end();) {
+      const Job& job = *it->second;
+      bool finished =
+          job.state == ExportJobStatus::State::kComplete || job.state == ExportJobStatus::State::kFailed;
+      if (finished && ExpiresAt(job) <= now) {
+        expired.push_back(it->first);
+        it = jobs_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const std::string& id : expired) {
+    log::Info("export job expired: its files are deleted", {{"job", id}});
+    Remove(id);
+  }
+}
+
 Result<std::string> ExportJobs::Submit(ExportRequest request) {
+  RemoveExpired();
   {
     std::lock_guard lock(mu_);
     size_t active = std::count_if(jobs_.begin(), jobs_.end(), [](const auto& entry) {
@@ -267,20 +306,31 @@ Result<std::string> ExportJobs::Submit(ExportRequest request) {
   return id;
 }
 
-std::shared_ptr<ExportJobs::Job> ExportJobs::Find(std::string_view id, const Request& req) const {
+// Another requester's job (the spec: a server "MAY additionally restrict Bulk Data Status Request
+// and Bulk Data Output File Requests by limiting them to the client that originated the export")
+// is answered exactly as an unknown id is, 404 with the same OperationOutcome, rather than 403:
+// RFC 9110 15.5.5 lets a server hide a forbidden resource's existence behind 404, and a 403 would
+// tell another client that the job id it tried is real, the id being the job's only secret. The
+// same holds for DELETE: another client cannot cancel or remove the job. Jobs kicked off without
+// authorization have an empty requester, and so does every request then.
+std::shared_ptr<ExportJobs::Job> ExportJobs::Find(std::string_view id, const Request& req,
+                                                  const Access& access) const {
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return nullptr;
   const ExportRequest& r = it->second->request;
-  if (r.tenant != req.tenant || r.requester != RequesterOf(req)) return nullptr;
+  if (r.tenant != req.tenant || r.requester != access.ClientId() || r.requester_user != access.UserId())
+    return nullptr;
   return it->second;
 }
 
-Result<ExportJobStatus> ExportJobs::Status(std::string_view id, const Request& req) const {
+Result<ExportJobStatus> ExportJobs::Status(std::string_view id, const Request& req, const Access& access) {
+  RemoveExpired();
   std::lock_guard lock(mu_);
-  std::shared_ptr<Job> job = Find(id, req);
+  std::shared_ptr<Job> job = Find(id, req, access);
   if (!job) return UnknownJob(id);
   ExportJobStatus status;
   status.state = job->state;
+  status.expires = ExpiresAt(*job);
   switch (job->state) {
     case ExportJobStatus::State::kQueued:
       status.progress = "queued";
@@ -301,11 +351,12 @@ Result<ExportJobStatus> ExportJobs::Status(std::string_view id, const Request& r
   return status;
 }
 
-Result<> ExportJobs::Delete(std::string_view id, const Request& req) {
+Result<> ExportJobs::Delete(std::string_view id, const Request& req, const Access& access) {
+  RemoveExpired();
   bool remove_now = false;
   {
     std::lock_guard lock(mu_);
-    std::shared_ptr<Job> job = Find(id, req);
+    std::shared_ptr<Job> job = Find(id, req, access);
     if (!job) return UnknownJob(id);
     jobs_.erase(job->id);
     job->cancelled = true;
@@ -321,15 +372,18 @@ Result<> ExportJobs::Delete(std::string_view id, const Request& req) {
   return Ok{};
 }
 
-Result<std::string> ExportJobs::FilePath(std::string_view id, std::string_view name,
-                                         const Request& req) const {
+Result<ExportFileInfo> ExportJobs::File(std::string_view id, std::string_view name, const Request& req,
+                                        const Access& access) {
+  RemoveExpired();
+  Micros expires = 0;
   {
     std::lock_guard lock(mu_);
-    std::shared_ptr<Job> job = Find(id, req);
+    std::shared_ptr<Job> job = Find(id, req, access);
     if (!job) return UnknownJob(id);
     if (job->state != ExportJobStatus::State::kComplete) {
       return Error::Make(Issue::kNotFound, "Export job '" + std::string(id) + "' has no files (yet)");
     }
+    expires = ExpiresAt(*job);
   }
   std::string path = JobDir(std::string(id)) + "/" + std::string(name);
   std::error_code ec;
@@ -337,7 +391,7 @@ Result<std::string> ExportJobs::FilePath(std::string_view id, std::string_view n
     return Error::Make(Issue::kNotFound,
                        "Export job '" + std::string(id) + "' has no file '" + std::string(name) + "'");
   }
-  return path;
+  return ExportFileInfo{std::move(path), expires};
 }
 
 std::vector<store::ScanQuery> ExportJobs::Queries(const ExportRequest& request) const {
@@ -361,11 +415,13 @@ std::vector<store::ScanQuery> ExportJobs::Queries(const ExportRequest& request) 
 Result<std::string> ExportJobs::Run(Job& job) {
   const ExportRequest& request = job.request;
   std::vector<store::ScanQuery> queries = Queries(request);
-  // The snapshot the scan reads is taken right after this instant.
-  Micros transaction_time = clock_.Now();
   NdjsonOutput output(JobDir(job.id), options_.resources_per_file);
   size_t current = queries.size();
-  KILN_TRY(store_.Scan(request.tenant, queries, [&](size_t q, const store::ScannedResource& r) -> Result<> {
+  // transactionTime: the snapshot holds every write of this process with lastUpdated up to it,
+  // and none after (rest/write_fence.h); writes wait from here until the snapshot is fixed.
+  WriteFence::Settled settled = fence_.Settle();
+  Micros transaction_time = settled.time();
+  auto visit = [&](size_t q, const store::ScannedResource& r) -> Result<> {
     if (job.cancelled.load(std::memory_order_relaxed) || stop_now_.load(std::memory_order_relaxed)) {
       return Error::Make(Issue::kTransient, "The export was stopped");
     }
@@ -378,7 +434,8 @@ Result<std::string> ExportJobs::Run(Job& job) {
     }
     job.exported.fetch_add(1, std::memory_order_relaxed);
     return output.Add(r.json);
-  }));
+  };
+  KILN_TRY(store_.Scan(request.tenant, queries, visit, [&] { settled.Open(); }));
   KILN_TRY(output.Finish());
   std::string manifest =
       ManifestJson(request, job.id, transaction_time, output.files(), options_.requires_access_token);
@@ -391,7 +448,11 @@ void ExportJobs::WorkerLoop() {
     std::shared_ptr<Job> job;
     {
       std::unique_lock lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (!wake_.wait_for(lock, kExpirySweep, [this] { return stopping_ || !queue_.empty(); })) {
+        lock.unlock();
+        RemoveExpired();
+        continue;
+      }
       if (stopping_) return;
       job = queue_.front();
       queue_.pop_front();
@@ -414,10 +475,12 @@ void ExportJobs::WorkerLoop() {
       } else if (manifest) {
         job->state = ExportJobStatus::State::kComplete;
         job->manifest = std::move(manifest).value();
+        job->finished = clock_.Now();
         complete = true;
       } else if (!stop_now_) {
         job->state = ExportJobStatus::State::kFailed;
         job->error = manifest.error();
+        job->finished = clock_.Now();
       }
     }
     if (remove) Remove(job->id);

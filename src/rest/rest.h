@@ -14,6 +14,7 @@
 #include "core/model.h"
 #include "core/time.h"
 #include "rest/hooks.h"
+#include "rest/write_fence.h"
 #include "search/search.h"
 #include "store/store.h"
 
@@ -68,6 +69,11 @@ struct ApiOptions {
   std::string export_dir = {};
   int64_t export_resources_per_file = 100'000;
   int export_max_jobs = 4;
+  // How long a finished export job and its files are kept (its Expires header), then deleted.
+  int64_t export_retention_seconds = 24 * 3600;
+  // The writes in flight that an export's transactionTime waits for (write_fence.h). Shared with
+  // the other writers of the process (audit); null: the Api makes its own.
+  WriteFence* write_fence = nullptr;
 };
 
 class ExportJobs;
@@ -109,7 +115,9 @@ class Api {
   const ApiOptions options_;
   const Micros started_;
   const std::unique_ptr<TenantDirectory> tenants_;  // synchronized internally
-  std::unique_ptr<ExportJobs> exports_;             // null without options.export_dir; destroyed first
+  const std::unique_ptr<WriteFence> own_fence_;     // when options.write_fence is null
+  WriteFence& fence_;
+  std::unique_ptr<ExportJobs> exports_;  // null without options.export_dir; destroyed first
 };
 
 }  // namespace kiln::rest

@@ -134,6 +134,9 @@ Result<PlannedWrite> PlanDelete(const Call& call, const std::string& type, const
 }
 
 Expected<std::vector<PlannedWrite>, Errors> CommitPlanned(const Call& call, const Planner& plan) {
+  // In flight from before `plan` reads the clock for lastUpdated until the commit has returned,
+  // so that an export's transactionTime is never set between the two (write_fence.h).
+  WriteFence::Ticket in_flight = call.ctx.writes.Begin();
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto planned = plan();
     if (!planned) return std::move(planned).error();

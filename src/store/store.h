@@ -102,10 +102,11 @@ class Store {
   // resources in stored order (as List) and the queries one after another, without holding them in memory:
   // for bulk export. All of it is read from one snapshot, as of the start of the scan, so
   // commits made meanwhile are not seen; a backend may read in pages internally. The first error
-  // `visit` returns stops the scan and is returned.
+  // `visit` returns stops the scan and is returned. `snapshot_taken` (when set) is called once the
+  // snapshot is fixed, before the first resource is read: commits after it are not seen.
   using ScanVisitor = std::function<Result<>(size_t query, const ScannedResource& resource)>;
   virtual Result<> Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries,
-                        const ScanVisitor& visit) = 0;
+                        const ScanVisitor& visit, const std::function<void()>& snapshot_taken) = 0;
 
  protected:
   Store() = default;

@@ -158,6 +158,7 @@ class AdjustableClock final : public Clock {
 struct TestServer::Parts {
   std::unique_ptr<store::Store> store;
   AdjustableClock clock;
+  rest::WriteFence write_fence{clock};     // shared by the Api and the audit log, as in kiln serve
   std::unique_ptr<auth::AuthServer> auth;  // with options.auth
   std::unique_ptr<audit::AuditLog> audit;  // with options.audit
   std::unique_ptr<rest::Api> api;
@@ -184,8 +185,9 @@ void TestServer::Start(int port) {
     if (opened) parts_->auth = std::move(opened).value();
   }
   if (options_.audit) {
-    parts_->audit = std::make_unique<audit::AuditLog>(SharedModel(), SharedRegistry(options_.text_search),
-                                                      *parts_->store, parts_->clock);
+    parts_->audit =
+        std::make_unique<audit::AuditLog>(SharedModel(), SharedRegistry(options_.text_search), *parts_->store,
+                                          parts_->clock, audit::AuditOptions{.fence = &parts_->write_fence});
   }
   parts_->api = std::make_unique<rest::Api>(
       SharedModel(), SharedRegistry(options_.text_search), *parts_->store, parts_->clock,
@@ -193,7 +195,9 @@ void TestServer::Start(int port) {
                        .audit = parts_->audit.get(),
                        .export_dir = dir_.path() + "/export",
                        .export_resources_per_file = options_.export_resources_per_file,
-                       .export_max_jobs = options_.export_max_jobs});
+                       .export_max_jobs = options_.export_max_jobs,
+                       .export_retention_seconds = options_.export_retention_seconds,
+                       .write_fence = &parts_->write_fence});
   // The registry is shared by the process: reset its custom parameters to this store's (none).
   if (auto loaded = parts_->api->LoadDefinitions(store::DefaultTenant()); !loaded) {
     ADD_FAILURE() << loaded.error().diagnostics;

@@ -59,6 +59,7 @@ struct ServerOptionsForTest {
   std::string public_base_url = {};  // as `kiln serve --base-url`
   int64_t export_resources_per_file = 100'000;
   int export_max_jobs = 4;
+  int64_t export_retention_seconds = 24 * 3600;  // as `kiln serve --export-retention`
   // auth: with the authorization server, so every FHIR request needs a token (test/http/auth_test.cc).
   bool auth = false;
   // audit: with the audit log, recording AuditEvents (test/http/audit_test.cc).

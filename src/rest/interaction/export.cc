@@ -100,6 +100,9 @@ Result<ExportRequest> ParseKickOff(const Call& call, const Params& params) {
   r.base_url = call.req.base_url;
   r.tenant = call.req.tenant;
   r.hidden_labels = HiddenConfidentiality(call.access);  // security labels
+  // Only this requester may poll, cancel and download the job (export_jobs.cc, Find).
+  r.requester = call.access.ClientId();
+  r.requester_user = call.access.UserId();
   return r;
 }
 

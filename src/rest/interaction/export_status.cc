@@ -1,10 +1,13 @@
 // Bulk Data status, delete and output file requests (hl7.org/fhir/uv/bulkdata/export.html#bulk-
 // data-status-request), v2, at the URLs a kick-off (export.cc) hands out:
 //   GET [base]/_export/[job]           202 with X-Progress while the job runs, 200 with the
-//                                      manifest when complete, the job's error when it failed
+//                                      manifest and Expires when complete, the job's error when
+//                                      it failed
 //   DELETE [base]/_export/[job]        202: the job is cancelled, or its files removed; later
 //                                      requests for it are 404
-//   GET [base]/_export/[job]/[file]    an output file, application/fhir+ndjson
+//   GET [base]/_export/[job]/[file]    an output file, application/fhir+ndjson, with Expires
+// Only the tenant and requester that kicked the job off see it; to others, and once it expired
+// (export_jobs.h), it is 404 like a job that never existed.
 #include "rest/export_jobs.h"
 #include "rest/interaction/interactions.h"
 #include "rest/outcome.h"
@@ -23,7 +26,7 @@ Response Disabled(const Call& call) {
 Response ExportStatus(const Call& call) {
   if (call.ctx.exports == nullptr) return Disabled(call);
   if (call.req.method == "DELETE") {
-    if (auto deleted = call.ctx.exports->Delete(call.route.id, call.req); !deleted) {
+    if (auto deleted = call.ctx.exports->Delete(call.route.id, call.req, call.access); !deleted) {
       return ErrorResponse(deleted.error(), call.format);
     }
     Response res;
@@ -31,7 +34,7 @@ Response ExportStatus(const Call& call) {
     SetJsonBody(res, call.format, InformationOutcomeJson("Export job " + call.route.id + " deleted"));
     return res;
   }
-  auto status = call.ctx.exports->Status(call.route.id, call.req);
+  auto status = call.ctx.exports->Status(call.route.id, call.req, call.access);
   if (!status) return ErrorResponse(status.error(), call.format);
   Response res;
   switch (status->state) {
@@ -42,6 +45,9 @@ Response ExportStatus(const Call& call) {
       res.SetHeader("Retry-After", "1");
       return res;
     case ExportJobStatus::State::kComplete:
+      // "The server SHOULD return an Expires header indicating when the files listed will no
+      // longer be available for access."
+      res.SetHeader("Expires", FormatHttpDate(status->expires));
       res.content_type = "application/json";
       res.body = std::move(status->manifest);
       return res;
@@ -53,11 +59,12 @@ Response ExportStatus(const Call& call) {
 
 Response ExportFile(const Call& call) {
   if (call.ctx.exports == nullptr) return Disabled(call);
-  auto path = call.ctx.exports->FilePath(call.route.id, call.route.file, call.req);
-  if (!path) return ErrorResponse(path.error(), call.format);
+  auto file = call.ctx.exports->File(call.route.id, call.route.file, call.req, call.access);
+  if (!file) return ErrorResponse(file.error(), call.format);
   Response res;
+  res.SetHeader("Expires", FormatHttpDate(file->expires));
   res.content_type = "application/fhir+ndjson";
-  res.body_file = std::move(path).value();
+  res.body_file = std::move(file->path);
   return res;
 }
 

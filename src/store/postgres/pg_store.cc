@@ -216,7 +216,7 @@ Result<HistoryPage> PgStore::History(const TenantId& tenant, const HistoryQuery&
 }
 
 Result<> PgStore::Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries,
-                       const ScanVisitor& visit) {
+                       const ScanVisitor& visit, const std::function<void()>& snapshot_taken) {
   KILN_TRY_ASSIGN(auto lease, pool_.Borrow());
   Connection& conn = *lease;
   // One snapshot for every query; ended on every path, so the connection goes back without it.
@@ -227,6 +227,9 @@ Result<> PgStore::Scan(const TenantId& tenant, const std::vector<ScanQuery>& que
       if (!conn.broken()) (void)conn.Run("ROLLBACK");
     }
   } end_read{conn};
+  // A REPEATABLE READ transaction takes its snapshot at its first statement, not at BEGIN.
+  KILN_TRY(conn.Exec("SELECT 1"));
+  if (snapshot_taken) snapshot_taken();
   KeyLookup keys(keys_, conn, tenant);
   for (size_t i = 0; i < queries.size(); ++i) {
     const ScanQuery& query = queries[i];

@@ -43,8 +43,8 @@ class PgStore final : public Store {
   Result<bool> IsTokenRevoked(const std::string& jti) override;
   Result<ListPage> List(const TenantId& tenant, const ListQuery& query) override;
   Result<HistoryPage> History(const TenantId& tenant, const HistoryQuery& query) override;
-  Result<> Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries,
-                const ScanVisitor& visit) override;
+  Result<> Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries, const ScanVisitor& visit,
+                const std::function<void()>& snapshot_taken) override;
   Result<std::vector<ResourceRef>> References(const TenantId& tenant, const std::string& type,
                                               const std::vector<std::string>& ids,
                                               const std::vector<std::string>& params) override;

@@ -57,6 +57,7 @@ const std::string kUpsertCurrentSql =
 #undef KILN_VERSION_COLUMNS
 const std::string kBeginSql = "BEGIN IMMEDIATE";
 const std::string kBeginReadSql = "BEGIN";
+const std::string kFixSnapshotSql = "SELECT 1 FROM resource_current LIMIT 1";
 const std::string kRollbackSql = "ROLLBACK";
 const std::string kCommitSql = "COMMIT";
 const std::string kSavepointSql = "SAVEPOINT kiln_commit";
@@ -477,7 +478,7 @@ Result<HistoryPage> SqliteStore::History(const TenantId& tenant, const HistoryQu
 }
 
 Result<> SqliteStore::Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries,
-                           const ScanVisitor& visit) {
+                           const ScanVisitor& visit, const std::function<void()>& snapshot_taken) {
   KILN_TRY_ASSIGN(auto conn, Borrow());
   // One read transaction: every query sees the snapshot its first step took. Ended on every path,
   // so the connection goes back to the pool without it.
@@ -486,6 +487,9 @@ Result<> SqliteStore::Scan(const TenantId& tenant, const std::vector<ScanQuery>&
     Connection& conn;
     ~EndRead() { (void)conn.Run(kRollbackSql); }
   } end_read{*conn};
+  // A WAL read transaction takes its snapshot at its first read, not at BEGIN.
+  KILN_TRY(conn->Run(kFixSnapshotSql));
+  if (snapshot_taken) snapshot_taken();
   KeyLookup keys(keys_, *conn, tenant);
   for (size_t i = 0; i < queries.size(); ++i) {
     const ScanQuery& query = queries[i];

@@ -54,8 +54,8 @@ class SqliteStore final : public Store {
   Result<Ok> RevokeGrant(const std::string& grant_id) override;
   Result<ListPage> List(const TenantId& tenant, const ListQuery& query) override;
   Result<HistoryPage> History(const TenantId& tenant, const HistoryQuery& query) override;
-  Result<> Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries,
-                const ScanVisitor& visit) override;
+  Result<> Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries, const ScanVisitor& visit,
+                const std::function<void()>& snapshot_taken) override;
   Result<std::vector<ResourceRef>> References(const TenantId& tenant, const std::string& type,
                                               const std::vector<std::string>& ids,
                                               const std::vector<std::string>& params) override;

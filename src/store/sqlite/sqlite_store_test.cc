@@ -302,13 +302,17 @@ TEST_F(SqliteStoreTest, IndexKeysAreTenantScoped) {
 
 // Scan results as "query:id=json" strings.
 std::vector<std::string> Scanned(SqliteStore& store, const std::vector<ScanQuery>& queries,
-                                 const std::function<void()>& during = {}) {
+                                 const std::function<void()>& during = {},
+                                 const std::function<void()>& snapshot_taken = {}) {
   std::vector<std::string> out;
-  auto done = store.Scan(DefaultTenant(), queries, [&](size_t q, const ScannedResource& r) -> Result<> {
-    if (out.empty() && during) during();
-    out.push_back(std::to_string(q) + ":" + std::string(r.id) + "=" + std::string(r.json));
-    return Ok{};
-  });
+  auto done = store.Scan(
+      DefaultTenant(), queries,
+      [&](size_t q, const ScannedResource& r) -> Result<> {
+        if (out.empty() && during) during();
+        out.push_back(std::to_string(q) + ":" + std::string(r.id) + "=" + std::string(r.json));
+        return Ok{};
+      },
+      snapshot_taken);
   EXPECT_TRUE(done) << done.error().diagnostics;
   return out;
 }
@@ -346,12 +350,26 @@ TEST_F(SqliteStoreTest, ScanStreamsCurrentVersionsInStoredOrderFromOneSnapshot) 
   EXPECT_EQ(Scanned(*store_, {patients, observations}),
             (std::vector<std::string>{"0:c=v2c", "0:b=v2b", "1:o=obs", "1:p=new"}));
 
+  // The snapshot is fixed when snapshot_taken is called, even when the first query finds nothing
+  // (bulk export opens its write gate there: rest/write_fence.h).
+  ScanQuery none{"Condition", {}, {}};
+  bool told = false;
+  auto fixed = Scanned(*store_, {none, patients}, {}, [&] {
+    told = true;
+    ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kUpdate, "b", 2, 500, "v3b")}));
+  });
+  EXPECT_TRUE(told);
+  EXPECT_EQ(fixed, (std::vector<std::string>{"1:c=v2c", "1:b=v2b"}));
+  EXPECT_EQ(Scanned(*store_, {patients}), (std::vector<std::string>{"0:c=v2c", "0:b=v3b"}));
+
   // The visitor's error stops the scan, and the connection is usable again afterwards.
   int visits = 0;
-  auto stopped = store_->Scan(tenant, {patients}, [&](size_t, const ScannedResource&) -> Result<> {
-    ++visits;
-    return Error::Make(Issue::kConflict, "stop");
-  });
+  auto stopped = store_->Scan(tenant, {patients},
+                              [&](size_t, const ScannedResource&) -> Result<> {
+                                ++visits;
+                                return Error::Make(Issue::kConflict, "stop");
+                              },
+                              {});
   ASSERT_FALSE(stopped);
   EXPECT_EQ(stopped.error().diagnostics, "stop");
   EXPECT_EQ(visits, 1);
