@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -50,8 +51,13 @@ Result<std::string> ReadKey(const std::string& path) {
 }
 
 // Writes a new key to `path` unless a file is there already: written under another name first,
-// then linked into place, so no process ever reads half a key.
+// then linked into place, so no process ever reads half a key. Its directory is made if missing
+// (the data directory of a PostgreSQL store holds nothing else until an export).
 Result<Ok> CreateKeyFile(const std::string& path) {
+  if (std::filesystem::path dir = std::filesystem::path(path).parent_path(); !dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);  // a failure shows as the open's below
+  }
   std::string temp = path + ".new." + std::to_string(getpid());
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return Error::Make(Issue::kException, "Cannot create " + temp + ": " + std::strerror(errno));

@@ -55,21 +55,19 @@ class Store {
   //
   // Users with their memberships: kConflict when the id is taken, kNotFound for an unknown id.
   // List is by id. Deleting a user deletes its memberships.
-  virtual Result<Ok> CreateUser(const UserRecord& user);
-  virtual Result<UserRecord> GetUser(const std::string& id);
-  virtual Result<std::vector<UserRecord>> ListUsers();
-  virtual Result<Ok> DeleteUser(const std::string& id);
+  virtual Result<Ok> CreateUser(const UserRecord& user) = 0;
+  virtual Result<UserRecord> GetUser(const std::string& id) = 0;
+  virtual Result<std::vector<UserRecord>> ListUsers() = 0;
+  virtual Result<Ok> DeleteUser(const std::string& id) = 0;
   // Authorization codes and refresh tokens by hash (adding one forgets those expired by `now`).
   // Use* marks one used and returns it as it was: `used` set when it had been used before.
   // kNotFound when there is none of that hash, or it expired by `now`.
-  virtual Result<Ok> AddAuthCode(const AuthCodeRecord& code, Micros now);
-  virtual Result<AuthCodeRecord> UseAuthCode(const std::string& code_hash, Micros now);
-  virtual Result<Ok> AddRefreshToken(const RefreshTokenRecord& token, Micros now);
-  virtual Result<RefreshTokenRecord> UseRefreshToken(const std::string& token_hash, Micros now);
+  virtual Result<Ok> AddAuthCode(const AuthCodeRecord& code, Micros now) = 0;
+  virtual Result<AuthCodeRecord> UseAuthCode(const std::string& code_hash, Micros now) = 0;
+  virtual Result<Ok> AddRefreshToken(const RefreshTokenRecord& token, Micros now) = 0;
+  virtual Result<RefreshTokenRecord> UseRefreshToken(const std::string& token_hash, Micros now) = 0;
   // Forgets every refresh token of the grant (codes expire within a minute anyway).
-  virtual Result<Ok> RevokeGrant(const std::string& grant_id);
-  // (The user, code and refresh token methods are kNotSupported on a backend that does not keep
-  // them yet, so that such a backend still serves client_credentials.)
+  virtual Result<Ok> RevokeGrant(const std::string& grant_id) = 0;
 
   virtual Result<ListPage> List(const TenantId& tenant, const ListQuery& query) = 0;
 

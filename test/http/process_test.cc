@@ -426,34 +426,39 @@ TEST_F(ProcessTest, AdministratorsFromTheCommandLine) {
 }
 
 // auth: `kiln user` beside a running server: a user registered from the command line signs in
-// at /auth/authorize; memberships name existing tenants; a deleted user signs in no more.
+// at /auth/authorize; memberships name existing tenants; a deleted user signs in no more. On the
+// test store: as pg.ProcessTest.UsersFromTheCommandLine, `--store postgresql://...`.
 TEST_F(ProcessTest, UsersFromTheCommandLine) {
   std::string data = dir.path() + "/data";
+  const std::string store = TestStoreUrl(data);
+  // `kiln args... --data-dir DATA --store STORE`.
+  auto kiln = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--data-dir", data, "--store", store});
+    return RunKiln(std::move(args));
+  };
   const std::string password = "a-password-of-the-cli";
-  ASSERT_EQ(RunKiln({"client", "create", "--data-dir", data, "--id", "app", "--public", "--redirect-uri",
-                     "http://app.test/cb", "--scope", "user/*.cruds"})
+  ASSERT_EQ(kiln({"client", "create", "--id", "app", "--public", "--redirect-uri", "http://app.test/cb",
+                  "--scope", "user/*.cruds"})
                 .status,
             0);
-  Finished made = RunKiln({"user", "create", "--data-dir", data, "--id", "dana", "--password", password,
-                           "--member", "default:reader"});
+  Finished made =
+      kiln({"user", "create", "--id", "dana", "--password", password, "--member", "default:reader"});
   ASSERT_EQ(made.status, 0) << made.output;
-  Finished no_tenant = RunKiln({"user", "create", "--data-dir", data, "--id", "erin", "--password", password,
-                                "--member", "nosuch:owner"});
+  Finished no_tenant =
+      kiln({"user", "create", "--id", "erin", "--password", password, "--member", "nosuch:owner"});
   EXPECT_NE(no_tenant.status, 0);
-  Finished bad_role = RunKiln({"user", "create", "--data-dir", data, "--id", "erin", "--password", password,
-                               "--member", "default:king"});
+  Finished bad_role =
+      kiln({"user", "create", "--id", "erin", "--password", password, "--member", "default:king"});
   EXPECT_NE(bad_role.status, 0);
   EXPECT_NE(bad_role.output.find("owner, manager or reader"), std::string::npos) << bad_role.output;
-  EXPECT_NE(RunKiln({"user", "create", "--data-dir", data, "--id", "dana", "--password", password}).status,
-            0);
-  EXPECT_NE(RunKiln({"user", "create", "--data-dir", data, "--id", "short", "--password", "short"}).status,
-            0);
-  Finished listed = RunKiln({"user", "list", "--data-dir", data});
+  EXPECT_NE(kiln({"user", "create", "--id", "dana", "--password", password}).status, 0);
+  EXPECT_NE(kiln({"user", "create", "--id", "short", "--password", "short"}).status, 0);
+  Finished listed = kiln({"user", "list"});
   EXPECT_EQ(listed.status, 0);
   EXPECT_NE(listed.output.find("dana\tdefault:reader\t"), std::string::npos) << listed.output;
   EXPECT_EQ(listed.output.find("erin"), std::string::npos) << listed.output;
 
-  ServerProcess server(data, {}, /*auth=*/true);
+  ServerProcess server(data, {"--store", store}, /*auth=*/true);
   std::string root = "http://localhost:" + std::to_string(server.port());
   // The login form, then the user's answer to it; the status of that answer (303: a code).
   auto sign_in = [&]() {
@@ -475,9 +480,9 @@ TEST_F(ProcessTest, UsersFromTheCommandLine) {
         .status;
   };
   EXPECT_EQ(sign_in(), 303);
-  EXPECT_EQ(RunKiln({"user", "delete", "dana", "--data-dir", data}).status, 0);
+  EXPECT_EQ(kiln({"user", "delete", "dana"}).status, 0);
   EXPECT_EQ(sign_in(), 200);  // the form again: no such user
-  EXPECT_NE(RunKiln({"user", "delete", "dana", "--data-dir", data}).status, 0);
+  EXPECT_NE(kiln({"user", "delete", "dana"}).status, 0);
 }
 
 TEST_F(ProcessTest, ImportLoadsBundleAndNdjsonThroughTheApi) {

@@ -41,6 +41,16 @@ class PgStore final : public Store {
                           Micros now) override;
   Result<Ok> RevokeToken(const std::string& jti, Micros expires, Micros now) override;
   Result<bool> IsTokenRevoked(const std::string& jti) override;
+  // In auth_users.cc.
+  Result<Ok> CreateUser(const UserRecord& user) override;
+  Result<UserRecord> GetUser(const std::string& id) override;
+  Result<std::vector<UserRecord>> ListUsers() override;
+  Result<Ok> DeleteUser(const std::string& id) override;
+  Result<Ok> AddAuthCode(const AuthCodeRecord& code, Micros now) override;
+  Result<AuthCodeRecord> UseAuthCode(const std::string& code_hash, Micros now) override;
+  Result<Ok> AddRefreshToken(const RefreshTokenRecord& token, Micros now) override;
+  Result<RefreshTokenRecord> UseRefreshToken(const std::string& token_hash, Micros now) override;
+  Result<Ok> RevokeGrant(const std::string& grant_id) override;
   Result<ListPage> List(const TenantId& tenant, const ListQuery& query) override;
   Result<HistoryPage> History(const TenantId& tenant, const HistoryQuery& query) override;
   Result<> Scan(const TenantId& tenant, const std::vector<ScanQuery>& queries, const ScanVisitor& visit,

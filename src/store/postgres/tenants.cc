@@ -5,6 +5,7 @@
 
 #include "store/postgres/index_rows.h"
 #include "store/postgres/pg_store.h"
+#include "store/sql/auth_sql.h"
 
 namespace kiln::store::postgres {
 
@@ -44,8 +45,8 @@ Error Unknown(const TenantId& tenant) {
 }
 
 // Removes up to kDeleteBatch resources of `tenant` (every version and index row); `left` tells
-// whether any were found. With none left, removes the tenant itself. Its search_key rows stay:
-// codes are never reused, and other processes cache them.
+// whether any were found. With none left, removes the tenant itself and its memberships (auth).
+// Its search_key rows stay: codes are never reused, and other processes cache them.
 Result<> DeleteBatch(Connection& conn, const TenantId& tenant, bool& left) {
   std::vector<int64_t> rids;
   {
@@ -63,8 +64,9 @@ Result<> DeleteBatch(Connection& conn, const TenantId& tenant, bool& left) {
     }
     return Ok{};
   }
-  KILN_TRY(conn.Exec(kDeleteLeftoverSql, {tenant.value}));
-  KILN_TRY(conn.Exec(kDeleteSql, {tenant.value}));
+  for (const std::string* sql : {&kDeleteLeftoverSql, &sql::kDeleteTenantMembershipsSql, &kDeleteSql}) {
+    KILN_TRY(conn.Exec(*sql, {tenant.value}));
+  }
   return Ok{};
 }
 

@@ -1,6 +1,7 @@
 // The SQL of the authorization server's records (auth_client, auth_signing_key,
-// auth_used_assertion, auth_revoked_token), the same on both SQL backends: `?` placeholders
-// (sql_text.h). Private to src/store/.
+// auth_used_assertion, auth_revoked_token; auth_user, auth_membership, auth_code,
+// auth_refresh_token), the same on both SQL backends: `?` placeholders (sql_text.h). Private to
+// src/store/.
 #pragma once
 
 #include <algorithm>
@@ -31,6 +32,43 @@ inline const std::string kForgetRevokedSql = "DELETE FROM auth_revoked_token WHE
 inline const std::string kRevokeSql =
     "INSERT INTO auth_revoked_token (jti, expires) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING";
 inline const std::string kIsRevokedSql = "SELECT 1 FROM auth_revoked_token WHERE jti = ?";
+
+// Users and their memberships (the authorization_code grant).
+inline const std::string kInsertUserSql =
+    "INSERT INTO auth_user (id, password_hash, created) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING";
+inline const std::string kInsertMembershipSql =
+    "INSERT INTO auth_membership (user_id, tenant, role, patient) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (user_id, tenant) DO UPDATE SET role = excluded.role, patient = excluded.patient";
+inline const std::string kSelectUserSql = "SELECT id, password_hash, created FROM auth_user WHERE id = ?";
+inline const std::string kListUsersSql = "SELECT id, password_hash, created FROM auth_user ORDER BY id";
+inline const std::string kMembershipsSql =
+    "SELECT tenant, role, patient FROM auth_membership WHERE user_id = ? ORDER BY tenant";
+inline const std::string kDeleteUserSql = "DELETE FROM auth_user WHERE id = ?";
+inline const std::string kDeleteMembershipsSql = "DELETE FROM auth_membership WHERE user_id = ?";
+// A deleted tenant's: a new tenant of the same name must not inherit the old one's members.
+inline const std::string kDeleteTenantMembershipsSql = "DELETE FROM auth_membership WHERE tenant = ?";
+
+// Authorization codes and refresh tokens. A grant's columns, in the order both tables have them.
+// The Select* statements read a row that is not expired, to be marked used by Use*: a backend
+// whose transactions may run concurrently locks it as it reads it (FOR UPDATE), so that a code
+// or token used twice at once is seen used by one of the two.
+inline const std::string kGrantColumns = "grant_id, client_id, user_id, tenant, scope, patient";
+inline const std::string kForgetCodesSql = "DELETE FROM auth_code WHERE expires <= ?";
+inline const std::string kInsertCodeSql = "INSERT INTO auth_code (code_hash, " + kGrantColumns +
+                                          ", redirect_uri, code_challenge, expires, used)"
+                                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)";
+inline const std::string kSelectCodeSql = "SELECT " + kGrantColumns +
+                                          ", redirect_uri, code_challenge, expires, used FROM auth_code"
+                                          " WHERE code_hash = ? AND expires > ?";
+inline const std::string kUseCodeSql = "UPDATE auth_code SET used = 1 WHERE code_hash = ?";
+inline const std::string kForgetRefreshSql = "DELETE FROM auth_refresh_token WHERE expires <= ?";
+inline const std::string kInsertRefreshSql = "INSERT INTO auth_refresh_token (token_hash, " + kGrantColumns +
+                                             ", expires, used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)";
+inline const std::string kSelectRefreshSql = "SELECT " + kGrantColumns +
+                                             ", expires, used FROM auth_refresh_token"
+                                             " WHERE token_hash = ? AND expires > ?";
+inline const std::string kUseRefreshSql = "UPDATE auth_refresh_token SET used = 1 WHERE token_hash = ?";
+inline const std::string kRevokeGrantSql = "DELETE FROM auth_refresh_token WHERE grant_id = ?";
 
 // auth_client.redirect_uris holds a client's redirect URIs separated by spaces (which a URI
 // cannot contain).

@@ -1,5 +1,6 @@
 // Users, their memberships, authorization codes and refresh tokens on SQLite
 // (schema/008_users.sql): SqliteStore's methods for the authorization_code grant.
+#include "store/sql/auth_sql.h"
 #include "store/sqlite/auth_records.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -7,36 +8,7 @@ namespace kiln::store::sqlite {
 
 namespace {
 
-const std::string kInsertUserSql =
-    "INSERT INTO auth_user (id, password_hash, created) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING";
-const std::string kInsertMembershipSql =
-    "INSERT INTO auth_membership (user_id, tenant, role, patient) VALUES (?, ?, ?, ?)"
-    " ON CONFLICT (user_id, tenant) DO UPDATE SET role = excluded.role, patient = excluded.patient";
-const std::string kSelectUserSql = "SELECT id, password_hash, created FROM auth_user WHERE id = ?";
-const std::string kListUsersSql = "SELECT id, password_hash, created FROM auth_user ORDER BY id";
-const std::string kMembershipsSql =
-    "SELECT tenant, role, patient FROM auth_membership WHERE user_id = ? ORDER BY tenant";
-const std::string kDeleteUserSql = "DELETE FROM auth_user WHERE id = ?";
-const std::string kDeleteMembershipsSql = "DELETE FROM auth_membership WHERE user_id = ?";
-
-// A grant's columns, in the order both tables have them.
-const std::string kGrantColumns = "grant_id, client_id, user_id, tenant, scope, patient";
-const std::string kForgetCodesSql = "DELETE FROM auth_code WHERE expires <= ?";
-const std::string kInsertCodeSql = "INSERT INTO auth_code (code_hash, " + kGrantColumns +
-                                   ", redirect_uri, code_challenge, expires, used)"
-                                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)";
-const std::string kSelectCodeSql = "SELECT " + kGrantColumns +
-                                   ", redirect_uri, code_challenge, expires, used FROM auth_code"
-                                   " WHERE code_hash = ? AND expires > ?";
-const std::string kUseCodeSql = "UPDATE auth_code SET used = 1 WHERE code_hash = ?";
-const std::string kForgetRefreshSql = "DELETE FROM auth_refresh_token WHERE expires <= ?";
-const std::string kInsertRefreshSql = "INSERT INTO auth_refresh_token (token_hash, " + kGrantColumns +
-                                      ", expires, used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)";
-const std::string kSelectRefreshSql = "SELECT " + kGrantColumns +
-                                      ", expires, used FROM auth_refresh_token"
-                                      " WHERE token_hash = ? AND expires > ?";
-const std::string kUseRefreshSql = "UPDATE auth_refresh_token SET used = 1 WHERE token_hash = ?";
-const std::string kRevokeGrantSql = "DELETE FROM auth_refresh_token WHERE grant_id = ?";
+using namespace sql;  // the statements (sql/auth_sql.h)
 
 GrantRecord GrantFromRow(const Statement& s) {
   return GrantRecord{s.Text(0), s.Text(1), s.Text(2), TenantId{s.Text(3)}, s.Text(4), s.Text(5)};

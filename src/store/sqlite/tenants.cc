@@ -2,6 +2,7 @@
 // check that keeps commits out of tenants that are not active.
 #include <optional>
 
+#include "store/sql/auth_sql.h"
 #include "store/sqlite/index_sql.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -26,8 +27,6 @@ const std::string kDeleteVersionsSql =
 const std::string kDeleteCurrentSql = "DELETE FROM resource_current WHERE tenant = ? AND type = ? AND id = ?";
 // A guard: every version row has a current row, so this finds nothing once the batches are done.
 const std::string kDeleteLeftoverSql = "DELETE FROM resource_version WHERE tenant = ?";
-// auth: a new tenant of the same name must not inherit the old one's members.
-const std::string kDeleteMembershipsSql = "DELETE FROM auth_membership WHERE tenant = ?";
 constexpr std::string_view kActive = "active";
 
 Result<std::optional<TenantInfo>> Select(Connection& conn, const TenantId& tenant) {
@@ -89,7 +88,7 @@ Result<> DeleteBatch(Connection& conn, const TenantId& tenant, bool& left) {
     }
   }
   if (left) return Ok{};
-  for (const std::string* sql : {&kDeleteLeftoverSql, &kDeleteMembershipsSql, &kDeleteSql}) {
+  for (const std::string* sql : {&kDeleteLeftoverSql, &sql::kDeleteTenantMembershipsSql, &kDeleteSql}) {
     KILN_TRY_ASSIGN(auto s, conn.Prepare(*sql));
     s->BindStatic(1, tenant.value);
     KILN_TRY(s->Run());
