@@ -630,8 +630,8 @@ TEST_F(AuthorizationCodeAuditTest, AUsersWritesNameThemAsTheAgentThatWrote) {
           p1 + R"("}})",
       token);
   ASSERT_EQ(created.status, 201) << created.body;
-  std::vector<const json::Value*> events =
-      EventsOf(Audit("agent:identifier=urn:kiln:user|alice&action=C&patient=" + p1));
+  json::Document found = Audit("agent:identifier=urn:kiln:user|alice&action=C&patient=" + p1);
+  std::vector<const json::Value*> events = EventsOf(found);  // pointers into `found`
   ASSERT_EQ(events.size(), 1u);
   const json::Value& user = (*json::Find(*events[0], "agent"))[1];
   EXPECT_EQ(json::GetString((*json::Find(*json::Find(user, "type"), "coding"))[0], "code"), "AGNT");
