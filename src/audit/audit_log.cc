@@ -214,7 +214,9 @@ Findings AuditLog::State::Find(const Captured& c) {
         }
       } else if (!in.search && in.operation.empty() && in.code != "delete") {
         // Without a body (Prefer: return=minimal, raw Binary content), by the stored references.
-        if (!doc || !AddPatientsIn(*doc, c.base_url, patients)) {
+        // (Prefer: return=OperationOutcome answers with an outcome, not the resource.)
+        if (!doc || json::GetString(*doc, "resourceType") != in.type ||
+            !AddPatientsIn(*doc, c.base_url, patients)) {
           std::string id = in.id;
           if (!c.location.empty()) {
             std::string_view loc = c.location;

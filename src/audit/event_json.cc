@@ -33,16 +33,23 @@ std::string_view OutcomeOf(int status) {
   return "8";
 }
 
-std::string Agent(std::string_view system, const std::string& value, bool with_role) {
-  std::string a = "{";
-  if (with_role) {
-    // The requesting application (DICOM 110150 Application).
-    a += "\"type\":{\"coding\":[" +
-         Coding("http://dicom.nema.org/resources/ontology/DCM", "110150", "Application") + "]},";
+// An agent known by an identifier of one of Kiln's own systems; `type` its agent.type coding.
+std::string Agent(std::string_view system, const std::string& value, const std::string& type,
+                  bool requestor) {
+  return "{\"type\":{\"coding\":[" + type + "]},\"who\":{\"identifier\":{\"system\":" + Q(system) +
+         ",\"value\":" + Q(value) + "},\"display\":" + Q(value) + "},\"name\":" + Q(value) +
+         ",\"requestor\":" + (requestor ? "true" : "false") + "}";
+}
+
+// The signed-in user's agent.type, as IHE BALP's user agent types have it
+// (profiles.ihe.net/ITI/BALP/ValueSet/UserAgentTypesVS): information recipient for what reads,
+// agent for what writes.
+std::string UserType(char action) {
+  if (action == 'C' || action == 'U' || action == 'D') {
+    return Coding("http://terminology.hl7.org/CodeSystem/v3-RoleClass", "AGNT", "agent");
   }
-  a += "\"who\":{\"identifier\":{\"system\":" + Q(system) + ",\"value\":" + Q(value) +
-       "},\"display\":" + Q(value) + "},\"name\":" + Q(value) + ",\"requestor\":true}";
-  return a;
+  return Coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP",
+                "information recipient");
 }
 
 std::string Agents(const Captured& c) {
@@ -53,9 +60,13 @@ std::string Agents(const Captured& c) {
     // --no-auth: nobody is known; the agent says so rather than being left out.
     agents.push_back("{\"name\":\"anonymous (authorization off)\",\"requestor\":true}");
   } else {
-    agents.push_back(Agent(kClientSystem, c.client_id, true));
+    // The requesting application (DICOM 110150 Application). It is the requestor unless it acts
+    // for a signed-in user, who then is (AuditEvent.agent.requestor: the initiator of the event).
+    agents.push_back(Agent(kClientSystem, c.client_id,
+                           Coding("http://dicom.nema.org/resources/ontology/DCM", "110150", "Application"),
+                           c.user.empty()));
   }
-  if (!c.user.empty()) agents.push_back(Agent(kUserSystem, c.user, false));
+  if (!c.user.empty()) agents.push_back(Agent(kUserSystem, c.user, UserType(c.interaction.action), true));
   std::string out = "[";
   for (size_t i = 0; i < agents.size(); ++i) out += (i ? "," : "") + agents[i];
   return out + "]";

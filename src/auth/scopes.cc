@@ -142,8 +142,9 @@ bool IsLabelScope(std::string_view scope) {
   return scope == "security-label/R" || scope == "security-label/V";
 }
 
-ScopeAccess::ScopeAccess(std::string_view scopes, std::optional<std::string> patient, std::string client_id)
-    : patient_(std::move(patient)), client_id_(std::move(client_id)) {
+ScopeAccess::ScopeAccess(std::string_view scopes, std::optional<std::string> patient, std::string client_id,
+                         std::string user)
+    : patient_(std::move(patient)), client_id_(std::move(client_id)), user_(std::move(user)) {
   for (const std::string& s : SplitScopes(scopes)) {
     if (auto scope = ParseResourceScope(s)) scopes_.push_back(std::move(*scope));
     if (IsLabelScope(s) && label_level_ != 'V') label_level_ = s.back();

@@ -61,15 +61,19 @@ std::string UserGrantableScopes(std::string_view scopes, uint8_t permissions, bo
 bool IsLabelScope(std::string_view scope);
 
 // The access a token's scopes grant; patient/ scopes only with a patient (a token's `patient`
-// claim), and then only in that patient's compartment. Immutable.
+// claim), and then only in that patient's compartment. `user` is the signed-in user the token
+// acts for (authorization_code and refresh_token grants); empty for a client on its own.
+// Immutable.
 class ScopeAccess final : public rest::Access {
  public:
-  ScopeAccess(std::string_view scopes, std::optional<std::string> patient, std::string client_id = {});
+  ScopeAccess(std::string_view scopes, std::optional<std::string> patient, std::string client_id = {},
+              std::string user = {});
 
   bool Allows(std::string_view type, rest::Permission p) const override;
   bool AllowsEveryType(rest::Permission p) const override;
   std::optional<std::string> PatientLimit(std::string_view type, rest::Permission p) const override;
   std::string ClientId() const override { return client_id_; }
+  std::string UserId() const override { return user_; }
   std::optional<std::string> PatientContext() const override { return patient_; }
   bool SeesConfidentiality(std::string_view code) const override;
 
@@ -79,6 +83,7 @@ class ScopeAccess final : public rest::Access {
   std::vector<ResourceScope> scopes_;
   std::optional<std::string> patient_;
   std::string client_id_;
+  std::string user_;
   char label_level_ = 0;  // 0, 'R' or 'V': the highest confidentiality its label scopes grant
 };
 

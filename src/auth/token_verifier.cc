@@ -99,7 +99,10 @@ Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Check(std::string_vi
   }
   v->expires = *exp;
   v->issued_at = iat.value_or(0);
-  v->access = std::make_shared<ScopeAccess>(v->scope, v->patient, v->client_id);
+  // A token from a user's grant (authorization_code, refresh_token) acts for its `sub`, the user;
+  // one without a grant (client_credentials) for the client alone, whose id `sub` repeats.
+  std::string user = v->grant_id.empty() ? std::string() : v->subject;
+  v->access = std::make_shared<ScopeAccess>(v->scope, v->patient, v->client_id, std::move(user));
   return std::shared_ptr<const VerifiedToken>(std::move(v));
 }
 

@@ -78,8 +78,9 @@ class Authorizer {
 };
 
 // Auditing (docs/audit.md): the Api reports every FHIR request it answers, so that the audit
-// module can record the ones that touch patient data. Thread-safe: called concurrently from the
-// request threads.
+// module can record the ones that touch patient data, and each entry of a batch or transaction
+// Bundle as the request it describes (its method, URL, tenant and request id; its own response),
+// before the Bundle itself. Thread-safe: called concurrently from the request threads.
 class AuditSink {
  public:
   virtual ~AuditSink() = default;

@@ -294,47 +294,63 @@ Negotiated EntryFormat(const Call& call) {
   return f;
 }
 
+// The request an entry describes, as its own: its method, URL and conditions, in the Bundle's
+// tenant, base and request id.
+Request EntryAsRequest(const Call& call, const EntryRequest& entry) {
+  Request sub;
+  sub.method = entry.method;
+  sub.path = entry.path;
+  sub.query = ParseQueryString(entry.query);
+  sub.base_url = call.req.base_url;
+  sub.tenant = call.req.tenant;
+  sub.request_id = call.req.request_id;
+  return sub;
+}
+
+// audit: each entry is reported as the request it describes (docs/audit.md), so that its own
+// AuditEvent tells what was done to which resource and how it ended; the Bundle has one too.
+void AuditEntry(const Call& call, const Request& sub, const Response& res) {
+  if (call.ctx.options.audit != nullptr) call.ctx.options.audit->Record(sub, res, &call.access);
+}
+
 BundleEntry WriteEntry(const Call& call, const EntryRequest& req, const PlannedWrite& w) {
   Negotiated format = EntryFormat(call);
   Call entry_call{call.ctx, call.req, Route{}, format, call.access};
-  BundleEntry e =
-      EntryFrom(call, PlannedResponse(entry_call, w), format.prefer_return == ReturnPref::kOperationOutcome);
+  Response res = PlannedResponse(entry_call, w);
+  AuditEntry(call, EntryAsRequest(call, req), res);
+  BundleEntry e = EntryFrom(call, res, format.prefer_return == ReturnPref::kOperationOutcome);
   if (w.version.version != 0) e.response_last_modified = w.version.last_updated;
   if (req.method != "DELETE" && !w.version.id.empty())
     e.full_url = ResourceUrl(call.req, w.version.type, w.version.id);
   return e;
 }
 
-BundleEntry ErrorEntry(const Errors& errors) {
-  BundleEntry e;
-  e.response_status = StatusLine(errors.items.empty() ? 500 : HttpStatus(errors.items.front()));
-  e.response_outcome = OperationOutcomeJson(errors.items);
-  return e;
+// An entry that failed before it ran, or whose write failed: its OperationOutcome in its place.
+BundleEntry FailedEntry(const Call& call, const EntryRequest& entry, const Errors& errors) {
+  Response res = ErrorResponse(errors, EntryFormat(call));
+  AuditEntry(call, EntryAsRequest(call, entry), res);
+  return EntryFrom(call, res, false);
 }
 
 // A GET or HEAD entry, run as the request it describes.
 BundleEntry ReadEntry(const Call& call, const EntryRequest& entry) {
-  Request sub;
-  sub.method = entry.method;
-  sub.path = entry.path;
-  sub.query = ParseQueryString(entry.query);
+  Request sub = EntryAsRequest(call, entry);
   if (!entry.if_none_match.empty()) sub.headers.push_back({"If-None-Match", entry.if_none_match});
   if (!entry.if_modified_since.empty()) {
     // Bundle carries an instant; the read takes the HTTP header's form.
     auto since = ParseFhirDateTime(entry.if_modified_since);
     if (!since) {
-      return ErrorEntry(Errors::Of(Error::At(Issue::kValue, entry.Where() + ".request.ifModifiedSince",
-                                             "request.ifModifiedSince must be an instant")));
+      return FailedEntry(call, entry,
+                         Errors::Of(Error::At(Issue::kValue, entry.Where() + ".request.ifModifiedSince",
+                                              "request.ifModifiedSince must be an instant")));
     }
     sub.headers.push_back({"If-Modified-Since", FormatHttpDate(since->start)});
   }
   if (std::string_view prefer = call.req.Header("Prefer"); !prefer.empty()) {
     sub.headers.push_back({"Prefer", std::string(prefer)});
   }
-  sub.base_url = call.req.base_url;
-  sub.tenant = call.req.tenant;
-  sub.request_id = call.req.request_id;
   Response res = RouteRequest(Call{call.ctx, sub, Route{}, EntryFormat(call), call.access});
+  AuditEntry(call, sub, res);
   if (entry.method == "HEAD") res.body.clear();
   return EntryFrom(call, res, false);
 }
@@ -382,15 +398,15 @@ Response ProcessBatch(const Call& call, const BundleRequest& bundle) {
   std::vector<BundleEntry> entries;
   for (const EntryRequest& e : bundle.entries) {
     if (e.invalid) {
-      entries.push_back(ErrorEntry(Errors::Of(*e.invalid)));
+      entries.push_back(FailedEntry(call, e, Errors::Of(*e.invalid)));
     } else if (!e.IsWrite()) {
       entries.push_back(ReadEntry(call, e));  // RouteRequest checks its permission
     } else if (auto permitted = PermitEntry(call, e); !permitted) {
-      entries.push_back(ErrorEntry(Errors::Of(std::move(permitted).error())));
+      entries.push_back(FailedEntry(call, e, Errors::Of(std::move(permitted).error())));
     } else {
       WritePlanner planner(call, {&e}, false);
       auto done = CommitPlanned(call, [&] { return planner.Plan(); });
-      entries.push_back(done ? WriteEntry(call, e, done->front()) : ErrorEntry(done.error()));
+      entries.push_back(done ? WriteEntry(call, e, done->front()) : FailedEntry(call, e, done.error()));
     }
   }
   return BundleResponse(call, "batch-response", entries);

@@ -2,19 +2,20 @@
 # End-to-end test: starts a throwaway `kiln serve` on a free loopback port with an empty
 # data dir, runs a test suite against it, stops the server with SIGTERM and exits with the test
 # runner's exit code. Suites: crud (default; crud.test.mjs, fhir-kit-client, served with
-# --no-auth) and oauth (oauth.test.mjs, openid-client: tokens required, and the clients and the
-# user it needs registered with `kiln client` and `kiln user` first).
+# --no-auth), oauth (oauth.test.mjs, openid-client: tokens required, and the clients and the
+# user it needs registered with `kiln client` and `kiln user` first) and backend
+# (backend.test.mjs, jose: SMART Backend Services assertions, with a client whose keys jose made).
 #
-# Usage: test/e2e/run.sh path/to/kiln [crud|oauth]
+# Usage: test/e2e/run.sh path/to/kiln [crud|oauth|backend]
 # Needs: node >= 20 and npm (for `npm ci` on first use), python3 (to pick a free port), curl.
 set -euo pipefail
 
 if [[ $# -lt 1 || $# -gt 2 ]]; then
-  echo "usage: $0 path/to/kiln [crud|oauth]" >&2
+  echo "usage: $0 path/to/kiln [crud|oauth|backend]" >&2
   exit 2
 fi
 SUITE=${2:-crud}
-if [[ "$SUITE" != crud && "$SUITE" != oauth ]]; then
+if [[ "$SUITE" != crud && "$SUITE" != oauth && "$SUITE" != backend ]]; then
   echo "unknown suite: $SUITE" >&2
   exit 2
 fi
@@ -82,6 +83,17 @@ start_server() {
   return 1
 }
 
+# Install the pinned clients from package-lock.json once; later runs reuse node_modules, until
+# the lock file changes (npm ci keeps a copy of the lock it installed in node_modules/). Suites
+# run in parallel (ctest -j) take turns, so that only one of them installs.
+(
+  flock 9
+  if [[ ! -f "$HERE/node_modules/.package-lock.json" ||
+    "$HERE/package-lock.json" -nt "$HERE/node_modules/.package-lock.json" ]]; then
+    cd "$HERE" && npm ci --no-audit --no-fund
+  fi
+) 9>"${TMPDIR:-/tmp}/kiln-e2e-npm.lock"
+
 # oauth: what the suite signs in with (docs/security.md): a backend client, a public SMART app
 # and a user who may read in the default tenant.
 if [[ "$SUITE" == oauth ]]; then
@@ -93,6 +105,18 @@ if [[ "$SUITE" == oauth ]]; then
     --scope "launch/patient offline_access patient/*.rs user/*.cruds" >/dev/null
   "$KILN_BIN" user create --data-dir "$WORK/data" --id e2e-user --password "$KILN_E2E_PASSWORD" \
     --member default:reader >/dev/null
+fi
+
+# backend: a SMART Backend Services client whose key pairs jose made (ES384 and RS384), registered
+# with its public JWKS, and one that signs HS256 assertions with its secret.
+if [[ "$SUITE" == backend ]]; then
+  export KILN_E2E_PRIVATE_KEYS="$WORK/backend-private-keys.json"
+  export KILN_E2E_HS_SECRET=e2e-hs256-secret-0123456789abcdef0123456789
+  (cd "$HERE" && node backend-keys.mjs "$WORK")
+  "$KILN_BIN" client create --data-dir "$WORK/data" --id e2e-bulk --jwks "$WORK/backend-jwks.json" \
+    --scope "system/Patient.cruds system/Observation.rs" >/dev/null
+  "$KILN_BIN" client create --data-dir "$WORK/data" --id e2e-hs --secret "$KILN_E2E_HS_SECRET" \
+    --scope "system/Patient.rs" >/dev/null
 fi
 
 PORT=""
@@ -112,11 +136,6 @@ if [[ -z "$PORT" ]]; then
   exit 1
 fi
 echo "kiln serving on http://127.0.0.1:$PORT/fhir (data dir $WORK/data)"
-
-# Install the pinned client from package-lock.json once; later runs reuse node_modules.
-if [[ ! -d "$HERE/node_modules" ]]; then
-  (cd "$HERE" && npm ci --no-audit --no-fund)
-fi
 
 rc=0
 (cd "$HERE" && KILN_BASE_URL="http://127.0.0.1:$PORT/fhir" node --test "$SUITE.test.mjs") || rc=$?

@@ -7,6 +7,8 @@
 #include <rapidjson/pointer.h>
 
 #include <algorithm>
+#include <iterator>
+#include <map>
 #include <set>
 
 #include "auth/auth.h"
@@ -32,6 +34,7 @@ struct Event {
   std::vector<std::string> entities;  // entity.what.reference
   std::vector<std::string> patients;  // those with role 1 (Patient)
   std::string query;                  // the query entity's, decoded
+  std::string request_id;             // the urn:kiln:request-id extension's
 };
 
 std::vector<Event> EventsIn(const HttpResponse& res) {
@@ -48,6 +51,7 @@ std::vector<Event> EventsIn(const HttpResponse& res) {
     ev.action = Str(*r, "/action");
     ev.outcome = Str(*r, "/outcome");
     ev.description = Str(*r, "/outcomeDesc");
+    ev.request_id = Str(*r, "/extension/0/valueString");
     EXPECT_EQ(Str(*r, "/type/code"), "rest");
     EXPECT_FALSE(Str(*r, "/recorded").empty());
     EXPECT_EQ(Str(*r, "/source/observer/display"), "Kiln FHIR server");
@@ -248,6 +252,104 @@ TEST_F(AuditTest, APatientListsWhoAccessedTheirRecord) {
   EXPECT_EQ(EventsIn(server.Get("AuditEvent?patient=" + p1, as_p1)).size(), events.size());
   // But the reads of the trail are recorded, by who read it.
   EXPECT_EQ(Audit("agent-name=phr-app").size(), 3u);
+}
+
+TEST_F(AuditTest, EachEntryOfABatchIsAuditedOnItsOwn) {
+  std::string p = CreatePatient();
+  std::string bundle =
+      R"({"resourceType":"Bundle","type":"batch","entry":[)"
+      R"({"request":{"method":"GET","url":"Patient/)" +
+      p +
+      R"("}},)"
+      R"({"request":{"method":"POST","url":"Observation"},"resource":{"resourceType":"Observation",)"
+      R"("status":"final","code":{"text":"bp"},"subject":{"reference":"Patient/)" +
+      p +
+      R"("}}},)"
+      R"({"request":{"method":"GET","url":"Observation/no-such-id"}},)"
+      R"({"request":{"method":"PUT","url":"Observation/bad"},"resource":{"resourceType":"Observation",)"
+      R"("id":"bad","status":"final","code":{"text":"bp"},"notAnElement":true}},)"
+      R"({"request":{"method":"GET","url":"Organization?name=x"}}]})";
+  HttpResponse res = server.Post("", bundle, {admin[0], {"X-Request-Id", "batch-1"}});
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto doc = res.Json();
+  ASSERT_EQ(Str(doc, "/entry/0/response/status").substr(0, 3), "200");
+  ASSERT_EQ(Str(doc, "/entry/1/response/status").substr(0, 3), "201");
+  ASSERT_EQ(Str(doc, "/entry/2/response/status").substr(0, 3), "404");
+  ASSERT_EQ(Str(doc, "/entry/3/response/status").substr(0, 3), "400");
+  std::string created = Str(doc, "/entry/1/response/location");  // Observation/{id}/_history/1
+  ASSERT_TRUE(created.starts_with("Observation/")) << created;
+
+  std::vector<Event> events = Audit("action=R,C,U,E");
+  std::vector<Event> of_batch;
+  std::copy_if(events.begin(), events.end(), std::back_inserter(of_batch),
+               [](const Event& e) { return e.request_id == "batch-1"; });
+  auto find = [&](const std::string& subtype) {
+    auto it =
+        std::find_if(of_batch.begin(), of_batch.end(), [&](const Event& e) { return e.subtype == subtype; });
+    EXPECT_NE(it, of_batch.end()) << "no " << subtype << " event";
+    return it == of_batch.end() ? Event{} : *it;
+  };
+  // The Bundle, and each entry on patient data (not the Organization search): five events.
+  EXPECT_EQ(of_batch.size(), 5u);
+  EXPECT_EQ(find("batch").action, "E");
+  EXPECT_EQ(find("batch").outcome, "0");
+  Event read = find("read");
+  EXPECT_EQ(read.action, "R");
+  EXPECT_EQ(read.outcome, "0");
+  EXPECT_EQ(read.patients, std::vector<std::string>{"Patient/" + p + "/_history/1"});
+  EXPECT_EQ(read.agents, std::vector<std::string>{"admin"});
+  Event create = find("create");
+  EXPECT_EQ(create.action, "C");
+  EXPECT_EQ(create.outcome, "0");
+  EXPECT_TRUE(Has(create.entities, created)) << created;
+  EXPECT_EQ(create.patients, std::vector<std::string>{"Patient/" + p});
+  // The failing entries, each with its own outcome.
+  std::vector<Event> failed;
+  std::copy_if(of_batch.begin(), of_batch.end(), std::back_inserter(failed),
+               [](const Event& e) { return e.outcome == "4"; });
+  ASSERT_EQ(failed.size(), 2u);
+  for (const Event& e : failed) {
+    if (e.subtype == "read") {
+      EXPECT_EQ(e.action, "R");
+      EXPECT_TRUE(Has(e.entities, "Observation/no-such-id"));
+      EXPECT_TRUE(e.description.starts_with("HTTP 404")) << e.description;
+    } else {
+      EXPECT_EQ(e.subtype, "update");
+      EXPECT_EQ(e.action, "U");
+      EXPECT_TRUE(Has(e.entities, "Observation/bad"));
+      EXPECT_TRUE(e.description.starts_with("HTTP 400")) << e.description;
+    }
+  }
+  // The patient's record lists the read and the create of the batch.
+  std::vector<Event> mine = Audit("patient=" + p);
+  EXPECT_EQ(std::count_if(mine.begin(), mine.end(), [](const Event& e) { return e.request_id == "batch-1"; }),
+            2);
+}
+
+TEST_F(AuditTest, EachEntryOfATransactionIsAuditedAndAFailedOneOnlyAsTheBundle) {
+  std::string p = CreatePatient();
+  std::string entries =
+      R"({"fullUrl":"urn:uuid:0c6e8a4e-5c1f-4bd0-9f5d-2b3c4d5e6f70","request":{"method":"POST","url":"Observation"},)"
+      R"("resource":{"resourceType":"Observation","status":"final","code":{"text":"t"},)"
+      R"("subject":{"reference":"Patient/)" +
+      p + R"("}}},{"request":{"method":"GET","url":"Observation?subject=Patient/)" + p + R"("}})";
+  HttpResponse ok =
+      server.Post("", R"({"resourceType":"Bundle","type":"transaction","entry":[)" + entries + "]}",
+                  {admin[0], {"X-Request-Id", "tx-ok"}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  // The same with an entry outside the token's scope: refused as a whole, nothing runs.
+  Headers observations_only = TokenFor("obs-app", "system/Observation.cruds");
+  HttpResponse refused = server.Post("",
+                                     R"({"resourceType":"Bundle","type":"transaction","entry":[)" + entries +
+                                         R"(,{"request":{"method":"GET","url":"Patient/)" + p + R"("}}]})",
+                                     {observations_only[0], {"X-Request-Id", "tx-refused"}});
+  ASSERT_EQ(refused.status, 403) << refused.body;
+
+  std::vector<Event> events = Audit("action=C,E");
+  std::map<std::string, std::multiset<std::string>> subtypes;  // request id -> subtypes
+  for (const Event& e : events) subtypes[e.request_id].insert(e.subtype + " " + e.outcome);
+  EXPECT_EQ(subtypes["tx-ok"], (std::multiset<std::string>{"transaction 0", "create 0", "search-type 0"}));
+  EXPECT_EQ(subtypes["tx-refused"], (std::multiset<std::string>{"transaction 4"}));
 }
 
 TEST_F(AuditTest, DataOutsideEveryPatientsRecordIsNotAudited) {

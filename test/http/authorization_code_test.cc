@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -78,6 +79,8 @@ struct LoginForm {
 
 class AuthorizationCodeTest : public ::testing::Test {
  protected:
+  explicit AuthorizationCodeTest(ServerOptionsForTest options = {.auth = true}) : server(options) {}
+
   void SetUp() override {
     RegisterClient("root", "kiln/admin", {}, false);
     RegisterClient("sys", "system/*.cruds", {}, false);
@@ -206,7 +209,7 @@ class AuthorizationCodeTest : public ::testing::Test {
     EXPECT_EQ(Member(res, "error"), error) << res.body;
   }
 
-  TestServer server{{.auth = true}};
+  TestServer server;
   std::string p1, p2;
 };
 
@@ -547,6 +550,113 @@ TEST_F(AuthorizationCodeTest, SmartConfigurationAdvertisesTheCodeFlow) {
         "permission-v1", "permission-v2", "permission-offline"}) {
     EXPECT_NE(std::find(caps.begin(), caps.end(), c), caps.end()) << c;
   }
+}
+
+// The same flows with the audit log on (docs/audit.md): what a user's app does is recorded with
+// the user as the requesting agent.
+class AuthorizationCodeAuditTest : public AuthorizationCodeTest {
+ protected:
+  AuthorizationCodeAuditTest() : AuthorizationCodeTest({.auth = true, .audit = true}) {}
+
+  // The AuditEvents `query` finds, once everything answered so far is stored (read with the
+  // backend client's token, which may read every type).
+  json::Document Audit(const std::string& query) const {
+    server.FlushAudit();
+    HttpResponse res = server.Get("AuditEvent?" + query + "&_count=100",
+                                  BearerAuth(ClientCredentialsToken(server.port(), "sys", kSecret)));
+    EXPECT_EQ(res.status, 200) << res.body;
+    return res.Json();
+  }
+};
+
+// agent[] of `event` as "system|value requestor" strings, e.g. "urn:kiln:user|alice true".
+std::vector<std::string> AgentsOf(const json::Value& event) {
+  std::vector<std::string> out;
+  const json::Value* agents = json::Find(event, "agent");
+  if (agents == nullptr || !agents->IsArray()) return out;
+  for (const json::Value& a : agents->GetArray()) {
+    const json::Value* who = json::Find(a, "who");
+    const json::Value* id = who != nullptr ? json::Find(*who, "identifier") : nullptr;
+    const json::Value* requestor = json::Find(a, "requestor");
+    std::string line = id != nullptr ? std::string(json::GetString(*id, "system")) + "|" +
+                                           std::string(json::GetString(*id, "value"))
+                                     : std::string(json::GetString(a, "name"));
+    if (id != nullptr) {
+      EXPECT_EQ(json::GetString(*who, "display"), json::GetString(*id, "value"));
+    }
+    line += requestor != nullptr && requestor->IsTrue() ? " true" : " false";
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+std::vector<const json::Value*> EventsOf(const json::Document& bundle) {
+  std::vector<const json::Value*> out;
+  if (const json::Value* entries = json::Find(bundle, "entry"); entries != nullptr && entries->IsArray()) {
+    for (const json::Value& e : entries->GetArray()) {
+      if (const json::Value* r = json::Find(e, "resource")) out.push_back(r);
+    }
+  }
+  return out;
+}
+
+TEST_F(AuthorizationCodeAuditTest, TheSignedInUserIsTheRequestingAgent) {
+  HttpResponse res = Exchange(CodeFor(Request("user/*.rs offline_access"), "alice"));
+  ASSERT_EQ(res.status, 200) << res.body;
+  Headers token = BearerAuth(Member(res, "access_token"));
+  ASSERT_EQ(server.Get("Patient/" + p1, token).status, 200);
+  // A token got by refreshing acts for the same user.
+  HttpResponse refreshed = Refresh(Member(res, "refresh_token"));
+  ASSERT_EQ(refreshed.status, 200) << refreshed.body;
+  ASSERT_EQ(
+      server.Get("Observation?subject=Patient/" + p2, BearerAuth(Member(refreshed, "access_token"))).status,
+      200);
+
+  json::Document found = Audit("agent:identifier=urn:kiln:user|alice");
+  std::vector<const json::Value*> events = EventsOf(found);
+  ASSERT_EQ(events.size(), 2u);
+  std::set<std::string> subtypes;
+  for (const json::Value* e : events) {
+    // The app and the user, and only the user as the initiator (R4: one requestor at most).
+    EXPECT_EQ(AgentsOf(*e),
+              (std::vector<std::string>{"urn:kiln:oauth-client|spa false", "urn:kiln:user|alice true"}));
+    const json::Value& subtype = (*json::Find(*e, "subtype"))[0];
+    subtypes.emplace(json::GetString(subtype, "code"));
+    const json::Value& user = (*json::Find(*e, "agent"))[1];
+    // BALP's user agent type: information recipient for reads and searches.
+    EXPECT_EQ(json::GetString((*json::Find(*json::Find(user, "type"), "coding"))[0], "code"), "IRCP");
+  }
+  EXPECT_EQ(subtypes, (std::set<std::string>{"read", "search-type"}));
+  // The read names the patient read; found by patient too.
+  EXPECT_EQ(EventsOf(Audit("agent:identifier=urn:kiln:user|alice&patient=" + p1)).size(), 1u);
+  EXPECT_EQ(EventsOf(Audit("agent-name=alice")).size(), 2u);
+  // The backend client's own requests act for nobody else: it alone is the requestor.
+  json::Document backend = Audit("agent:identifier=urn:kiln:oauth-client|sys&action=C");
+  std::vector<const json::Value*> created = EventsOf(backend);
+  ASSERT_FALSE(created.empty());
+  for (const json::Value* e : created) {
+    EXPECT_EQ(AgentsOf(*e), std::vector<std::string>{"urn:kiln:oauth-client|sys true"});
+  }
+}
+
+TEST_F(AuthorizationCodeAuditTest, AUsersWritesNameThemAsTheAgentThatWrote) {
+  HttpResponse res = Exchange(CodeFor(Request("user/*.cruds"), "alice"));
+  ASSERT_EQ(res.status, 200) << res.body;
+  Headers token = BearerAuth(Member(res, "access_token"));
+  HttpResponse created = server.Post(
+      "Observation",
+      R"({"resourceType":"Observation","status":"final","code":{"text":"y"},"subject":{"reference":"Patient/)" +
+          p1 + R"("}})",
+      token);
+  ASSERT_EQ(created.status, 201) << created.body;
+  json::Document found = Audit("agent:identifier=urn:kiln:user|alice&action=C&patient=" + p1);
+  std::vector<const json::Value*> events = EventsOf(found);  // pointers into `found`
+  ASSERT_EQ(events.size(), 1u);
+  const json::Value& user = (*json::Find(*events[0], "agent"))[1];
+  EXPECT_EQ(json::GetString((*json::Find(*json::Find(user, "type"), "coding"))[0], "code"), "AGNT");
+  // A user's failed attempt names them too.
+  EXPECT_EQ(server.Get("Observation/does-not-exist", token).status, 404);
+  EXPECT_EQ(EventsOf(Audit("agent:identifier=urn:kiln:user|alice&outcome=4")).size(), 1u);
 }
 
 }  // namespace
