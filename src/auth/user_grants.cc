@@ -52,6 +52,16 @@ Expected<std::string, OAuthError> TokensFor(const AuthServer::Parts& parts, cons
     if (auto added = parts.store.AddRefreshToken(record, now); !added) {
       return OAuthError{"server_error", "", 503, added.error().diagnostics};
     }
+    // A replay of the refresh token this one replaces may have revoked the grant meanwhile, its
+    // RevokeGrant running before our AddRefreshToken. RevokeUserGrant marks the grant revoked
+    // before it forgets the refresh tokens, so either we see the mark here, or its RevokeGrant
+    // runs after our token was added and forgets it too.
+    auto revoked = parts.store.IsTokenRevoked(grant.grant_id);
+    if (!revoked) return OAuthError{"server_error", "", 503, revoked.error().diagnostics};
+    if (*revoked) {
+      (void)parts.store.RevokeGrant(grant.grant_id);
+      return InvalidGrant("the grant was revoked");
+    }
     body += R"(,"refresh_token":)" + json::Quote(refresh);
   }
   log::Info(
@@ -79,10 +89,11 @@ Expected<store::GrantRecord, OAuthError> Recheck(const AuthServer::Parts& parts,
 }  // namespace
 
 Result<Ok> RevokeUserGrant(const AuthServer::Parts& parts, const std::string& grant_id) {
-  KILN_TRY(parts.store.RevokeGrant(grant_id));
   // Its access tokens carry the grant's id (token_verifier.cc); those issued by now expire by this.
+  // Marked first, so that a refresh token added concurrently is caught (TokensFor).
   Micros now = parts.clock.Now();
   KILN_TRY(parts.store.RevokeToken(grant_id, now + parts.options.token_lifetime, now));
+  KILN_TRY(parts.store.RevokeGrant(grant_id));
   parts.verifier->ForgetGrant(grant_id);
   return Ok{};
 }
