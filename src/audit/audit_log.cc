@@ -8,16 +8,18 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "audit/audit.h"
 #include "audit/classify.h"
+#include "audit/event_index.h"
 #include "audit/record.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/thread.h"
+#include "rest/resource_body.h"
 
 namespace kiln::audit {
 
@@ -109,27 +111,12 @@ struct AuditLog::State {
   void Run();
   // Records before this one are all stored (or failed). REQUIRES: mu held.
   uint64_t StoredThrough() const { return in_flight.empty() ? taken : *in_flight.begin(); }
-  void WriteBatch(std::vector<Captured>& batch, std::mt19937_64& random);
+  void WriteBatch(std::vector<Captured>& batch, EventIndexer* indexer);
   Findings Find(const Captured& c);
   void AddPatientsOf(const store::TenantId& tenant, const std::string& type,
                      const std::vector<std::string>& ids, std::set<std::string>& out);
   bool AddPatientsIn(const json::Value& resource, const std::string& base_url, std::set<std::string>& out);
 };
-
-namespace {
-
-// A random 128-bit id, in hex.
-std::string NewId(std::mt19937_64& random) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (int word = 0; word < 2; ++word) {
-    uint64_t r = random();
-    for (int i = 0; i < 16; ++i, r >>= 4) id.push_back(kHex[r & 15]);
-  }
-  return id;
-}
-
-}  // namespace
 
 // The patients whose compartment holds `ids` (all of `type`), by their stored references.
 void AuditLog::State::AddPatientsOf(const store::TenantId& tenant, const std::string& type,
@@ -241,7 +228,7 @@ Findings AuditLog::State::Find(const Captured& c) {
   return f;
 }
 
-void AuditLog::State::WriteBatch(std::vector<Captured>& batch, std::mt19937_64& random) {
+void AuditLog::State::WriteBatch(std::vector<Captured>& batch, EventIndexer* indexer) {
   std::map<store::TenantId, std::vector<store::WriteOp>> by_tenant;
   // In flight from before the clock gives lastUpdated until the commits returned (write_fence.h).
   std::optional<rest::WriteFence::Ticket> in_flight;
@@ -252,18 +239,26 @@ void AuditLog::State::WriteBatch(std::vector<Captured>& batch, std::mt19937_64& 
     store::WriteOp op;
     op.change = store::Change::kCreate;
     op.type = "AuditEvent";
-    op.id = NewId(random);
     op.base_version = 0;
     op.new_version = 1;
     op.last_updated = std::max(now, c.recorded);
+    // Time-ordered (UUIDv7) like the server's other ids: a random one put each event's rows at
+    // a random place in the version and current-resource indexes, a page written per event.
+    op.id = rest::NewResourceId(op.last_updated);
     c.recorded = op.last_updated;  // meta.lastUpdated and recorded agree
     op.json = EventJson(c, f, op.id, options.observer);
     auto doc = json::Parse(op.json);
-    if (!doc || !audit_type) {
+    if (!doc || indexer == nullptr) {
       log::Err("audit: an AuditEvent could not be built", {{"request_id", c.request_id}});
       continue;
     }
-    op.index = search::Extract(registry, model, *audit_type, *doc, c.base_url);
+    // The event without what differs between events of one request shape (event_index.h).
+    Micros recorded = std::exchange(c.recorded, 0);
+    std::string request_id = std::exchange(c.request_id, std::string());
+    std::string shape = EventJson(c, f, std::string(), options.observer);
+    c.recorded = recorded;
+    c.request_id = std::move(request_id);
+    op.index = indexer->Rows(*doc, shape, c.base_url);
     by_tenant[c.tenant].push_back(std::move(op));
   }
   for (auto& [tenant, ops] : by_tenant) {
@@ -286,7 +281,8 @@ void AuditLog::State::WriteBatch(std::vector<Captured>& batch, std::mt19937_64& 
 
 void AuditLog::State::Run() {
   SetThreadName("kiln-audit");
-  std::mt19937_64 random{std::random_device{}()};  // for AuditEvent ids
+  std::optional<EventIndexer> indexer;
+  if (audit_type) indexer.emplace(model, registry, *audit_type);
   std::unique_lock lock(mu);
   for (;;) {
     work.wait(lock, [&] { return stop || !queue.empty(); });
@@ -303,7 +299,7 @@ void AuditLog::State::Run() {
     in_flight.insert(first);
     room.notify_all();
     lock.unlock();
-    WriteBatch(batch, random);
+    WriteBatch(batch, indexer ? &*indexer : nullptr);
     lock.lock();
     in_flight.erase(first);
     done.notify_all();

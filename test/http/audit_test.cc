@@ -382,5 +382,38 @@ TEST(AuditStorageTest, EventsGoToTheirTenantAndSurviveAGracefulStop) {
   EXPECT_EQ(Str(one.Json(), "/entry/0/resource/agent/0/name"), "anonymous (authorization off)");
 }
 
+// Reads of one resource by one client make events of one shape, whose index rows are shared
+// (event_index.h) but for those of what differs: each is found by its own id and time.
+TEST_F(AuditTest, EventsOfOneShapeAreEachFoundByTheirOwnIdAndTime) {
+  std::string p = CreatePatient();
+  Headers reader = TokenFor("same-shape", "system/*.rs");
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(server.Get("Patient/" + p, reader).status, 200);
+  server.FlushAudit();
+  HttpResponse all = server.Get("AuditEvent?agent-name=same-shape&subtype=read&patient=" + p, admin);
+  ASSERT_EQ(all.status, 200) << all.body;
+  auto doc = all.Json();
+  const json::Value* entries = At(doc, "/entry");
+  ASSERT_NE(entries, nullptr);
+  ASSERT_EQ(entries->Size(), 3u);
+  std::set<std::string> ids;
+  for (const auto& e : entries->GetArray()) {
+    std::string id = Str(e, "/resource/id");
+    std::string recorded = Str(e, "/resource/recorded");
+    ids.insert(id);
+    HttpResponse by_id = server.Get("AuditEvent?_id=" + id + "&patient=" + p, admin);
+    EXPECT_EQ(EventsIn(by_id).size(), 1u) << id;
+    // `date` is the recorded instant: the event is on it, and not before it.
+    std::string at = "AuditEvent?agent-name=same-shape&date=eq" + recorded;
+    auto on = server.Get(at, admin).Json();
+    const json::Value* found = At(on, "/entry");
+    ASSERT_NE(found, nullptr) << recorded;
+    bool has = false;
+    for (const auto& f : found->GetArray()) has = has || Str(f, "/resource/id") == id;
+    EXPECT_TRUE(has) << recorded;
+    EXPECT_EQ(EventsIn(server.Get("AuditEvent?_id=" + id + "&date=lt" + recorded, admin)).size(), 0u);
+  }
+  EXPECT_EQ(ids.size(), 3u);
+}
+
 }  // namespace
 }  // namespace kiln::testing
