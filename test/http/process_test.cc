@@ -1,15 +1,21 @@
 // The `kiln` binary as a process: acknowledged writes survive kill -9, SIGTERM stops cleanly,
-// `kiln import` goes through the API, and `kiln tenant` changes the tenants of a running server.
+// `kiln import` goes through the API, `kiln tenant` changes the tenants of a running server, and
+// `kiln migrate` upgrades a PostgreSQL schema of an older Kiln.
 // Uses the binary named by KILN_BINARY (set by ctest).
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <chrono>
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -729,6 +735,225 @@ TEST_F(ProcessTest, TwoServersOnOneStoreIssueEachVersionOnce) {
   const json::Value* total = json::Find(doc, "total");
   ASSERT_NE(total, nullptr);
   EXPECT_EQ(total->GetInt64(), last);
+}
+
+}  // namespace
+}  // namespace kiln::testing
+
+namespace kiln::testing {
+namespace {
+
+// The migration files of the PostgreSQL store, in the order `kiln migrate` applies them.
+std::vector<std::filesystem::path> MigrationFiles() {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(KILN_PG_SCHEMA_DIR))
+    if (entry.path().extension() == ".sql") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A libpq connection of the test's own, beside Kiln's: it plays the older Kiln's `kiln migrate`.
+class Sql {
+ public:
+  explicit Sql(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
+    EXPECT_EQ(PQstatus(conn_), CONNECTION_OK) << PQerrorMessage(conn_);
+  }
+  ~Sql() { PQfinish(conn_); }
+  Sql(const Sql&) = delete;
+  Sql& operator=(const Sql&) = delete;
+  // Runs `sql` (several statements allowed); the first column of the first row, "" for none.
+  std::string Run(const std::string& sql) {
+    PGresult* res = PQexec(conn_, sql.c_str());
+    EXPECT_TRUE(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK)
+        << PQerrorMessage(conn_) << "\n"
+        << sql;
+    std::string first = PQntuples(res) > 0 && PQnfields(res) > 0 ? PQgetvalue(res, 0, 0) : "";
+    PQclear(res);
+    return first;
+  }
+
+ private:
+  PGconn* conn_;
+};
+
+// Applies migration `version` (1-based) exactly as `kiln migrate` does: one transaction that runs
+// the file and records the version.
+void ApplyMigration(Sql& sql, const std::vector<std::filesystem::path>& files, int version) {
+  sql.Run("BEGIN;\n" + ReadFile(files[version - 1]) + ";\nINSERT INTO kiln_schema (version) VALUES (" +
+          std::to_string(version) + ");\nCOMMIT;");
+}
+
+// Runs `kiln args...`, killing it after `seconds` (status -1 then): for a command that must end by
+// itself, such as `kiln serve` refusing a schema.
+Finished RunKilnAtMost(std::vector<std::string> args, int seconds) {
+  args.insert(args.begin(), Binary());
+  TempDir out_dir;
+  std::string out_path = out_dir.path() + "/out";
+  int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  EXPECT_GE(out, 0);
+  pid_t pid = Spawn(args, out);
+  close(out);
+  Finished done;
+  int status = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (WIFEXITED(status)) done.status = WEXITSTATUS(status);
+  done.output = ReadFile(out_path);
+  return done;
+}
+
+int SearchTotal(int port, const std::string& target) {
+  HttpResponse found = Send(port, "GET", target);
+  EXPECT_EQ(found.status, 200) << found.body;
+  if (found.status != 200) return -1;
+  json::Document doc = found.Json();
+  const json::Value* total = json::Find(doc, "total");
+  return total != nullptr ? static_cast<int>(total->GetInt64()) : -1;
+}
+
+// A PostgreSQL database left at schema version 2 by an older Kiln (001 and 002 only) holds
+// resources, a second tenant and a client. The current `kiln serve` refuses it and says to run
+// `kiln migrate`; `kiln migrate` brings it to the current version (again: a no-op); then the server
+// serves the old data (read, history, search, the other tenant), takes new writes, and the tables
+// of the later migrations work (`kiln user`). Needs KILN_TEST_PG_URL (scripts/pg-test-server.sh).
+TEST_F(ProcessTest, PostgresSchemaOfAnOlderKilnIsMigratedAndServed) {
+  const char* base = std::getenv("KILN_TEST_PG_URL");
+  if (base == nullptr || *base == '\0')
+    GTEST_SKIP() << "SKIPPED: needs KILN_TEST_PG_URL (scripts/pg-test-server.sh start DIR)";
+  const std::vector<std::filesystem::path> files = MigrationFiles();
+  ASSERT_GE(files.size(), 3u) << KILN_PG_SCHEMA_DIR;
+  const int current = static_cast<int>(files.size());
+  const std::string schema = "mig" + std::to_string(getpid()) + "_" + std::to_string(std::time(nullptr));
+  std::string store = base;
+  store += store.find('?') == std::string::npos ? "?" : "&";
+  store += "options=-csearch_path%3D" + schema;
+  const std::string data = dir.path() + "/data";
+  auto kiln = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--data-dir", data, "--store", store});
+    return RunKiln(std::move(args));
+  };
+
+  // The older Kiln's `kiln migrate`: the version table as the migrator makes it, then 001, 002.
+  Sql sql(store);
+  sql.Run("CREATE SCHEMA " + schema);
+  sql.Run(
+      "CREATE TABLE kiln_schema (version integer PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())");
+  ApplyMigration(sql, files, 1);
+  ApplyMigration(sql, files, 2);
+  ASSERT_EQ(sql.Run("SELECT max(version) FROM kiln_schema"), "2");
+
+  // Its data. The later migrations only add tables (checked below: they create and nothing else
+  // changes what a version-2 Kiln wrote), so the current binary writes the rows a version-2 Kiln
+  // wrote while they are applied for a moment, and dropping their tables again leaves the
+  // database exactly as the older Kiln left it.
+  std::vector<std::string> added_tables;
+  for (int v = 3; v <= current; ++v) {
+    std::string text = ReadFile(files[v - 1]);
+    for (size_t at = 0; (at = text.find("CREATE TABLE ", at)) != std::string::npos;) {
+      at += 13;
+      added_tables.push_back(text.substr(at, text.find_first_of(" (", at) - at));
+    }
+    ApplyMigration(sql, files, v);
+  }
+  ASSERT_FALSE(added_tables.empty());
+  ASSERT_EQ(kiln({"client", "create", "--id", "old-app", "--public", "--redirect-uri", "http://old.test/cb",
+                  "--scope", "user/*.rs"})
+                .status,
+            0);
+  ASSERT_EQ(kiln({"tenant", "create", "acme", "--kind", "organization"}).status, 0);
+  {
+    ServerProcess older(data, {"--store", store});
+    for (int i = 0; i < 3; ++i) {
+      std::string id = "old" + std::to_string(i);
+      ASSERT_EQ(Send(older.port(), "PUT", "/fhir/Patient/" + id,
+                     R"({"resourceType":"Patient","id":")" + id + R"(","name":[{"family":"Oldfield"}]})")
+                    .status,
+                201);
+    }
+    ASSERT_EQ(Send(older.port(), "PUT", "/fhir/Patient/old0",
+                   R"({"resourceType":"Patient","id":"old0","name":[{"family":"Oldfield","given":["Ada"]}]})")
+                  .status,
+              200);
+    ASSERT_EQ(Send(older.port(), "PUT", "/t/acme/fhir/Patient/a1",
+                   R"({"resourceType":"Patient","id":"a1","name":[{"family":"Acmeson"}]})")
+                  .status,
+              201);
+  }
+  for (const std::string& table : added_tables) sql.Run("DROP TABLE " + table);
+  sql.Run("DELETE FROM kiln_schema WHERE version > 2");
+  ASSERT_EQ(sql.Run("SELECT max(version) FROM kiln_schema"), "2");
+
+  // The current binary refuses it, and says what to do.
+  Finished refused = RunKilnAtMost({"serve", "--port", std::to_string(FreePort()), "--bind", "127.0.0.1",
+                                    "--data-dir", data, "--store", store, "--no-auth"},
+                                   30);
+  EXPECT_NE(refused.status, 0) << refused.output;
+  EXPECT_NE(refused.status, -1) << "kiln serve did not refuse the old schema: " << refused.output;
+  EXPECT_NE(refused.output.find("schema version 2"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("kiln migrate"), std::string::npos) << refused.output;
+  EXPECT_EQ(sql.Run("SELECT max(version) FROM kiln_schema"), "2") << "only `kiln migrate` changes the schema";
+
+  Finished migrated = kiln({"migrate"});
+  ASSERT_EQ(migrated.status, 0) << migrated.output;
+  EXPECT_NE(migrated.output.find("schema version " + std::to_string(current)), std::string::npos)
+      << migrated.output;
+  std::string all_versions = "1";
+  for (int v = 2; v <= current; ++v) all_versions += "," + std::to_string(v);
+  EXPECT_EQ(sql.Run("SELECT string_agg(version::text, ',' ORDER BY version) FROM kiln_schema"), all_versions);
+  Finished again = kiln({"migrate"});
+  EXPECT_EQ(again.status, 0) << again.output;
+  EXPECT_EQ(sql.Run("SELECT count(*) FROM kiln_schema"), std::to_string(current));
+
+  ServerProcess server(data, {"--store", store});
+  HttpResponse old0 = Send(server.port(), "GET", "/fhir/Patient/old0");
+  ASSERT_EQ(old0.status, 200) << old0.body;
+  EXPECT_NE(old0.body.find("\"Ada\""), std::string::npos) << old0.body;
+  EXPECT_EQ(old0.Header("etag"), "W/\"2\"");
+  HttpResponse first = Send(server.port(), "GET", "/fhir/Patient/old0/_history/1");
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.body.find("\"Ada\""), std::string::npos) << first.body;
+  EXPECT_EQ(SearchTotal(server.port(), "/fhir/Patient?family=oldfield&_total=accurate"), 3);
+  EXPECT_EQ(SearchTotal(server.port(), "/fhir/Patient?given=ada&_total=accurate"), 1);
+  EXPECT_EQ(Send(server.port(), "GET", "/t/acme/fhir/Patient/a1").status, 200);
+  EXPECT_EQ(SearchTotal(server.port(), "/t/acme/fhir/Patient?family=acmeson&_total=accurate"), 1);
+  EXPECT_EQ(SearchTotal(server.port(), "/fhir/Patient?family=acmeson&_total=accurate"), 0);
+
+  // New writes: a create and an update of an old resource, both found by search.
+  HttpResponse created = Send(server.port(), "POST", "/fhir/Patient",
+                              R"({"resourceType":"Patient","name":[{"family":"Oldfield","given":["New"]}]})");
+  EXPECT_EQ(created.status, 201) << created.body;
+  HttpResponse updated = Send(server.port(), "PUT", "/fhir/Patient/old1",
+                              R"({"resourceType":"Patient","id":"old1","name":[{"family":"Newfield"}]})",
+                              {{"If-Match", "W/\"1\""}});
+  EXPECT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(updated.Header("etag"), "W/\"2\"");
+  EXPECT_EQ(SearchTotal(server.port(), "/fhir/Patient?family=oldfield&_total=accurate"), 3);
+  EXPECT_EQ(SearchTotal(server.port(), "/fhir/Patient?family=newfield&_total=accurate"), 1);
+
+  // The old client is still there, and the tables of the later migrations work.
+  Finished clients = kiln({"client", "list"});
+  EXPECT_EQ(clients.status, 0) << clients.output;
+  EXPECT_NE(clients.output.find("old-app\tdefault\t"), std::string::npos) << clients.output;
+  EXPECT_NE(clients.output.find("http://old.test/cb"), std::string::npos) << clients.output;
+  Finished user = kiln(
+      {"user", "create", "--id", "dana", "--password", "a-password-of-the-cli", "--member", "acme:reader"});
+  EXPECT_EQ(user.status, 0) << user.output;
+  Finished users = kiln({"user", "list"});
+  EXPECT_NE(users.output.find("dana\tacme:reader"), std::string::npos) << users.output;
 }
 
 }  // namespace
