@@ -10,11 +10,9 @@
 #include <optional>
 #include <set>
 #include <thread>
-#include <utility>
 
 #include "audit/audit.h"
 #include "audit/classify.h"
-#include "audit/event_index.h"
 #include "audit/record.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -111,7 +109,7 @@ struct AuditLog::State {
   void Run();
   // Records before this one are all stored (or failed). REQUIRES: mu held.
   uint64_t StoredThrough() const { return in_flight.empty() ? taken : *in_flight.begin(); }
-  void WriteBatch(std::vector<Captured>& batch, EventIndexer* indexer);
+  void WriteBatch(std::vector<Captured>& batch);
   Findings Find(const Captured& c);
   void AddPatientsOf(const store::TenantId& tenant, const std::string& type,
                      const std::vector<std::string>& ids, std::set<std::string>& out);
@@ -228,7 +226,7 @@ Findings AuditLog::State::Find(const Captured& c) {
   return f;
 }
 
-void AuditLog::State::WriteBatch(std::vector<Captured>& batch, EventIndexer* indexer) {
+void AuditLog::State::WriteBatch(std::vector<Captured>& batch) {
   std::map<store::TenantId, std::vector<store::WriteOp>> by_tenant;
   // In flight from before the clock gives lastUpdated until the commits returned (write_fence.h).
   std::optional<rest::WriteFence::Ticket> in_flight;
@@ -248,17 +246,11 @@ void AuditLog::State::WriteBatch(std::vector<Captured>& batch, EventIndexer* ind
     c.recorded = op.last_updated;  // meta.lastUpdated and recorded agree
     op.json = EventJson(c, f, op.id, options.observer);
     auto doc = json::Parse(op.json);
-    if (!doc || indexer == nullptr) {
+    if (!doc || !audit_type) {
       log::Err("audit: an AuditEvent could not be built", {{"request_id", c.request_id}});
       continue;
     }
-    // The event without what differs between events of one request shape (event_index.h).
-    Micros recorded = std::exchange(c.recorded, 0);
-    std::string request_id = std::exchange(c.request_id, std::string());
-    std::string shape = EventJson(c, f, std::string(), options.observer);
-    c.recorded = recorded;
-    c.request_id = std::move(request_id);
-    op.index = indexer->Rows(*doc, shape, c.base_url);
+    op.index = search::Extract(registry, model, *audit_type, *doc, c.base_url);
     by_tenant[c.tenant].push_back(std::move(op));
   }
   for (auto& [tenant, ops] : by_tenant) {
@@ -281,8 +273,6 @@ void AuditLog::State::WriteBatch(std::vector<Captured>& batch, EventIndexer* ind
 
 void AuditLog::State::Run() {
   SetThreadName("kiln-audit");
-  std::optional<EventIndexer> indexer;
-  if (audit_type) indexer.emplace(model, registry, *audit_type);
   std::unique_lock lock(mu);
   for (;;) {
     work.wait(lock, [&] { return stop || !queue.empty(); });
@@ -299,7 +289,7 @@ void AuditLog::State::Run() {
     in_flight.insert(first);
     room.notify_all();
     lock.unlock();
-    WriteBatch(batch, indexer ? &*indexer : nullptr);
+    WriteBatch(batch);
     lock.lock();
     in_flight.erase(first);
     done.notify_all();
