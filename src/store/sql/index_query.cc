@@ -34,9 +34,8 @@ std::string LikeContains(const std::string& s) {
 Result<> AppendValueTest(SqlText& q, const QueryScope& keys, const Predicate& p, const std::string& t,
                          int& next_alias);
 
-void AppendNumberTest(SqlText& q, const std::string& col, const Predicate& p) {
-  const NumberValue& n = p.number;
-  switch (p.cmp) {
+void AppendNumberTest(SqlText& q, const std::string& col, Cmp cmp, const NumberValue& n) {
+  switch (cmp) {
     case Cmp::kEq:
     case Cmp::kAp:
       q.Add(" AND " + col + " >= ?", n.low);
@@ -61,6 +60,34 @@ void AppendNumberTest(SqlText& q, const std::string& col, const Predicate& p) {
       q.Add(" AND " + col + " <= ?", n.value);
       break;
   }
+}
+
+// "<t>code = ? AND <t>value ... [AND <t>system = ?]": a quantity in one unit, whose `value` is
+// in the row's unit.
+void AppendUnitTest(SqlText& q, const std::string& t, Cmp cmp, const NumberValue& n, const std::string& code,
+                    const std::optional<std::string>& system) {
+  q.Add(t + "code = ?", code);
+  AppendNumberTest(q, t + "value", cmp, n);
+  if (system) q.Add(" AND " + t + "system = ?", *system);
+}
+
+// Quantities (QuantityValue in store/index_types.h). Without a unit, the number as the resource
+// wrote it (column low) is compared, "irrespective of the unit". With one, a row matches the value
+// in the unit as given, or else converted to canonical units: both tests are on the same row, so
+// a resource is selected once however many of its rows match.
+void AppendQuantityTest(SqlText& q, const Predicate& p, const std::string& t) {
+  if (!p.code) {
+    AppendNumberTest(q, t + "low", p.cmp, p.number);
+    if (p.system) q.Add(" AND " + t + "system = ?", *p.system);
+    return;
+  }
+  q.sql += " AND ((";
+  AppendUnitTest(q, t, p.cmp, p.number, *p.code, p.system);
+  if (p.converted) {
+    q.sql += ") OR (";
+    AppendUnitTest(q, t, p.cmp, p.converted->number, p.converted->code, p.converted->system);
+  }
+  q.sql += "))";
 }
 
 void AppendDateTest(SqlText& q, const Predicate& p, const std::string& t) {
@@ -137,12 +164,10 @@ Result<> AppendValueTest(SqlText& q, const QueryScope& keys, const Predicate& p,
       AppendDateTest(q, p, t);
       break;
     case IndexKind::kNumber:
-      AppendNumberTest(q, t + "value", p);
+      AppendNumberTest(q, t + "value", p.cmp, p.number);
       break;
     case IndexKind::kQuantity:
-      AppendNumberTest(q, t + "value", p);
-      if (p.code) q.Add(" AND " + t + "code = ?", *p.code);
-      if (p.system) q.Add(" AND " + t + "system = ?", *p.system);
+      AppendQuantityTest(q, p, t);
       break;
     case IndexKind::kText:  // matched as a whole by the dialect
       break;
