@@ -63,7 +63,7 @@ constexpr Atom kAtoms[] = {
     {"A", 1, D(0, 0, -1, 0, 1), true},
     {"V", 1000, D(2, 1, -2, 0, -1), true},
     {"Ohm", 1000, D(2, 1, -1, 0, -2), true},
-    {"m[Hg]", 133322, D(-1, 1, -2), true},
+    {"m[Hg]", 133.322e6, D(-1, 1, -2), true},  // 133.322 kPa; base units are g, not kg
     {"m[H2O]", 9806650, D(-1, 1, -2), true},
     {"%", 1e-2, D(0, 0, 0), false},
     {"[ppth]", 1e-3, D(0, 0, 0), false},

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <utility>
+#include <vector>
 
 namespace kiln::store::sql {
 
@@ -73,8 +75,8 @@ void AppendUnitTest(SqlText& q, const std::string& t, Cmp cmp, const NumberValue
 
 // Quantities (QuantityValue in store/index_types.h). Without a unit, the number as the resource
 // wrote it (column low) is compared, "irrespective of the unit". With one, a row matches the value
-// in the unit as given, or else converted to canonical units: both tests are on the same row, so
-// a resource is selected once however many of its rows match.
+// in the unit as given, or else converted to canonical units (an OR on one row, for the tests of
+// one candidate; PerUnit splits it where it drives a search).
 void AppendQuantityTest(SqlText& q, const Predicate& p, const std::string& t) {
   if (!p.code) {
     AppendNumberTest(q, t + "low", p.cmp, p.number);
@@ -213,6 +215,20 @@ Result<> AppendExists(SqlText& q, const QueryScope& keys, const std::string& typ
   return Ok{};
 }
 
+// A quantity search value with a converted form as two predicates, one per unit. In the IN list
+// that drives a search, a UNION of the two lets each seek the index on its code and value range:
+// SQLite uses no index for an OR on a WITHOUT ROWID table, but scans every row of the parameter.
+std::vector<Predicate> PerUnit(const Predicate& p) {
+  if (!p.converted || p.missing) return {p};
+  Predicate as_given = p;
+  as_given.converted.reset();
+  Predicate converted = as_given;
+  converted.number = p.converted->number;
+  converted.system = p.converted->system;
+  converted.code = p.converted->code;
+  return {std::move(as_given), std::move(converted)};
+}
+
 // "<alias>.rid [NOT] IN (SELECT rid FROM idx_K WHERE key = ? ...)" for one predicate.
 Result<> AppendPredicate(SqlText& q, const QueryScope& keys, const std::string& type, const Predicate& p,
                          const std::string& alias, int& next_alias) {
@@ -222,11 +238,15 @@ Result<> AppendPredicate(SqlText& q, const QueryScope& keys, const std::string& 
   }
   bool negate = p.missing.value_or(false);
   KILN_TRY_ASSIGN(int64_t key, keys(type, p.param));
-  q.sql += alias + ".rid " + (negate ? "NOT IN" : "IN") + " (SELECT rid FROM " +
-           kIndexTables[static_cast<int>(p.kind)];
-  q.Add(" WHERE key = ?", key);
-  AppendIndexTenant(q, keys, "");
-  if (!p.missing) KILN_TRY(AppendValueTest(q, keys, p, "", next_alias));
+  q.sql += alias + ".rid " + (negate ? "NOT IN" : "IN") + " (";
+  std::vector<Predicate> per_unit = PerUnit(p);
+  for (size_t i = 0; i < per_unit.size(); ++i) {
+    if (i > 0) q.sql += " UNION ALL ";
+    q.sql += std::string("SELECT rid FROM ") + kIndexTables[static_cast<int>(p.kind)];
+    q.Add(" WHERE key = ?", key);
+    AppendIndexTenant(q, keys, "");
+    if (!p.missing) KILN_TRY(AppendValueTest(q, keys, per_unit[i], "", next_alias));
+  }
   q.sql += ")";
   return Ok{};
 }
