@@ -110,13 +110,15 @@ TEST_F(QuantityUnitsTest, TheHumanUnitStaysSearchable) {
 
 TEST_F(QuantityUnitsTest, CompositesConvertTheirQuantity) {
   std::string weight = Observation("72.5", kUcum, "kg", "kg");
-  std::string bp = server.Create("Observation", R"({"resourceType":"Observation","status":"final",
-      "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
-      "component":[
-        {"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
-         "valueQuantity":{"value":120,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
-        {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},
-         "valueQuantity":{"value":80,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
+  auto component = [](const std::string& loinc, const std::string& mmhg) {
+    return R"({"code":{"coding":[{"system":"http://loinc.org","code":")" + loinc +
+           R"("}]},"valueQuantity":{"value":)" + mmhg +
+           R"(,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}})";
+  };
+  std::string bp =
+      server.Create("Observation", R"({"resourceType":"Observation","status":"final",
+      "code":{"text":"Blood pressure"},"component":[)" +
+                                       component("8480-6", "120") + "," + component("8462-4", "80") + "]}");
   EXPECT_EQ(Ids("code-value-quantity=http://loinc.org|29463-7$" + Ucum("72500", "g")),
             std::vector<std::string>{weight});
   EXPECT_EQ(Ids("code-value-quantity=29463-7$" + Ucum("gt159", "[lb_av]")), std::vector<std::string>{weight})
