@@ -140,9 +140,11 @@ Expected<std::vector<PlannedWrite>, Errors> CommitPlanned(const Call& call, cons
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto planned = plan();
     if (!planned) return std::move(planned).error();
+    // The ops move to the store: what answers the request is each write's version, and a retry
+    // plans them anew.
     std::vector<store::WriteOp> ops;
-    for (const PlannedWrite& w : *planned) {
-      if (w.op) ops.push_back(*w.op);
+    for (PlannedWrite& w : *planned) {
+      if (w.op) ops.push_back(std::move(*w.op));
     }
     if (ops.empty()) return planned;
     std::set<std::string> types;

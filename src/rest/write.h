@@ -17,10 +17,11 @@ namespace kiln::rest {
 
 // One write ready to commit, and what to answer once it is committed.
 struct PlannedWrite {
-  std::optional<store::WriteOp> op;  // nullopt: nothing to write (deleting what is not there)
-  store::Version version;            // the version written; for nothing written, the current one
-  int status = 200;                  // 201 created, 200 updated, 204 deleted or nothing to delete
-  std::string what;                  // "Created", "Updated", ... for Prefer: return=OperationOutcome
+  // nullopt: nothing to write (deleting what is not there). CommitPlanned moves it to the store.
+  std::optional<store::WriteOp> op;
+  store::Version version;  // the version written; for nothing written, the current one
+  int status = 200;        // 201 created, 200 updated, 204 deleted or nothing to delete
+  std::string what;        // "Created", "Updated", ... for Prefer: return=OperationOutcome
 };
 
 // The version an If-Match header or a Bundle entry's request.ifMatch pins, if any (400 when it is

@@ -40,12 +40,12 @@ void ExtractComposite(const ParamDef& def, const core::Model& model, const json:
 
 // The rows of one parameter that is not composite; `items` is scratch space, reused by the caller.
 void ExtractSimple(const ParamDef& def, const core::Model& model, const json::Value& resource,
-                   std::string_view base_url, fhirpath::Collection& items,
-                   std::vector<store::IndexEntry>& out) {
+                   const fhirpath::MemberNames& members, std::string_view base_url,
+                   fhirpath::Collection& items, std::vector<store::IndexEntry>& out) {
   const Kind* kind = KindFor(def.type);
   if (kind == nullptr || !def.compiled) return;
   // Most parameters of a type read members that a given resource does not have.
-  if (def.reads && !fhirpath::HasAnyMember(resource, *def.reads)) return;
+  if (def.reads && !members.HasAny(*def.reads)) return;
   items.clear();
   if (auto evaluated = fhirpath::Evaluate(*def.compiled, resource, model, items); !evaluated) {
     // A parameter that cannot be evaluated on this resource indexes nothing; the write goes on.
@@ -69,10 +69,11 @@ std::vector<store::IndexEntry> ExtractParams(const Registry& registry, const cor
                                              const std::vector<std::string>& codes) {
   std::vector<store::IndexEntry> out;
   fhirpath::Collection items;
+  const fhirpath::MemberNames members(resource);
   for (const std::string& code : codes) {
     const ParamDef* def = registry.Find(type.name(), code);
     if (def != nullptr && def->type != ParamType::kComposite)
-      ExtractSimple(*def, model, resource, base_url, items, out);
+      ExtractSimple(*def, model, resource, members, base_url, items, out);
   }
   return out;
 }
@@ -83,13 +84,14 @@ std::vector<store::IndexEntry> Extract(const Registry& registry, const core::Mod
   std::vector<store::IndexEntry> out;
   int32_t next_group = 1;
   fhirpath::Collection items;  // reused by every parameter
+  const fhirpath::MemberNames members(resource);
   for (const ParamDef* def : registry.Indexed(type.name())) {
     if (def->type == ParamType::kComposite) {
-      if (def->reads && !fhirpath::HasAnyMember(resource, *def->reads)) continue;
+      if (def->reads && !members.HasAny(*def->reads)) continue;
       ExtractComposite(*def, model, resource, base_url, next_group, out);
       continue;
     }
-    ExtractSimple(*def, model, resource, base_url, items, out);
+    ExtractSimple(*def, model, resource, members, base_url, items, out);
   }
   const ParamDef* content = registry.Find(type.name(), "_content");
   if (content != nullptr && registry.TextSearchable(*content)) {

@@ -157,4 +157,17 @@ std::optional<std::vector<std::string>> MembersRead(const Expression& e, std::st
 // "name", "_name" (a primitive's extensions only), or "nameXxx" (a choice: "value" as valueQuantity).
 bool HasAnyMember(const json::Value& resource, const std::vector<std::string>& names);
 
+// HasAnyMember for many questions about one resource: index-row extraction asks once per search
+// parameter of the type, and comparing every member with every name each time was a quarter of
+// the extraction's instructions. Refers to `resource`'s member names: keep it alive.
+class MemberNames {
+ public:
+  explicit MemberNames(const json::Value& resource);
+  bool HasAny(const std::vector<std::string>& names) const;
+
+ private:
+  bool all_ = false;                      // not an object: say yes to everything, as HasAnyMember
+  std::vector<std::string_view> sorted_;  // the member names, a leading '_' removed
+};
+
 }  // namespace kiln::fhirpath

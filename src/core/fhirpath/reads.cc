@@ -1,6 +1,7 @@
 // Which top-level members of a resource an expression can reach (fhirpath.h, MembersRead): a
 // conservative reading of the syntax tree that answers only for the shapes it fully
 // understands, and nullopt for everything else.
+#include <algorithm>
 #include <set>
 
 #include "core/fhirpath/ast.h"
@@ -88,14 +89,30 @@ std::optional<std::vector<std::string>> MembersRead(const Expression& e, std::st
 }
 
 bool HasAnyMember(const json::Value& resource, const std::vector<std::string>& names) {
-  if (!resource.IsObject()) return true;
+  return MemberNames(resource).HasAny(names);
+}
+
+MemberNames::MemberNames(const json::Value& resource) {
+  if (!resource.IsObject()) {
+    all_ = true;
+    return;
+  }
+  sorted_.reserve(resource.MemberCount());
   for (auto m = resource.MemberBegin(); m != resource.MemberEnd(); ++m) {
     std::string_view member(m->name.GetString(), m->name.GetStringLength());
     if (member.starts_with('_')) member.remove_prefix(1);
-    for (const std::string& name : names) {
-      if (!member.starts_with(name)) continue;
-      if (member.size() == name.size() || (member[name.size()] >= 'A' && member[name.size()] <= 'Z'))
-        return true;
+    sorted_.push_back(member);
+  }
+  std::sort(sorted_.begin(), sorted_.end());
+}
+
+bool MemberNames::HasAny(const std::vector<std::string>& names) const {
+  if (all_) return true;
+  for (const std::string& name : names) {
+    // Every member that starts with `name` sorts at or after it, together.
+    for (auto it = std::lower_bound(sorted_.begin(), sorted_.end(), std::string_view(name));
+         it != sorted_.end() && it->starts_with(name); ++it) {
+      if (it->size() == name.size() || ((*it)[name.size()] >= 'A' && (*it)[name.size()] <= 'Z')) return true;
     }
   }
   return false;

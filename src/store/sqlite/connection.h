@@ -75,6 +75,8 @@ class Connection {
   Result<> Run(const std::string& sql);
   sqlite3* handle() const { return db_; }
   int64_t LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
+  // Rows the last INSERT, UPDATE or DELETE changed.
+  int64_t Changes() const { return sqlite3_changes64(db_); }
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}

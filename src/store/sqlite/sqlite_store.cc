@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <cstdint>
 #include <unordered_map>
 #include <variant>
 
@@ -47,13 +48,15 @@ const std::string kInsertVersionSql =
     "INSERT INTO resource_version (tenant, type, id, version, last_updated, change, json) VALUES (?, ?, ?, "
     "?, ?, ?, ?)";
 // A resource's rid is the seq of its first version, kept by every later one: unique, and growing
-// with every new resource, which keeps index appends at the ends of their b-trees.
-const std::string kUpsertCurrentSql =
+// with every new resource, which keeps index appends at the ends of their b-trees. Apply knows
+// from its checks whether the row exists, so it inserts or updates; an upsert with RETURNING
+// would cost an ephemeral table and a statement journal per write.
+const std::string kInsertCurrentSql =
     "INSERT INTO resource_current (tenant, type, id, version, seq, last_updated, deleted, rid)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5)"
-    " ON CONFLICT (tenant, type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq,"
-    " last_updated = excluded.last_updated, deleted = excluded.deleted"
-    " RETURNING rid";
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5)";
+const std::string kUpdateCurrentSql =
+    "UPDATE resource_current SET version = ?4, seq = ?5, last_updated = ?6, deleted = ?7"
+    " WHERE tenant = ?1 AND type = ?2 AND id = ?3";
 #undef KILN_VERSION_COLUMNS
 const std::string kBeginSql = "BEGIN IMMEDIATE";
 const std::string kBeginReadSql = "BEGIN";
@@ -251,8 +254,9 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
   // commit lands in a tenant once its deletion began.
   if (tenant != DefaultTenant()) KILN_TRY(CheckActive(*writer_, tenant));
   struct Current {
-    int64_t version = 0;  // 0: the resource was never written
-    int64_t rid = 0;
+    int64_t version = 0;        // 0: the resource was never written
+    int64_t rid = 0;            // 0: not stored yet
+    size_t earlier = SIZE_MAX;  // an earlier write of the same resource in `writes`, if any
   };
   std::vector<Current> current(writes.size());
   std::unordered_map<std::string, size_t> written;  // "Type/id" -> the last write of it in `writes`
@@ -269,6 +273,7 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
       std::string name = w.type + '/' + w.id;
       if (auto it = written.find(name); it != written.end()) {
         current[i].version = writes[it->second].new_version;
+        current[i].earlier = it->second;
       }
       if (!w.index_only) written[std::move(name)] = i;
     }
@@ -299,7 +304,8 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
       KILN_TRY(s->Run());
     }
     info.sequence = writer_->LastInsertRowid();
-    KILN_TRY_ASSIGN(auto s, writer_->Prepare(kUpsertCurrentSql));
+    int64_t rid = current[i].earlier != SIZE_MAX ? current[current[i].earlier].rid : current[i].rid;
+    KILN_TRY_ASSIGN(auto s, writer_->Prepare(rid == 0 ? kInsertCurrentSql : kUpdateCurrentSql));
     s->BindStatic(1, tenant.value);
     s->BindStatic(2, w.type);
     s->BindStatic(3, w.id);
@@ -307,10 +313,11 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
     s->Bind(5, info.sequence);
     s->Bind(6, w.last_updated);
     s->Bind(7, int64_t{w.change == Change::kDelete});
-    KILN_TRY_ASSIGN(bool row, s->Step());
-    if (!row) return Error::Make(Issue::kException, "Storing " + w.type + "/" + w.id + " returned no key");
-    int64_t rid = s->Int(0);
     KILN_TRY(s->Run());
+    if (writer_->Changes() != 1)
+      return Error::Make(Issue::kException, "Storing " + w.type + "/" + w.id + " changed no current row");
+    if (rid == 0) rid = info.sequence;
+    current[i].rid = rid;  // for a later write of the same resource in this commit
     // Rows to replace: the resource existed before, or an earlier write of this commit made it.
     bool replace = current[i].version != 0;
     KILN_TRY(WriteIndex(*writer_, keys_, tenant, w.type, rid, w.index, replace));

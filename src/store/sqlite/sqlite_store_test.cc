@@ -387,6 +387,23 @@ TEST_F(SqliteStoreTest, UpdateReplacesIndexRowsAndOneCommitMayWriteAResourceTwic
   EXPECT_EQ(Ids(store_->List(tenant, TokenQuery("gender", "male"))), std::vector<std::string>{"a"});
 }
 
+// Rows of one table go in statements of several rows: more rows than one statement takes are
+// all stored and found, and a duplicate row does not fail the commit.
+TEST_F(SqliteStoreTest, ManyIndexRowsOfOneTableAreAllStored) {
+  WriteOp w = Op(Change::kCreate, "a", 0, 100);
+  for (int i = 0; i < 19; ++i) w.index.emplace_back("code", TokenValue{"s", "c" + std::to_string(i), ""});
+  w.index.emplace_back("code", TokenValue{"s", "c3", ""});  // the same row again
+  w.index.emplace_back("gender", TokenValue{"", "female", ""});
+  ASSERT_TRUE(store_->Commit(tenant, {w}));
+  for (int i = 0; i < 19; ++i) {
+    EXPECT_EQ(Ids(store_->List(tenant, TokenQuery("code", "c" + std::to_string(i)))),
+              std::vector<std::string>{"a"})
+        << i;
+  }
+  EXPECT_EQ(Ids(store_->List(tenant, TokenQuery("gender", "female"))), std::vector<std::string>{"a"});
+  EXPECT_TRUE(Ids(store_->List(tenant, TokenQuery("code", "c19"))).empty());
+}
+
 TEST_F(SqliteStoreTest, ConflictingCommitsInOneGroupFailAloneAndKeepNoIndexRows) {
   ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kCreate, "a", 0, 100)}));
   // Many threads at once, so that the writer groups them: half conflict (stale base version).
