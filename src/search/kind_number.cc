@@ -1,12 +1,29 @@
 // number and quantity parameters (search.html#number, #quantity): prefixes, the precision of the
-// search value as its match interval, and for quantities system|code units (no unit conversion).
+// search value as its match interval, and for quantities system|code units, UCUM ones converted.
 #include <charconv>
+#include <cmath>
 
+#include "core/fhirpath/ucum.h"
 #include "search/kind.h"
 
 namespace kiln::search {
 
 namespace {
+
+constexpr std::string_view kUcum = "http://unitsofmeasure.org";
+
+// A UCUM code's canonical unit (fhirpath::CanonicalCode) and the factor to it; nullopt for codes
+// outside ParseUcum's atom table, which are then indexed and searched as written. Temperatures
+// in Cel and [degF] are among those: they need an offset, not a factor.
+struct CanonicalUnit {
+  double factor;
+  std::string code;
+};
+std::optional<CanonicalUnit> Canonical(std::string_view code) {
+  auto term = fhirpath::ParseUcum(code);
+  if (!term || !std::isfinite(term->factor) || term->factor <= 0) return std::nullopt;
+  return CanonicalUnit{term->factor, fhirpath::CanonicalCode(*term)};
+}
 
 Result<store::Predicate> CompileNumber(const ParamDef& def, std::string_view value, store::IndexKind kind) {
   auto [cmp, text] = SplitPrefix(value);
@@ -23,6 +40,13 @@ Result<store::Predicate> CompileNumber(const ParamDef& def, std::string_view val
     p.number.high = std::max(p.number.high, n->value + slack);
   }
   return p;
+}
+
+// A search value's number and precision interval in canonical units (the factor is positive, so
+// the interval keeps its order).
+store::NumberValue InBaseUnits(const store::NumberValue& n, double factor) {
+  return {fhirpath::ToBaseUnits(n.value, factor), fhirpath::ToBaseUnits(n.low, factor),
+          fhirpath::ToBaseUnits(n.high, factor)};
 }
 
 store::NumberValue Exact(const json::Value& v) {
@@ -58,10 +82,23 @@ class QuantityKind final : public Kind {
     std::string code(json::GetString(v, "code"));
     std::string unit(json::GetString(v, "unit"));
     if (code.empty()) code = std::string(json::GetString(v, "currency"));  // Money
-    out.push_back({ctx.def.code, store::QuantityValue{Exact(*value), system, code.empty() ? unit : code}});
-    // The human unit too, so that "5.4||mg" finds a value coded as UCUM "mg" with unit "mg" or not.
-    if (!unit.empty() && unit != code)
-      out.push_back({ctx.def.code, store::QuantityValue{Exact(*value), "", unit}});
+    double written = value->GetDouble();
+    // A UCUM quantity in a known unit is indexed in canonical units only, not also as written
+    // (rows per write are the cost of a create): searches convert their value instead.
+    auto canonical = system == kUcum && !code.empty() ? Canonical(code) : std::nullopt;
+    if (canonical) {
+      double base = fhirpath::ToBaseUnits(written, canonical->factor);
+      out.push_back({ctx.def.code, store::QuantityValue{base, written, base, system, canonical->code}});
+    } else {
+      out.push_back({ctx.def.code,
+                     store::QuantityValue{written, written, written, system, code.empty() ? unit : code}});
+    }
+    // The human unit too, so that "5.4||mg" finds a value coded as UCUM "mg" with unit "mg" or not;
+    // it sorts by the canonical value like the coded row.
+    if (!unit.empty() && unit != code) {
+      double sort = canonical ? fhirpath::ToBaseUnits(written, canonical->factor) : written;
+      out.push_back({ctx.def.code, store::QuantityValue{written, written, sort, "", unit}});
+    }
   }
   Result<store::Predicate> Compile(const ParamDef& def, std::string_view modifier, std::string_view value,
                                    std::string_view) const override {
@@ -80,6 +117,12 @@ class QuantityKind final : public Kind {
       std::string_view system = rest.substr(0, bar2), code = rest.substr(bar2 + 1);
       if (!system.empty()) p.system = std::string(system);
       if (!code.empty()) p.code = std::string(code);
+      // UCUM units convert (search.html#quantity allows matching on canonical units). With no
+      // system, a code UCUM knows also matches UCUM quantities of the same value in any unit of
+      // its dimensions: their rows no longer hold the code as written.
+      auto canonical = !code.empty() && (system.empty() || system == kUcum) ? Canonical(code) : std::nullopt;
+      if (canonical)
+        p.converted = {InBaseUnits(p.number, canonical->factor), std::string(kUcum), canonical->code};
     }
     return p;
   }

@@ -40,15 +40,21 @@ struct DateValue {
   Micros start = std::numeric_limits<Micros>::min();
   Micros end = std::numeric_limits<Micros>::max();
 };
-// Numbers and quantities: the value, and the interval its precision implies ("1.50" -> [1.495,
-// 1.505)); quantities add the unit's system and code.
+// Numbers: the value, and the interval its precision implies ("1.50" -> [1.495, 1.505)).
 struct NumberValue {
   double value = 0;
   double low = 0;
   double high = 0;
 };
+// Quantities (columns value, low, high of idx_quantity): `value` is in the unit `code` names,
+// which search/ makes Kiln's canonical UCUM unit when it knows the unit (unit conversion,
+// hl7.org/fhir/R4/search.html#quantity); `written` is the value as the resource wrote it, for
+// searches without a unit; `sort` is what _sort orders by, the canonical value for every row of
+// a converted quantity. A stored value is exact, so it needs no interval.
 struct QuantityValue {
-  NumberValue number;
+  double value = 0;
+  double written = 0;
+  double sort = 0;
   std::string system;
   std::string code;
 };
@@ -106,6 +112,15 @@ struct Predicate {
   Cmp cmp = Cmp::kEq;
   DateValue range;     // date: the search value's range
   NumberValue number;  // number/quantity: value and precision interval
+  // quantity: the search value converted to canonical UCUM units; a row matches either this or
+  // the value as given (`number`, `system`, `code`: rows of other systems, or indexed before
+  // Kiln converted units)
+  struct Converted {
+    NumberValue number;
+    std::string system;
+    std::string code;
+  };
+  std::optional<Converted> converted;
   // uri
   UriMode uri_mode = UriMode::kExact;
   // composite: every component must match within one group of the resource's values, or

@@ -367,29 +367,6 @@ TEST_F(SearchTest, SummaryAndElements) {
   EXPECT_EQ(server.Get("Patient?_summary=maybe").status, 400);
 }
 
-// The ids of every page, in order, following next links.
-std::vector<std::string> AllPages(TestServer& server, const std::string& query) {
-  std::vector<std::string> ids;
-  HttpResponse res = server.Get(query);
-  for (int guard = 0; guard < 100; ++guard) {
-    EXPECT_EQ(res.status, 200) << res.body;
-    auto doc = res.Json();
-    if (const json::Value* entries = json::Find(doc, "entry")) {
-      for (const auto& e : entries->GetArray())
-        ids.emplace_back(json::GetString(*json::Find(e, "resource"), "id"));
-    }
-    std::string next;
-    const json::Value* links = json::Find(doc, "link");
-    if (links == nullptr) break;
-    for (const auto& l : links->GetArray()) {
-      if (json::GetString(l, "relation") == "next") next = std::string(json::GetString(l, "url"));
-    }
-    if (next.empty()) break;
-    res = Send(server.port(), "GET", "/fhir" + next.substr(server.base_url().size()));
-  }
-  return ids;
-}
-
 TEST_F(SearchTest, SortWithKeysetPaging) {
   EXPECT_EQ(AllPages(server, "Patient?_sort=birthdate&_count=1"),
             (std::vector<std::string>{smith, mueller, smythe}));

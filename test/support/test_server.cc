@@ -331,4 +331,26 @@ std::vector<std::string> IssueCodes(const json::Document& outcome) {
   return out;
 }
 
+std::vector<std::string> AllPages(const TestServer& server, const std::string& query) {
+  std::vector<std::string> ids;
+  HttpResponse res = server.Get(query);
+  for (int guard = 0; guard < 100; ++guard) {
+    EXPECT_EQ(res.status, 200) << res.body;
+    auto doc = res.Json();
+    if (const json::Value* entries = json::Find(doc, "entry")) {
+      for (const auto& e : entries->GetArray())
+        ids.emplace_back(json::GetString(*json::Find(e, "resource"), "id"));
+    }
+    std::string next;
+    const json::Value* links = json::Find(doc, "link");
+    if (links == nullptr) break;
+    for (const auto& l : links->GetArray()) {
+      if (json::GetString(l, "relation") == "next") next = std::string(json::GetString(l, "url"));
+    }
+    if (next.empty()) break;
+    res = Send(server.port(), "GET", "/fhir" + next.substr(server.base_url().size()));
+  }
+  return ids;
+}
+
 }  // namespace kiln::testing

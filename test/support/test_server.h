@@ -142,6 +142,9 @@ class TestServer : public FhirClient {
   std::unique_ptr<Parts> parts_;
 };
 
+// The ids a search returns on every page, in order, following next links.
+std::vector<std::string> AllPages(const TestServer& server, const std::string& query);
+
 // Every OperationOutcome issue's expression values, flattened, for assertions.
 std::vector<std::string> IssueExpressions(const json::Document& outcome);
 std::vector<std::string> IssueCodes(const json::Document& outcome);

@@ -1,6 +1,8 @@
 #include "core/fhirpath/ucum.h"
 
+#include <charconv>
 #include <cmath>
+#include <iterator>
 #include <string_view>
 
 namespace kiln::fhirpath {
@@ -61,7 +63,7 @@ constexpr Atom kAtoms[] = {
     {"A", 1, D(0, 0, -1, 0, 1), true},
     {"V", 1000, D(2, 1, -2, 0, -1), true},
     {"Ohm", 1000, D(2, 1, -1, 0, -2), true},
-    {"m[Hg]", 133322, D(-1, 1, -2), true},
+    {"m[Hg]", 133.322e6, D(-1, 1, -2), true},  // 133.322 kPa; base units are g, not kg
     {"m[H2O]", 9806650, D(-1, 1, -2), true},
     {"%", 1e-2, D(0, 0, 0), false},
     {"[ppth]", 1e-3, D(0, 0, 0), false},
@@ -251,6 +253,29 @@ std::optional<double> ConversionFactor(std::string_view from, std::string_view t
   auto a = ParseUcum(from), b = ParseUcum(to);
   if (!a || !b || a->dims != b->dims) return std::nullopt;
   return a->factor / b->factor;
+}
+
+std::string CanonicalCode(const UnitTerm& unit) {
+  static constexpr std::string_view kBase[] = {"m", "g", "s", "K", "C", "cd", "mol", "rad", "[iU]"};
+  static_assert(std::size(kBase) == std::tuple_size_v<decltype(UnitTerm::dims)>);
+  std::string code;
+  for (size_t i = 0; i < unit.dims.size(); ++i) {
+    if (unit.dims[i] == 0) continue;
+    if (!code.empty()) code += '.';
+    code += kBase[i];
+    if (unit.dims[i] != 1) code += std::to_string(unit.dims[i]);
+  }
+  return code.empty() ? "1" : code;
+}
+
+double ToBaseUnits(double value, double factor) {
+  double v = value * factor;
+  if (!std::isfinite(v) || v == 0) return v;
+  char buf[32];
+  auto printed = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific, 14);
+  double rounded = v;
+  std::from_chars(buf, printed.ptr, rounded, std::chars_format::scientific);
+  return rounded;
 }
 
 }  // namespace kiln::fhirpath

@@ -85,9 +85,9 @@ void AddValue(std::vector<ArrayText>& c, const IndexValue& value) {
         } else if constexpr (std::is_same_v<T, QuantityValue>) {
           c[1].Text(Cut(v.system, kMaxIndexedBytes));
           c[2].Text(Cut(v.code, kMaxIndexedBytes));
-          c[3].Real(v.number.value);
-          c[4].Real(v.number.low);
-          c[5].Real(v.number.high);
+          c[3].Real(v.value);
+          c[4].Real(v.written);  // low
+          c[5].Real(v.sort);     // high
         } else if constexpr (std::is_same_v<T, UriValue>) {
           c[1].Text(Cut(v.uri, kMaxIndexedBytes));
         }
@@ -114,7 +114,7 @@ std::string Identity(int64_t key, int64_t rid, const IndexEntry& e) {
         } else if constexpr (std::is_same_v<T, NumberValue>) {
           num(v.value);
         } else if constexpr (std::is_same_v<T, QuantityValue>) {
-          add(v.system), add(v.code), num(v.number.value);
+          add(v.system), add(v.code), num(v.value);
         } else if constexpr (std::is_same_v<T, UriValue>) {
           add(v.uri);
         }

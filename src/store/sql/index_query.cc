@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <utility>
+#include <vector>
 
 namespace kiln::store::sql {
 
@@ -34,9 +36,8 @@ std::string LikeContains(const std::string& s) {
 Result<> AppendValueTest(SqlText& q, const QueryScope& keys, const Predicate& p, const std::string& t,
                          int& next_alias);
 
-void AppendNumberTest(SqlText& q, const std::string& col, const Predicate& p) {
-  const NumberValue& n = p.number;
-  switch (p.cmp) {
+void AppendNumberTest(SqlText& q, const std::string& col, Cmp cmp, const NumberValue& n) {
+  switch (cmp) {
     case Cmp::kEq:
     case Cmp::kAp:
       q.Add(" AND " + col + " >= ?", n.low);
@@ -61,6 +62,34 @@ void AppendNumberTest(SqlText& q, const std::string& col, const Predicate& p) {
       q.Add(" AND " + col + " <= ?", n.value);
       break;
   }
+}
+
+// "<t>code = ? AND <t>value ... [AND <t>system = ?]": a quantity in one unit, whose `value` is
+// in the row's unit.
+void AppendUnitTest(SqlText& q, const std::string& t, Cmp cmp, const NumberValue& n, const std::string& code,
+                    const std::optional<std::string>& system) {
+  q.Add(t + "code = ?", code);
+  AppendNumberTest(q, t + "value", cmp, n);
+  if (system) q.Add(" AND " + t + "system = ?", *system);
+}
+
+// Quantities (QuantityValue in store/index_types.h). Without a unit, the number as the resource
+// wrote it (column low) is compared, "irrespective of the unit". With one, a row matches the value
+// in the unit as given, or else converted to canonical units (an OR on one row, for the tests of
+// one candidate; PerUnit splits it where it drives a search).
+void AppendQuantityTest(SqlText& q, const Predicate& p, const std::string& t) {
+  if (!p.code) {
+    AppendNumberTest(q, t + "low", p.cmp, p.number);
+    if (p.system) q.Add(" AND " + t + "system = ?", *p.system);
+    return;
+  }
+  q.sql += " AND ((";
+  AppendUnitTest(q, t, p.cmp, p.number, *p.code, p.system);
+  if (p.converted) {
+    q.sql += ") OR (";
+    AppendUnitTest(q, t, p.cmp, p.converted->number, p.converted->code, p.converted->system);
+  }
+  q.sql += "))";
 }
 
 void AppendDateTest(SqlText& q, const Predicate& p, const std::string& t) {
@@ -137,12 +166,10 @@ Result<> AppendValueTest(SqlText& q, const QueryScope& keys, const Predicate& p,
       AppendDateTest(q, p, t);
       break;
     case IndexKind::kNumber:
-      AppendNumberTest(q, t + "value", p);
+      AppendNumberTest(q, t + "value", p.cmp, p.number);
       break;
     case IndexKind::kQuantity:
-      AppendNumberTest(q, t + "value", p);
-      if (p.code) q.Add(" AND " + t + "code = ?", *p.code);
-      if (p.system) q.Add(" AND " + t + "system = ?", *p.system);
+      AppendQuantityTest(q, p, t);
       break;
     case IndexKind::kText:  // matched as a whole by the dialect
       break;
@@ -188,6 +215,20 @@ Result<> AppendExists(SqlText& q, const QueryScope& keys, const std::string& typ
   return Ok{};
 }
 
+// A quantity search value with a converted form as two predicates, one per unit. In the IN list
+// that drives a search, a UNION of the two lets each seek the index on its code and value range:
+// SQLite uses no index for an OR on a WITHOUT ROWID table, but scans every row of the parameter.
+std::vector<Predicate> PerUnit(const Predicate& p) {
+  if (!p.converted || p.missing) return {p};
+  Predicate as_given = p;
+  as_given.converted.reset();
+  Predicate converted = as_given;
+  converted.number = p.converted->number;
+  converted.system = p.converted->system;
+  converted.code = p.converted->code;
+  return {std::move(as_given), std::move(converted)};
+}
+
 // "<alias>.rid [NOT] IN (SELECT rid FROM idx_K WHERE key = ? ...)" for one predicate.
 Result<> AppendPredicate(SqlText& q, const QueryScope& keys, const std::string& type, const Predicate& p,
                          const std::string& alias, int& next_alias) {
@@ -197,11 +238,15 @@ Result<> AppendPredicate(SqlText& q, const QueryScope& keys, const std::string& 
   }
   bool negate = p.missing.value_or(false);
   KILN_TRY_ASSIGN(int64_t key, keys(type, p.param));
-  q.sql += alias + ".rid " + (negate ? "NOT IN" : "IN") + " (SELECT rid FROM " +
-           kIndexTables[static_cast<int>(p.kind)];
-  q.Add(" WHERE key = ?", key);
-  AppendIndexTenant(q, keys, "");
-  if (!p.missing) KILN_TRY(AppendValueTest(q, keys, p, "", next_alias));
+  q.sql += alias + ".rid " + (negate ? "NOT IN" : "IN") + " (";
+  std::vector<Predicate> per_unit = PerUnit(p);
+  for (size_t i = 0; i < per_unit.size(); ++i) {
+    if (i > 0) q.sql += " UNION ALL ";
+    q.sql += std::string("SELECT rid FROM ") + kIndexTables[static_cast<int>(p.kind)];
+    q.Add(" WHERE key = ?", key);
+    AppendIndexTenant(q, keys, "");
+    if (!p.missing) KILN_TRY(AppendValueTest(q, keys, per_unit[i], "", next_alias));
+  }
   q.sql += ")";
   return Ok{};
 }

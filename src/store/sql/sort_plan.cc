@@ -30,7 +30,7 @@ KeyColumn ColumnFor(IndexKind kind) {
     case IndexKind::kNumber:
       return {"idx_number", "value", "value", 2};
     case IndexKind::kQuantity:
-      return {"idx_quantity", "value", "value", 2};
+      return {"idx_quantity", "high", "high", 2};  // the canonical value (QuantityValue::sort)
     case IndexKind::kUri:
       return {"idx_uri", "uri", "uri", 0};
     case IndexKind::kText:  // not sortable: search/ refuses _sort on _text and _content

@@ -75,9 +75,9 @@ int BindRow(Statement& s, int i, int64_t key, int64_t rid, const IndexEntry& e) 
         } else if constexpr (std::is_same_v<T, QuantityValue>) {
           s.BindStatic(i++, v.system);
           s.BindStatic(i++, v.code);
-          s.Bind(i++, v.number.value);
-          s.Bind(i++, v.number.low);
-          s.Bind(i++, v.number.high);
+          s.Bind(i++, v.value);
+          s.Bind(i++, v.written);  // low
+          s.Bind(i++, v.sort);     // high
         } else if constexpr (std::is_same_v<T, UriValue>) {
           s.BindStatic(i++, v.uri);
         }  // TextValue: written by WriteText, never here
