@@ -86,18 +86,13 @@ class QuantityKind final : public Kind {
     // A UCUM quantity in a known unit is indexed in canonical units only, not also as written
     // (rows per write are the cost of a create): searches convert their value instead.
     auto canonical = system == kUcum && !code.empty() ? Canonical(code) : std::nullopt;
-    if (canonical) {
-      double base = fhirpath::ToBaseUnits(written, canonical->factor);
-      out.push_back({ctx.def.code, store::QuantityValue{base, written, base, system, canonical->code}});
-    } else {
-      out.push_back({ctx.def.code,
-                     store::QuantityValue{written, written, written, system, code.empty() ? unit : code}});
-    }
+    double base = canonical ? fhirpath::ToBaseUnits(written, canonical->factor) : written;
+    std::string row_code = canonical ? canonical->code : code.empty() ? unit : code;
+    out.push_back({ctx.def.code, store::QuantityValue{base, written, base, system, row_code}});
     // The human unit too, so that "5.4||mg" finds a value coded as UCUM "mg" with unit "mg" or not;
     // it sorts by the canonical value like the coded row.
     if (!unit.empty() && unit != code) {
-      double sort = canonical ? fhirpath::ToBaseUnits(written, canonical->factor) : written;
-      out.push_back({ctx.def.code, store::QuantityValue{written, written, sort, "", unit}});
+      out.push_back({ctx.def.code, store::QuantityValue{written, written, base, "", unit}});
     }
   }
   Result<store::Predicate> Compile(const ParamDef& def, std::string_view modifier, std::string_view value,

@@ -12,8 +12,8 @@ namespace {
 
 // Each index table's columns, in the order BindRow binds them.
 struct TableShape {
-  const char* head;  // "INSERT OR IGNORE INTO <table> (<columns>) VALUES "
-  const char* row;   // one row's placeholders
+  const char* head;  // the statement up to VALUES
+  const char* row;   // the parameters of one row, "(?,?,...)"
 };
 constexpr TableShape kShapes[] = {
     {"INSERT OR IGNORE INTO idx_string (key, norm, exact, rid, grp) VALUES ", "(?,?,?,?,?)"},
