@@ -221,7 +221,7 @@ Response Api::Handle(const Request& req) const {
   // Every interaction below runs in this tenant, with this tenant's search parameters.
   if (!registry) return ErrorResponse(registry.error(), *format);
   Context ctx{model_, **registry, store_, clock_, options_, started_, exports_.get(), fence_};
-  Response res = RouteRequest(Call{ctx, req, Route{}, *format, **access});
+  Response res = RouteRequest(Call{ctx, req, Route{}, *format, **access, nullptr});
   if (options_.audit != nullptr) options_.audit->Record(req, res, access->get());  // audit
   return res;
 }

@@ -33,6 +33,8 @@ struct Route {
   std::string file;                                      // _export/[job]/[file]: an export's file
 };
 
+struct CurrentVersions;  // write.h
+
 // Everything an interaction needs to know about the request.
 struct Call {
   const Context& ctx;
@@ -40,6 +42,8 @@ struct Call {
   Route route;
   Negotiated format;     // output format, _pretty, Prefer: return=
   const Access& access;  // what the request may do (rest/authorize.h checks it)
+  // A transaction's current versions, read ahead in one store call; null: each is read when needed.
+  const CurrentVersions* read_ahead;
 };
 
 }  // namespace kiln::rest

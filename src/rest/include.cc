@@ -26,7 +26,7 @@ Result<Ok> Forward(const Call& call, const search::Include& inc, const std::vect
     if (inc.target_type && r.type != *inc.target_type) continue;
     if (seen.insert(r).second) wanted.push_back(std::move(r));
   }
-  KILN_TRY_ASSIGN(auto versions, call.ctx.store.ReadMany(call.req.tenant, wanted));
+  KILN_TRY_ASSIGN(auto versions, call.ctx.store.ReadMany(call.req.tenant, wanted, false));
   for (auto& v : versions) added.push_back(std::move(v));
   return Ok{};
 }

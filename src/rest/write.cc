@@ -22,9 +22,18 @@ Error NotKnown(const std::string& type, const std::string& id) {
   return Error::Make(Issue::kNotFound, "Resource " + type + "/" + id + " is not known");
 }
 
+Result<store::Version> ReadCurrent(const Call& call, const std::string& type, const std::string& id) {
+  if (const CurrentVersions* ahead = call.read_ahead) {
+    store::ResourceRef ref{type, id};
+    if (auto it = ahead->found.find(ref); it != ahead->found.end()) return it->second;
+    if (ahead->looked_up.contains(ref)) return NotKnown(type, id);
+  }
+  return call.ctx.store.ReadCurrent(call.req.tenant, type, id);
+}
+
 // The current version number, 0 when the resource never existed.
 Result<store::Version> CurrentOrNone(const Call& call, const std::string& type, const std::string& id) {
-  auto cur = call.ctx.store.ReadCurrent(call.req.tenant, type, id);
+  auto cur = ReadCurrent(call, type, id);
   if (!cur && cur.error().issue == Issue::kNotFound) return store::Version{};
   // Security labels: a resource the access may not see is not there for it, and not replaced.
   if (cur && !cur->deleted() && HiddenByLabel(call.access, *cur)) return NotKnown(type, id);
@@ -78,6 +87,18 @@ Result<std::optional<int64_t>> IfMatchHeader(const Request& req) {
 }
 
 }  // namespace
+
+Result<CurrentVersions> CurrentVersions::Read(store::Store& store, const store::TenantId& tenant,
+                                              std::vector<store::ResourceRef> refs) {
+  CurrentVersions out;
+  KILN_TRY_ASSIGN(std::vector<store::Version> versions, store.ReadMany(tenant, refs, true));
+  out.looked_up.insert(std::make_move_iterator(refs.begin()), std::make_move_iterator(refs.end()));
+  for (store::Version& v : versions) {
+    store::ResourceRef ref{v.type, v.id};
+    out.found.emplace(std::move(ref), std::move(v));
+  }
+  return out;
+}
 
 Result<std::optional<int64_t>> ParseIfMatch(std::string_view etag) {
   if (etag.empty()) return std::optional<int64_t>();

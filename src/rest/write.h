@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,6 +23,19 @@ struct PlannedWrite {
   store::Version version;  // the version written; for nothing written, the current one
   int status = 200;        // 201 created, 200 updated, 204 deleted or nothing to delete
   std::string what;        // "Created", "Updated", ... for Prefer: return=OperationOutcome
+};
+
+// Current versions read ahead (Call::read_ahead): a transaction reads those of all the resources
+// its entries update, patch or delete in one store call rather than one round trip each. A
+// resource looked up but absent here never existed. Only a head start: the commit still checks
+// every base version, and a retry reads ahead again.
+struct CurrentVersions {
+  std::set<store::ResourceRef> looked_up;
+  std::map<store::ResourceRef, store::Version> found;  // the deleted ones too
+
+  // Reads the current versions of `refs` (of `tenant`) into a new CurrentVersions.
+  static Result<CurrentVersions> Read(store::Store& store, const store::TenantId& tenant,
+                                      std::vector<store::ResourceRef> refs);
 };
 
 // The version an If-Match header or a Bundle entry's request.ifMatch pins, if any (400 when it is

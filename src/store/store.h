@@ -76,9 +76,10 @@ class Store {
   virtual Result<std::vector<ResourceRef>> References(const TenantId& tenant, const std::string& type,
                                                       const std::vector<std::string>& ids,
                                                       const std::vector<std::string>& params) = 0;
-  // The current, not deleted versions of `refs` that exist, in the order given.
-  virtual Result<std::vector<Version>> ReadMany(const TenantId& tenant,
-                                                const std::vector<ResourceRef>& refs) = 0;
+  // The current versions of `refs` that exist, in the order given: only those not deleted, or
+  // deletions too when `with_deleted` (a writer planning the next versions needs those as well).
+  virtual Result<std::vector<Version>> ReadMany(const TenantId& tenant, const std::vector<ResourceRef>& refs,
+                                                bool with_deleted) = 0;
   virtual Result<HistoryPage> History(const TenantId& tenant, const HistoryQuery& query) = 0;
 
   // The tenant registry (docs/tenants.md). The store checks no naming rules (the caller does),

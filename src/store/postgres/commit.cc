@@ -14,9 +14,6 @@ namespace kiln::store::postgres {
 
 namespace {
 
-// Resources per statement, well below the 65535 parameters a statement may have.
-constexpr size_t kChunk = 500;
-
 struct Current {
   int64_t version = 0;  // 0: the resource was never written
   int64_t rid = 0;
@@ -29,32 +26,32 @@ std::string Name(std::string_view type, std::string_view id) {
   return n;
 }
 
-// The current rows of the resources `writes` name, locked until the transaction ends.
+// The current rows of the resources `writes` name, locked until the transaction ends. The
+// (type, id) pairs travel as two arrays, so that one prepared statement serves any number of
+// them: an IN list of row values was planned anew for every commit, ~50 ms for 500 pairs.
 Result<std::unordered_map<std::string, Current>> LockCurrent(Connection& conn, const TenantId& tenant,
                                                              const std::vector<WriteOp>& writes) {
-  std::vector<const WriteOp*> distinct;
+  static const std::string sql =
+      "SELECT c.type, c.id, c.version, c.rid FROM resource_current c"
+      " JOIN unnest($2::text[], $3::text[]) AS w(type, id) ON c.type = w.type AND c.id = w.id"
+      " WHERE c.tenant = $1 ORDER BY c.type, c.id FOR UPDATE OF c";
+  ArrayText types, ids;
   {
     std::unordered_map<std::string, bool> seen;
-    for (const WriteOp& w : writes)
-      if (seen.emplace(Name(w.type, w.id), true).second) distinct.push_back(&w);
-  }
-  std::unordered_map<std::string, Current> out;
-  for (size_t first = 0; first < distinct.size(); first += kChunk) {
-    size_t last = std::min(distinct.size(), first + kChunk);
-    std::string sql =
-        "SELECT type, id, version, rid FROM resource_current WHERE tenant = ? AND (type, id) IN (";
-    Params p;
-    p.Text(tenant.value);
-    for (size_t i = first; i < last; ++i) {
-      sql += i == first ? "(?, ?)" : ", (?, ?)";
-      p.Text(distinct[i]->type);
-      p.Text(distinct[i]->id);
+    for (const WriteOp& w : writes) {
+      if (!seen.emplace(Name(w.type, w.id), true).second) continue;
+      types.Text(w.type);
+      ids.Text(w.id);
     }
-    sql += ") ORDER BY type, id FOR UPDATE";
-    KILN_TRY_ASSIGN(Rows rows, last - first == 1 ? conn.Exec(sql, p) : conn.ExecOnce(sql, p));
-    for (int r = 0; r < rows.size(); ++r)
-      out[Name(rows.View(r, 0), rows.View(r, 1))] = {rows.Int(r, 2), rows.Int(r, 3)};
   }
+  Params p;
+  p.Text(tenant.value);
+  p.Array("text", types.Done());
+  p.Array("text", ids.Done());
+  KILN_TRY_ASSIGN(Rows rows, conn.Exec(sql, p));
+  std::unordered_map<std::string, Current> out;
+  for (int r = 0; r < rows.size(); ++r)
+    out[Name(rows.View(r, 0), rows.View(r, 1))] = {rows.Int(r, 2), rows.Int(r, 3)};
   return out;
 }
 

@@ -156,29 +156,34 @@ Result<std::vector<ResourceRef>> PgStore::References(const TenantId& tenant, con
   });
 }
 
-Result<std::vector<Version>> PgStore::ReadMany(const TenantId& tenant, const std::vector<ResourceRef>& refs) {
+Result<std::vector<Version>> PgStore::ReadMany(const TenantId& tenant, const std::vector<ResourceRef>& refs,
+                                               bool with_deleted) {
   std::vector<Version> out;
   if (refs.empty()) return out;
+  // The refs travel as two arrays: one prepared statement for any number of them (an IN list of
+  // row values was planned anew each time, ~50 ms for 500).
+  static const std::string kSql =
+      std::string("SELECT ") + kVersionColumns +
+      " FROM resource_current c JOIN resource_version v ON v.tenant = c.tenant AND"
+      " v.seq = c.seq JOIN unnest($2::text[], $3::text[]) AS w(type, id)"
+      " ON c.type = w.type AND c.id = w.id WHERE c.tenant = $1";
+  static const std::string kSqlLive = kSql + " AND c.deleted = 0";
+  ArrayText types, ids;
+  for (const ResourceRef& r : refs) {
+    types.Text(r.type);
+    ids.Text(r.id);
+  }
+  Params p;
+  p.Text(tenant.value);
+  p.Array("text", types.Done());
+  p.Array("text", ids.Done());
   return pool_.WithRetry([&](Connection& conn) -> Result<std::vector<Version>> {
+    KILN_TRY_ASSIGN(Rows rows, conn.Exec(with_deleted ? kSql : kSqlLive, p));
     std::map<ResourceRef, Version> found;
-    constexpr size_t kChunk = 500;
-    for (size_t first = 0; first < refs.size(); first += kChunk) {
-      size_t last = std::min(refs.size(), first + kChunk);
-      sql::SqlText q;
-      q.sql = std::string("SELECT ") + kVersionColumns +
-              " FROM resource_current c JOIN resource_version v ON v.tenant = c.tenant AND v.seq = c.seq";
-      q.Add(" WHERE c.tenant = ? AND c.deleted = 0 AND (c.type, c.id) IN (", tenant.value);
-      for (size_t i = first; i < last; ++i) {
-        q.Add(i == first ? "(?" : ", (?", refs[i].type);
-        q.Add(", ?)", refs[i].id);
-      }
-      q.sql += ")";
-      KILN_TRY_ASSIGN(Rows rows, conn.ExecOnce(q.sql, Params(q.params)));
-      for (int r = 0; r < rows.size(); ++r) {
-        Version v = VersionFromRow(rows, r, 0);
-        ResourceRef ref{v.type, v.id};
-        found.emplace(std::move(ref), std::move(v));
-      }
+    for (int r = 0; r < rows.size(); ++r) {
+      Version v = VersionFromRow(rows, r, 0);
+      ResourceRef ref{v.type, v.id};
+      found.emplace(std::move(ref), std::move(v));
     }
     std::vector<Version> ordered;
     for (const ResourceRef& r : refs) {

@@ -58,8 +58,8 @@ class PgStore final : public Store {
   Result<std::vector<ResourceRef>> References(const TenantId& tenant, const std::string& type,
                                               const std::vector<std::string>& ids,
                                               const std::vector<std::string>& params) override;
-  Result<std::vector<Version>> ReadMany(const TenantId& tenant,
-                                        const std::vector<ResourceRef>& refs) override;
+  Result<std::vector<Version>> ReadMany(const TenantId& tenant, const std::vector<ResourceRef>& refs,
+                                        bool with_deleted) override;
   // In tenants.cc.
   Result<TenantInfo> CreateTenant(const TenantInfo& tenant) override;
   Result<TenantInfo> GetTenant(const TenantId& tenant) override;

@@ -437,7 +437,7 @@ Result<std::vector<ResourceRef>> SqliteStore::References(const TenantId& tenant,
 }
 
 Result<std::vector<Version>> SqliteStore::ReadMany(const TenantId& tenant,
-                                                   const std::vector<ResourceRef>& refs) {
+                                                   const std::vector<ResourceRef>& refs, bool with_deleted) {
   std::vector<Version> out;
   KILN_TRY_ASSIGN(auto conn, Borrow());
   for (const ResourceRef& r : refs) {
@@ -448,7 +448,7 @@ Result<std::vector<Version>> SqliteStore::ReadMany(const TenantId& tenant,
     KILN_TRY_ASSIGN(bool row, s->Step());
     if (!row) continue;
     Version v = VersionFromRow(*s, 0);
-    if (!v.deleted()) out.push_back(std::move(v));
+    if (with_deleted || !v.deleted()) out.push_back(std::move(v));
   }
   return out;
 }

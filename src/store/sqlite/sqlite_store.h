@@ -59,8 +59,8 @@ class SqliteStore final : public Store {
   Result<std::vector<ResourceRef>> References(const TenantId& tenant, const std::string& type,
                                               const std::vector<std::string>& ids,
                                               const std::vector<std::string>& params) override;
-  Result<std::vector<Version>> ReadMany(const TenantId& tenant,
-                                        const std::vector<ResourceRef>& refs) override;
+  Result<std::vector<Version>> ReadMany(const TenantId& tenant, const std::vector<ResourceRef>& refs,
+                                        bool with_deleted) override;
   // In tenants.cc. Registry writes use a connection of their own (as another process would), so
   // they never wait behind the write queue, and a deletion lets queued commits in between.
   Result<TenantInfo> CreateTenant(const TenantInfo& tenant) override;
