@@ -504,6 +504,109 @@ TEST_F(ProcessTest, UsersFromTheCommandLine) {
   EXPECT_NE(kiln({"user", "delete", "dana"}).status, 0);
 }
 
+// auth: label access per user from the command line (docs/security.md): `kiln user create
+// --label-access`, shown by `kiln user list`; a user granted V signs in to an app registered with
+// `--label-access V` and reads a V-labelled resource; `kiln user update` takes it away beside the
+// running server, and the next refresh has lost it. On the test store (pg.ProcessTest... too).
+TEST_F(ProcessTest, UserLabelAccessFromTheCommandLine) {
+  std::string data = dir.path() + "/data";
+  const std::string store = TestStoreUrl(data);
+  auto kiln = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--data-dir", data, "--store", store});
+    return RunKiln(std::move(args));
+  };
+  const std::string password = "a-password-of-the-cli";
+  const std::string secret(40, 's');
+  ASSERT_EQ(kiln({"client", "create", "--id", "app", "--public", "--redirect-uri", "http://app.test/cb",
+                  "--scope", "user/*.rs offline_access", "--label-access", "V"})
+                .status,
+            0);
+  ASSERT_EQ(kiln({"client", "create", "--id", "records", "--secret", secret, "--scope", "system/*.cruds",
+                  "--label-access", "V"})
+                .status,
+            0);
+  Finished made = kiln({"user", "create", "--id", "vera", "--password", password, "--member",
+                        "default:reader", "--label-access", "default:V"});
+  ASSERT_EQ(made.status, 0) << made.output;
+  Finished not_member = kiln({"user", "create", "--id", "erin", "--password", password, "--member",
+                              "default:reader", "--label-access", "acme:V"});
+  EXPECT_NE(not_member.status, 0);
+  EXPECT_NE(not_member.output.find("no member of"), std::string::npos) << not_member.output;
+  Finished bad_code = kiln({"user", "create", "--id", "erin", "--password", password, "--member",
+                            "default:reader", "--label-access", "default:N"});
+  EXPECT_NE(bad_code.status, 0);
+  EXPECT_NE(bad_code.output.find("TENANT:R,V"), std::string::npos) << bad_code.output;
+  Finished listed = kiln({"user", "list"});
+  EXPECT_NE(listed.output.find("vera\tdefault:reader\tdefault:V\t"), std::string::npos) << listed.output;
+  EXPECT_EQ(listed.output.find("erin"), std::string::npos) << listed.output;
+
+  ServerProcess server(data, {"--store", store}, /*auth=*/true);
+  std::string root = "http://localhost:" + std::to_string(server.port());
+  Headers records = {{"Authorization", "Bearer " + TokenFrom(server.port(), "records", secret)}};
+  HttpResponse created = Send(
+      server.port(), "POST", "/fhir/Patient",
+      R"({"resourceType":"Patient","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"V"}]}})",
+      records);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id(json::GetString(created.Json(), "id"));
+
+  // vera signs in to the app (PKCE, RFC 7636 appendix B's verifier) and the app takes the code.
+  std::string query =
+      "response_type=code&client_id=app&redirect_uri=http%3A%2F%2Fapp.test%2Fcb&state=s"
+      "&scope=user%2F*.rs+offline_access+security-label%2FV"
+      "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&aud=" +
+      FormEncode(root + "/fhir");
+  HttpResponse page = Send(server.port(), "GET", "/auth/authorize?" + query);
+  ASSERT_EQ(page.status, 200) << page.body;
+  const std::string marker = R"(name="request" value=")";
+  size_t at = page.body.find(marker) + marker.size();
+  std::string request = page.body.substr(at, page.body.find('"', at) - at);
+  std::string cookie = page.Header("set-cookie");
+  HttpResponse back = Send(server.port(), "POST", "/auth/authorize",
+                           "decision=approve&user=vera&password=" + password + "&request=" + request,
+                           {{"Content-Type", "application/x-www-form-urlencoded"},
+                            {"Cookie", cookie.substr(0, cookie.find(';'))}});
+  ASSERT_EQ(back.status, 303) << back.body;
+  std::string location = back.Header("location");
+  size_t code_at = location.find("code=");
+  ASSERT_NE(code_at, std::string::npos) << location;
+  std::string code = location.substr(code_at + 5, location.find('&', code_at) - code_at - 5);
+  HttpResponse tokens = PostForm(server.port(), "/auth/token",
+                                 "grant_type=authorization_code&client_id=app&code=" + code +
+                                     "&redirect_uri=http%3A%2F%2Fapp.test%2Fcb"
+                                     "&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+  ASSERT_EQ(tokens.status, 200) << tokens.body;
+  EXPECT_EQ(json::GetString(tokens.Json(), "scope"), "user/*.rs offline_access security-label/V");
+  Headers vera = BearerAuth(std::string(json::GetString(tokens.Json(), "access_token")));
+  EXPECT_EQ(Send(server.port(), "GET", "/fhir/Patient/" + id, "", vera).status, 200);
+
+  // Taken away beside the running server: the next refresh has lost it.
+  Finished removed = kiln({"user", "update", "--id", "vera", "--label-access", "default:none"});
+  ASSERT_EQ(removed.status, 0) << removed.output;
+  EXPECT_NE(kiln({"user", "list"}).output.find("vera\tdefault:reader\t\t"), std::string::npos);
+  HttpResponse refreshed =
+      PostForm(server.port(), "/auth/token",
+               "grant_type=refresh_token&client_id=app&refresh_token=" +
+                   FormEncode(std::string(json::GetString(tokens.Json(), "refresh_token"))));
+  ASSERT_EQ(refreshed.status, 200) << refreshed.body;
+  EXPECT_EQ(json::GetString(refreshed.Json(), "scope"), "user/*.rs offline_access");
+  Headers later = BearerAuth(std::string(json::GetString(refreshed.Json(), "access_token")));
+  EXPECT_EQ(Send(server.port(), "GET", "/fhir/Patient/" + id, "", later).status, 404);
+
+  // What `kiln user update` refuses, changing nothing.
+  EXPECT_NE(kiln({"user", "update", "--id", "nobody", "--label-access", "default:V"}).status, 0);
+  EXPECT_NE(kiln({"user", "update", "--id", "vera", "--remove-member", "acme"}).status, 0);
+  EXPECT_NE(kiln({"user", "update", "--id", "vera", "--member", "nosuch:owner"}).status, 0);
+  EXPECT_NE(kiln({"user", "update", "--id", "vera"}).status, 0);
+  // A role changed keeps the label access; a membership removed goes.
+  ASSERT_EQ(kiln({"user", "update", "--id", "vera", "--label-access", "default:R"}).status, 0);
+  Finished manager = kiln({"user", "update", "--id", "vera", "--member", "default:manager"});
+  ASSERT_EQ(manager.status, 0) << manager.output;
+  EXPECT_NE(kiln({"user", "list"}).output.find("vera\tdefault:manager\tdefault:R\t"), std::string::npos);
+  ASSERT_EQ(kiln({"user", "update", "--id", "vera", "--remove-member", "default"}).status, 0);
+  EXPECT_NE(kiln({"user", "list"}).output.find("vera\t\t\t"), std::string::npos);
+}
+
 TEST_F(ProcessTest, ImportLoadsBundleAndNdjsonThroughTheApi) {
   std::string bundle = dir.path() + "/bundle.json";
   std::ofstream(bundle) << R"({"resourceType":"Bundle","type":"transaction","entry":[
