@@ -603,18 +603,32 @@ class UserLabelsTest : public AuthorizationCodeTest {
         server.port(), "/auth/token",
         Join({{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}, {"client_id", client}}));
   }
-  // The Observations of p1 the token finds, and the search's total.
-  std::pair<std::set<std::string>, int64_t> Found(const Headers& token) const {
+  // Whether `token` sees the R- and the V-labelled Observation of p1: reads (200 or 404), and a
+  // search of p1's Observations, its entries and its total (the unlabelled one, and those seen).
+  void ExpectSees(const Headers& token, bool sees_r, bool sees_v) const {
+    EXPECT_EQ(server.Get("Observation/" + r_obs, token).status, sees_r ? 200 : 404);
+    EXPECT_EQ(server.Get("Observation/" + v_obs, token).status, sees_v ? 200 : 404);
     HttpResponse res = server.Get("Observation?subject=Patient/" + p1 + "&_total=accurate", token);
-    EXPECT_EQ(res.status, 200) << res.body;
+    ASSERT_EQ(res.status, 200) << res.body;
     json::Document doc = res.Json();
     std::set<std::string> ids;
     if (const json::Value* entries = json::Find(doc, "entry"); entries != nullptr && entries->IsArray()) {
       for (const json::Value& e : entries->GetArray())
         ids.emplace(json::GetString(*json::Find(e, "resource"), "id"));
     }
+    EXPECT_EQ(ids.contains(r_obs), sees_r);
+    EXPECT_EQ(ids.contains(v_obs), sees_v);
+    EXPECT_EQ(ids.size(), 1u + sees_r + sees_v);
     const json::Value* total = json::Find(doc, "total");
-    return {ids, total != nullptr && total->IsInt64() ? total->GetInt64() : -1};
+    ASSERT_TRUE(total != nullptr && total->IsInt64()) << res.body;
+    EXPECT_EQ(total->GetInt64(), 1 + sees_r + sees_v);
+  }
+
+  // `res` a token response (200) granting `scope`, whose token sees as ExpectSees says.
+  void ExpectToken(const HttpResponse& res, const std::string& scope, bool sees_r, bool sees_v) const {
+    ASSERT_EQ(res.status, 200) << res.body;
+    EXPECT_EQ(Member(res, "scope"), scope);
+    ExpectSees(BearerAuth(Member(res, "access_token")), sees_r, sees_v);
   }
 
   std::string r_obs, v_obs;
@@ -622,61 +636,29 @@ class UserLabelsTest : public AuthorizationCodeTest {
 
 TEST_F(UserLabelsTest, AUserGrantedVSeesLabelledResourcesThroughAnAppAllowedThem) {
   HttpResponse res = TokenOf("vera", "lab", "user/*.rs offline_access security-label/V");
-  ASSERT_EQ(res.status, 200) << res.body;
-  EXPECT_EQ(Member(res, "scope"), "user/*.rs offline_access security-label/V");
-  Headers token = BearerAuth(Member(res, "access_token"));
-  EXPECT_EQ(server.Get("Observation/" + v_obs, token).status, 200);
-  EXPECT_EQ(server.Get("Observation/" + r_obs, token).status, 200);
-  auto [ids, total] = Found(token);
-  EXPECT_TRUE(ids.contains(v_obs) && ids.contains(r_obs)) << ids.size();
-  EXPECT_EQ(total, 3);
+  ExpectToken(res, "user/*.rs offline_access security-label/V", true, true);
   // The refreshed token sees them too.
   HttpResponse refreshed = RefreshOf("lab", Member(res, "refresh_token"));
-  ASSERT_EQ(refreshed.status, 200) << refreshed.body;
-  EXPECT_EQ(Member(refreshed, "scope"), "user/*.rs offline_access security-label/V");
-  EXPECT_EQ(server.Get("Observation/" + v_obs, BearerAuth(Member(refreshed, "access_token"))).status, 200);
+  ExpectToken(refreshed, "user/*.rs offline_access security-label/V", true, true);
 }
 
 TEST_F(UserLabelsTest, AUserWithoutTheGrantSeesNoneOfThemThroughTheSameApp) {
   HttpResponse res = TokenOf("bob", "lab", "user/*.rs offline_access security-label/V");
-  ASSERT_EQ(res.status, 200) << res.body;
-  EXPECT_EQ(Member(res, "scope"), "user/*.rs offline_access");
-  Headers token = BearerAuth(Member(res, "access_token"));
-  EXPECT_EQ(server.Get("Observation/" + v_obs, token).status, 404);
-  EXPECT_EQ(server.Get("Observation/" + r_obs, token).status, 404);
-  auto [ids, total] = Found(token);
-  EXPECT_FALSE(ids.contains(v_obs) || ids.contains(r_obs));
-  EXPECT_EQ(ids.size(), 1u);
-  EXPECT_EQ(total, 1);
+  ExpectToken(res, "user/*.rs offline_access", false, false);
 }
 
 TEST_F(UserLabelsTest, AnAppNotAllowedLabelsGetsNoneForAUserGrantedThem) {
   // "spa" is registered without --label-access: the label scope is not grantable at all.
   HttpResponse res = TokenOf("vera", "spa", "user/*.rs security-label/V");
-  ASSERT_EQ(res.status, 200) << res.body;
-  EXPECT_EQ(Member(res, "scope"), "user/*.rs");
-  Headers token = BearerAuth(Member(res, "access_token"));
-  EXPECT_EQ(server.Get("Observation/" + v_obs, token).status, 404);
-  EXPECT_EQ(server.Get("Observation/" + r_obs, token).status, 404);
-  EXPECT_EQ(Found(token).second, 1);
+  ExpectToken(res, "user/*.rs", false, false);
   // Nor does an app that is allowed them but does not ask.
   HttpResponse unasked = TokenOf("vera", "lab", "user/*.rs");
-  ASSERT_EQ(unasked.status, 200) << unasked.body;
-  EXPECT_EQ(Member(unasked, "scope"), "user/*.rs");
-  EXPECT_EQ(server.Get("Observation/" + r_obs, BearerAuth(Member(unasked, "access_token"))).status, 404);
+  ExpectToken(unasked, "user/*.rs", false, false);
 }
 
 TEST_F(UserLabelsTest, AMemberGrantedRSeesROnlyThroughAnAppAllowedV) {
   HttpResponse res = TokenOf("rita", "lab", "user/*.rs security-label/V");
-  ASSERT_EQ(res.status, 200) << res.body;
-  EXPECT_EQ(Member(res, "scope"), "user/*.rs security-label/R");
-  Headers token = BearerAuth(Member(res, "access_token"));
-  EXPECT_EQ(server.Get("Observation/" + r_obs, token).status, 200);
-  EXPECT_EQ(server.Get("Observation/" + v_obs, token).status, 404);
-  auto [ids, total] = Found(token);
-  EXPECT_TRUE(ids.contains(r_obs));
-  EXPECT_FALSE(ids.contains(v_obs));
-  EXPECT_EQ(total, 2);
+  ExpectToken(res, "user/*.rs security-label/R", true, false);
 }
 
 TEST_F(UserLabelsTest, ARefreshNarrowsToTheMembershipsLabelAccessNow) {
@@ -685,19 +667,11 @@ TEST_F(UserLabelsTest, ARefreshNarrowsToTheMembershipsLabelAccessNow) {
   // Lowered to R: the next refresh holds R only.
   server.UpdateUser("vera", auth::MembershipChanges{.label_access = {"default:R"}});
   HttpResponse lowered = RefreshOf("lab", Member(res, "refresh_token"));
-  ASSERT_EQ(lowered.status, 200) << lowered.body;
-  EXPECT_EQ(Member(lowered, "scope"), "user/*.rs offline_access security-label/R");
-  Headers token = BearerAuth(Member(lowered, "access_token"));
-  EXPECT_EQ(server.Get("Observation/" + r_obs, token).status, 200);
-  EXPECT_EQ(server.Get("Observation/" + v_obs, token).status, 404);
+  ExpectToken(lowered, "user/*.rs offline_access security-label/R", true, false);
   // Taken away: the next refresh holds none, and its token sees none.
   server.UpdateUser("vera", auth::MembershipChanges{.label_access = {"default:none"}});
   HttpResponse gone = RefreshOf("lab", Member(lowered, "refresh_token"));
-  ASSERT_EQ(gone.status, 200) << gone.body;
-  EXPECT_EQ(Member(gone, "scope"), "user/*.rs offline_access");
-  token = BearerAuth(Member(gone, "access_token"));
-  EXPECT_EQ(server.Get("Observation/" + r_obs, token).status, 404);
-  EXPECT_EQ(Found(token).second, 1);
+  ExpectToken(gone, "user/*.rs offline_access", false, false);
   // Granted again, it does not come back to this grant (a refresh never widens it).
   server.UpdateUser("vera", auth::MembershipChanges{.label_access = {"default:V"}});
   HttpResponse again = RefreshOf("lab", Member(gone, "refresh_token"));

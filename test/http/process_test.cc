@@ -267,6 +267,14 @@ TEST_F(ProcessTest, TransactionsAreAllOrNothingAcrossKill9) {
   EXPECT_GE(complete, static_cast<int>(acked.size()));
 }
 
+// `kiln args... --data-dir DATA --store STORE`, as a function of the args.
+std::function<Finished(std::vector<std::string>)> KilnOn(std::string data, std::string store) {
+  return [data = std::move(data), store = std::move(store)](std::vector<std::string> args) {
+    args.insert(args.end(), {"--data-dir", data, "--store", store});
+    return RunKiln(std::move(args));
+  };
+}
+
 TEST_F(ProcessTest, SigtermStopsCleanly) {
   ServerProcess server(dir.path());
   EXPECT_EQ(Send(server.port(), "POST", "/fhir/Patient", R"({"resourceType":"Patient"})").status, 201);
@@ -444,17 +452,35 @@ TEST_F(ProcessTest, AdministratorsFromTheCommandLine) {
   EXPECT_EQ(Send(server.port(), "GET", "/admin/tenants/acme", "", root).status, 200);
 }
 
+// auth: `user` signs in with `password` to the public client "app" (redirect http://app.test/cb)
+// asking for `scope`, with PKCE (RFC 7636 appendix B's challenge): the answer to the login form
+// (303 to the app with a code, or the form again).
+HttpResponse SignIn(int port, const std::string& user, const std::string& password,
+                    const std::string& scope) {
+  std::string query =
+      "response_type=code&client_id=app&redirect_uri=http%3A%2F%2Fapp.test%2Fcb&state=s&scope=" +
+      FormEncode(scope) +
+      "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&aud=" +
+      FormEncode("http://localhost:" + std::to_string(port) + "/fhir");
+  HttpResponse page = Send(port, "GET", "/auth/authorize?" + query);
+  EXPECT_EQ(page.status, 200) << page.body;
+  const std::string marker = R"(name="request" value=")";
+  size_t at = page.body.find(marker) + marker.size();
+  std::string request = page.body.substr(at, page.body.find('"', at) - at);
+  std::string cookie = page.Header("set-cookie");
+  return Send(port, "POST", "/auth/authorize",
+              "decision=approve&user=" + user + "&password=" + password + "&request=" + request,
+              {{"Content-Type", "application/x-www-form-urlencoded"},
+               {"Cookie", cookie.substr(0, cookie.find(';'))}});
+}
+
 // auth: `kiln user` beside a running server: a user registered from the command line signs in
 // at /auth/authorize; memberships name existing tenants; a deleted user signs in no more. On the
 // test store: as pg.ProcessTest.UsersFromTheCommandLine, `--store postgresql://...`.
 TEST_F(ProcessTest, UsersFromTheCommandLine) {
   std::string data = dir.path() + "/data";
   const std::string store = TestStoreUrl(data);
-  // `kiln args... --data-dir DATA --store STORE`.
-  auto kiln = [&](std::vector<std::string> args) {
-    args.insert(args.end(), {"--data-dir", data, "--store", store});
-    return RunKiln(std::move(args));
-  };
+  auto kiln = KilnOn(data, store);
   const std::string password = "a-password-of-the-cli";
   ASSERT_EQ(kiln({"client", "create", "--id", "app", "--public", "--redirect-uri", "http://app.test/cb",
                   "--scope", "user/*.cruds"})
@@ -478,26 +504,8 @@ TEST_F(ProcessTest, UsersFromTheCommandLine) {
   EXPECT_EQ(listed.output.find("erin"), std::string::npos) << listed.output;
 
   ServerProcess server(data, {"--store", store}, /*auth=*/true);
-  std::string root = "http://localhost:" + std::to_string(server.port());
-  // The login form, then the user's answer to it; the status of that answer (303: a code).
-  auto sign_in = [&]() {
-    std::string query =
-        "response_type=code&client_id=app&redirect_uri=http%3A%2F%2Fapp.test%2Fcb&state=s"
-        "&scope=user%2F*.rs&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        "&code_challenge_method=S256&aud=" +
-        FormEncode(root + "/fhir");
-    HttpResponse page = Send(server.port(), "GET", "/auth/authorize?" + query);
-    EXPECT_EQ(page.status, 200) << page.body;
-    const std::string marker = R"(name="request" value=")";
-    size_t at = page.body.find(marker) + marker.size();
-    std::string request = page.body.substr(at, page.body.find('"', at) - at);
-    std::string cookie = page.Header("set-cookie");
-    return Send(server.port(), "POST", "/auth/authorize",
-                "decision=approve&user=dana&password=" + password + "&request=" + request,
-                {{"Content-Type", "application/x-www-form-urlencoded"},
-                 {"Cookie", cookie.substr(0, cookie.find(';'))}})
-        .status;
-  };
+  // The status of the answer to the login form (303: a code).
+  auto sign_in = [&]() { return SignIn(server.port(), "dana", password, "user/*.rs").status; };
   EXPECT_EQ(sign_in(), 303);
   EXPECT_EQ(kiln({"user", "delete", "dana"}).status, 0);
   EXPECT_EQ(sign_in(), 200);  // the form again: no such user
@@ -511,10 +519,7 @@ TEST_F(ProcessTest, UsersFromTheCommandLine) {
 TEST_F(ProcessTest, UserLabelAccessFromTheCommandLine) {
   std::string data = dir.path() + "/data";
   const std::string store = TestStoreUrl(data);
-  auto kiln = [&](std::vector<std::string> args) {
-    args.insert(args.end(), {"--data-dir", data, "--store", store});
-    return RunKiln(std::move(args));
-  };
+  auto kiln = KilnOn(data, store);
   const std::string password = "a-password-of-the-cli";
   const std::string secret(40, 's');
   ASSERT_EQ(kiln({"client", "create", "--id", "app", "--public", "--redirect-uri", "http://app.test/cb",
@@ -541,7 +546,6 @@ TEST_F(ProcessTest, UserLabelAccessFromTheCommandLine) {
   EXPECT_EQ(listed.output.find("erin"), std::string::npos) << listed.output;
 
   ServerProcess server(data, {"--store", store}, /*auth=*/true);
-  std::string root = "http://localhost:" + std::to_string(server.port());
   Headers records = {{"Authorization", "Bearer " + TokenFrom(server.port(), "records", secret)}};
   HttpResponse created = Send(
       server.port(), "POST", "/fhir/Patient",
@@ -551,21 +555,7 @@ TEST_F(ProcessTest, UserLabelAccessFromTheCommandLine) {
   const std::string id(json::GetString(created.Json(), "id"));
 
   // vera signs in to the app (PKCE, RFC 7636 appendix B's verifier) and the app takes the code.
-  std::string query =
-      "response_type=code&client_id=app&redirect_uri=http%3A%2F%2Fapp.test%2Fcb&state=s"
-      "&scope=user%2F*.rs+offline_access+security-label%2FV"
-      "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&aud=" +
-      FormEncode(root + "/fhir");
-  HttpResponse page = Send(server.port(), "GET", "/auth/authorize?" + query);
-  ASSERT_EQ(page.status, 200) << page.body;
-  const std::string marker = R"(name="request" value=")";
-  size_t at = page.body.find(marker) + marker.size();
-  std::string request = page.body.substr(at, page.body.find('"', at) - at);
-  std::string cookie = page.Header("set-cookie");
-  HttpResponse back = Send(server.port(), "POST", "/auth/authorize",
-                           "decision=approve&user=vera&password=" + password + "&request=" + request,
-                           {{"Content-Type", "application/x-www-form-urlencoded"},
-                            {"Cookie", cookie.substr(0, cookie.find(';'))}});
+  HttpResponse back = SignIn(server.port(), "vera", password, "user/*.rs offline_access security-label/V");
   ASSERT_EQ(back.status, 303) << back.body;
   std::string location = back.Header("location");
   size_t code_at = location.find("code=");
@@ -934,10 +924,7 @@ TEST_F(ProcessTest, PostgresSchemaOfAnOlderKilnIsMigratedAndServed) {
   store += store.find('?') == std::string::npos ? "?" : "&";
   store += "options=-csearch_path%3D" + schema;
   const std::string data = dir.path() + "/data";
-  auto kiln = [&](std::vector<std::string> args) {
-    args.insert(args.end(), {"--data-dir", data, "--store", store});
-    return RunKiln(std::move(args));
-  };
+  auto kiln = KilnOn(data, store);
 
   // The older Kiln's `kiln migrate`: the version table as the migrator makes it, then 001, 002.
   Sql sql(store);
