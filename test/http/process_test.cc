@@ -292,6 +292,16 @@ std::string TokenFrom(int port, const std::string& id, const std::string& secret
   return std::string(json::GetString(doc, "access_token"));
 }
 
+// A Patient labelled very restricted (V), created with `headers`; its id, or "" (failing the test).
+std::string CreateVLabelledPatient(int port, const Headers& headers) {
+  HttpResponse created = Send(
+      port, "POST", "/fhir/Patient",
+      R"({"resourceType":"Patient","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"V"}]}})",
+      headers);
+  EXPECT_EQ(created.status, 201) << created.body;
+  return created.status == 201 ? std::string(json::GetString(created.Json(), "id")) : std::string();
+}
+
 std::string KidOf(const std::string& token) {
   auto header =
       Base64Decode(token.substr(0, token.find('.')) + std::string((4 - token.find('.') % 4) % 4, '='));
@@ -322,12 +332,8 @@ TEST_F(ProcessTest, LabelAccessAndAuditingOfTheRealServer) {
     ServerProcess server(data, {}, /*auth=*/true);
     Headers records = {{"Authorization", "Bearer " + TokenFrom(server.port(), "records", secret)}};
     Headers plain = {{"Authorization", "Bearer " + TokenFrom(server.port(), "plain", secret)}};
-    HttpResponse created = Send(
-        server.port(), "POST", "/fhir/Patient",
-        R"({"resourceType":"Patient","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"V"}]}})",
-        records);
-    ASSERT_EQ(created.status, 201) << created.body;
-    id = std::string(json::GetString(created.Json(), "id"));
+    id = CreateVLabelledPatient(server.port(), records);
+    ASSERT_FALSE(id.empty());
     EXPECT_EQ(Send(server.port(), "GET", "/fhir/Patient/" + id, "", records).status, 200);
     EXPECT_EQ(Send(server.port(), "GET", "/fhir/Patient/" + id, "", plain).status, 404);
     server.Kill(SIGTERM);
@@ -547,12 +553,8 @@ TEST_F(ProcessTest, UserLabelAccessFromTheCommandLine) {
 
   ServerProcess server(data, {"--store", store}, /*auth=*/true);
   Headers records = {{"Authorization", "Bearer " + TokenFrom(server.port(), "records", secret)}};
-  HttpResponse created = Send(
-      server.port(), "POST", "/fhir/Patient",
-      R"({"resourceType":"Patient","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"V"}]}})",
-      records);
-  ASSERT_EQ(created.status, 201) << created.body;
-  const std::string id(json::GetString(created.Json(), "id"));
+  const std::string id = CreateVLabelledPatient(server.port(), records);
+  ASSERT_FALSE(id.empty());
 
   // vera signs in to the app (PKCE, RFC 7636 appendix B's verifier) and the app takes the code.
   HttpResponse back = SignIn(server.port(), "vera", password, "user/*.rs offline_access security-label/V");
