@@ -46,13 +46,15 @@ struct ClientConfig {
   bool is_public = false;
 };
 
-// auth: `kiln user create|list|delete`.
+// auth: `kiln user create|update|list|delete`.
 struct UserConfig {
   StoreConfig storage;
   std::string id;
   std::string password;
   bool generate_password = false;
-  std::vector<std::string> members;  // TENANT:ROLE[:PATIENT]
+  std::vector<std::string> members;         // TENANT:ROLE[:PATIENT]
+  std::vector<std::string> label_access;    // TENANT:CODES (R, V, R,V or none)
+  std::vector<std::string> remove_members;  // update: TENANT
 };
 
 // `kiln tenant create|list|delete`.

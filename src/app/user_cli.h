@@ -1,6 +1,8 @@
-// auth: `kiln user create --id ID --password P|--generate-password [--member TENANT:ROLE[:PATIENT]]...`,
-// `kiln user list`, `kiln user delete ID`: the users who sign in to apps at /auth/authorize
-// (docs/security.md). Like `kiln client`, they work while a server runs on the same data.
+// auth: `kiln user create --id ID --password P|--generate-password [--member TENANT:ROLE[:PATIENT]]...
+// [--label-access TENANT:CODES]...`, `kiln user update --id ID [--remove-member TENANT]... [--member
+// ...]... [--label-access ...]...`, `kiln user list`, `kiln user delete ID`: the users who sign in to
+// apps at /auth/authorize (docs/security.md). Like `kiln client`, they work while a server runs on
+// the same data.
 #pragma once
 
 #include <CLI/CLI.hpp>

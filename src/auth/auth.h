@@ -123,9 +123,28 @@ struct UserSpec {
 // The membership "TENANT:ROLE" or "TENANT:ROLE:PATIENT-ID" (`kiln user create --member`); kInvalid
 // for another form or role (owner, manager, reader).
 Result<store::Membership> ParseMembership(std::string_view text);
+// `--label-access TENANT:CODES` (`kiln user create` and `update`): the security labels the user's
+// tokens in that tenant may see, CODES as for clients (R, V or R,V; V implies R) or `none`. Sets
+// the label_access of the membership of that tenant in `memberships`; kInvalid for another form,
+// or for a tenant none of them is of.
+Result<Ok> GrantLabelAccess(std::vector<store::Membership>& memberships, std::string_view text);
 // Registers a user. kInvalid for a bad id, password or membership, kNotFound for a membership
 // of a tenant that does not exist, kConflict for an id in use.
 Result<store::UserRecord> RegisterUser(store::Store& store, const UserSpec& spec, Micros now);
+
+// What `kiln user update` changes of a user's memberships, in this order: the memberships of
+// `remove` go; each of `set` is added, or replaces the role and patient of that tenant's (its
+// label access stays); then `label_access` (TENANT:CODES, as GrantLabelAccess) is granted.
+struct MembershipChanges {
+  std::vector<store::TenantId> remove = {};
+  std::vector<store::Membership> set = {};
+  std::vector<std::string> label_access = {};
+};
+// Changes the user's memberships, all at once, and returns the user as it is then. Their refresh
+// tokens are narrowed to it at their next use. kNotFound for an unknown user or tenant, or for a
+// tenant in `remove` they are no member of; kInvalid as RegisterUser.
+Result<store::UserRecord> ChangeMemberships(store::Store& store, const std::string& user,
+                                            const MembershipChanges& changes);
 
 // Adds a new ES256 signing key, which signs from then on (a running server takes it within a
 // minute); the keys before it stay published until the tokens they signed have expired. Returns

@@ -135,7 +135,7 @@ Expected<AuthorizationRequest, AuthorizeError> Validate(const AuthServer::Parts&
   std::string scope = Get(*params, "scope");
   if (scope.empty()) return fail("invalid_scope", "scope is required");
   // What a user may grant at all; the user's role narrows it further once known.
-  r.scope = UserGrantableScopes(GrantedScopes(client->scope, scope), 0x1f, true);
+  r.scope = UserGrantableScopes(GrantedScopes(client->scope, scope), 0x1f, true, "V");
   if (r.scope.empty())
     return fail("invalid_scope", "None of the scopes asked for may be granted to this application");
   return r;
@@ -266,7 +266,8 @@ rest::Response AnswerForm(const AuthServer::Parts& parts, const rest::Request& r
     page.error = patient ? "Choose the patient to share." : patient.error().description;
     return LoginPageResponse(page, Cookie(issuer, r->nonce));
   }
-  std::string scope = UserGrantableScopes(r->scope, RolePermissions(*role), !patient->empty());
+  std::string scope =
+      UserGrantableScopes(r->scope, RolePermissions(*role), !patient->empty(), m->label_access);
   std::vector<std::string> granted = SplitScopes(scope);
   if (std::none_of(granted.begin(), granted.end(),
                    [](const std::string& s) { return ParseResourceScope(s).has_value(); })) {

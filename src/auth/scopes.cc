@@ -105,13 +105,22 @@ std::string GrantedScopes(std::string_view allowed, std::string_view requested) 
   return out;
 }
 
-std::string UserGrantableScopes(std::string_view scopes, uint8_t permissions, bool with_patient) {
+std::string UserGrantableScopes(std::string_view scopes, uint8_t permissions, bool with_patient,
+                                std::string_view label_access) {
   std::string out;
   auto add = [&out](std::string_view s) {
     if (!out.empty()) out.push_back(' ');
     out.append(s);
   };
   for (const std::string& s : SplitScopes(scopes)) {
+    if (IsLabelScope(s)) {
+      // The lower of the two levels (V is above R, as 'V' > 'R'): a client allowed V and a
+      // member allowed R meet at R; a member allowed none gets none.
+      char level = label_access.empty() ? '\0' : std::min(s.back(), label_access.front());
+      std::string narrowed = "security-label/" + std::string(1, level);
+      if (level != '\0' && !HasScope(out, narrowed)) add(narrowed);
+      continue;
+    }
     if (s == kLaunchPatientScope) {
       if (with_patient) add(s);
       continue;

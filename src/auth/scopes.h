@@ -51,9 +51,12 @@ std::string GrantedScopes(std::string_view allowed, std::string_view requested);
 // What a user whose role allows `permissions` (rest::Permission bits) may grant of `scopes`
 // (already those allowed to the client): user/ and patient/ scopes narrowed to `permissions`
 // (written as v2 letters when narrowed, dropped when none is left), patient/ scopes and
-// launch/patient only `with_patient`, offline_access and online_access as they are. Never
-// system/ scopes or kiln/admin: those are for clients on their own (client_credentials).
-std::string UserGrantableScopes(std::string_view scopes, uint8_t permissions, bool with_patient);
+// launch/patient only `with_patient`, offline_access and online_access as they are, and the
+// security-label/ scopes narrowed to the membership's `label_access` ("", "R" or "V":
+// security-label/V becomes security-label/R for "R"; both go for ""). Never system/ scopes or
+// kiln/admin: those are for clients on their own (client_credentials).
+std::string UserGrantableScopes(std::string_view scopes, uint8_t permissions, bool with_patient,
+                                std::string_view label_access);
 
 // Security labels (docs/security.md): `security-label/R` lets a token see resources labelled
 // restricted, `security-label/V` those labelled restricted or very restricted (confidentiality is

@@ -35,6 +35,17 @@ TEST(ScopesTest, GrantsWhatTheAllowanceCovers) {
   EXPECT_EQ(GrantedScopes("system/Patient.rs", "system/*.rs user/Patient.rs"), "");
 }
 
+TEST(ScopesTest, AUsersLabelScopesMeetTheMembershipsLabelAccess) {
+  const char* both = "user/*.rs security-label/R security-label/V";
+  EXPECT_EQ(UserGrantableScopes(both, 0x1f, false, "V"), both);
+  EXPECT_EQ(UserGrantableScopes(both, 0x1f, false, "R"), "user/*.rs security-label/R");
+  EXPECT_EQ(UserGrantableScopes(both, 0x1f, false, ""), "user/*.rs");
+  EXPECT_EQ(UserGrantableScopes("user/*.rs security-label/V", 0x1f, false, "R"),
+            "user/*.rs security-label/R");
+  EXPECT_EQ(UserGrantableScopes("user/*.rs security-label/R", 0x1f, false, "V"),
+            "user/*.rs security-label/R");
+}
+
 TEST(ScopesTest, AccessFollowsTheScopes) {
   ScopeAccess access("system/Patient.rs user/Observation.c patient/*.rs", std::nullopt);
   EXPECT_TRUE(access.Allows("Patient", Permission::kRead));

@@ -75,14 +75,16 @@ rest::Response Answer(Expected<std::string, OAuthError> body) {
   return JsonResponse(std::move(body).value());
 }
 
-// What `grant`'s user may still grant now: the role may have changed, or the membership gone.
+// What `grant`'s user may still grant now: the role or the label access may have changed, or the
+// membership gone.
 Expected<store::GrantRecord, OAuthError> Recheck(const AuthServer::Parts& parts, store::GrantRecord grant) {
   auto user = parts.store.GetUser(grant.user);
   if (!user) return InvalidGrant("the user is gone");
   const store::Membership* m = MembershipIn(*user, grant.tenant);
   auto role = m != nullptr ? RoleNamed(m->role) : std::nullopt;
   if (!role) return InvalidGrant("the user is no longer a member of the tenant");
-  grant.scope = UserGrantableScopes(grant.scope, RolePermissions(*role), !grant.patient.empty());
+  grant.scope =
+      UserGrantableScopes(grant.scope, RolePermissions(*role), !grant.patient.empty(), m->label_access);
   return grant;
 }
 

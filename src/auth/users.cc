@@ -18,6 +18,19 @@ bool IdChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '@';
 }
 
+// A membership of an active tenant, with a role and a label access Kiln knows.
+Result<Ok> CheckMembership(store::Store& store, const store::Membership& m) {
+  if (!RoleNamed(m.role)) return Invalid("A role is owner, manager or reader, not '" + m.role + "'");
+  if (m.label_access != "" && m.label_access != "R" && m.label_access != "V") {
+    return Invalid("A label access is R, V or none, not '" + m.label_access + "'");
+  }
+  KILN_TRY_ASSIGN(store::TenantInfo tenant, store.GetTenant(m.tenant));
+  if (tenant.status != store::TenantStatus::kActive) {
+    return Error::Make(Issue::kNotFound, "The tenant '" + m.tenant.value + "' is being deleted");
+  }
+  return Ok{};
+}
+
 }  // namespace
 
 std::optional<Role> RoleNamed(std::string_view name) {
@@ -60,6 +73,33 @@ Result<store::Membership> ParseMembership(std::string_view text) {
   return m;
 }
 
+Result<Ok> GrantLabelAccess(std::vector<store::Membership>& memberships, std::string_view text) {
+  size_t colon = text.rfind(':');
+  std::string form =
+      "--label-access is TENANT:R, TENANT:V, TENANT:R,V or TENANT:none, not '" + std::string(text) + "'";
+  if (colon == std::string_view::npos || colon == 0) return Invalid(form);
+  std::string_view codes = text.substr(colon + 1);
+  std::string level;
+  if (codes != "none") {
+    // Confidentiality is ordered: the highest code given is the level (V sees R too).
+    for (size_t start = 0; start <= codes.size();) {
+      size_t comma = std::min(codes.find(',', start), codes.size());
+      std::string_view code = codes.substr(start, comma - start);
+      if (code != "R" && code != "V") return Invalid(form);
+      if (level != "V") level = std::string(code);
+      start = comma + 1;
+    }
+  }
+  store::TenantId tenant{std::string(text.substr(0, colon))};
+  auto it = std::find_if(memberships.begin(), memberships.end(),
+                         [&](const store::Membership& m) { return m.tenant == tenant; });
+  if (it == memberships.end()) {
+    return Invalid("--label-access names '" + tenant.value + "', which the user is no member of");
+  }
+  it->label_access = level;
+  return Ok{};
+}
+
 Result<store::UserRecord> RegisterUser(store::Store& store, const UserSpec& spec, Micros now) {
   if (spec.id.empty() || spec.id.size() > 128 || !std::all_of(spec.id.begin(), spec.id.end(), IdChar)) {
     return Invalid("A user id is 1 to 128 of A-Z a-z 0-9 . _ - @");
@@ -71,11 +111,7 @@ Result<store::UserRecord> RegisterUser(store::Store& store, const UserSpec& spec
   user.id = spec.id;
   user.created = now;
   for (const store::Membership& m : spec.memberships) {
-    if (!RoleNamed(m.role)) return Invalid("A role is owner, manager or reader, not '" + m.role + "'");
-    KILN_TRY_ASSIGN(store::TenantInfo tenant, store.GetTenant(m.tenant));
-    if (tenant.status != store::TenantStatus::kActive) {
-      return Error::Make(Issue::kNotFound, "The tenant '" + m.tenant.value + "' is being deleted");
-    }
+    KILN_TRY(CheckMembership(store, m));
     if (MembershipIn(user, m.tenant) != nullptr) {
       return Invalid("The user is a member of '" + m.tenant.value + "' once");
     }
@@ -83,6 +119,35 @@ Result<store::UserRecord> RegisterUser(store::Store& store, const UserSpec& spec
   }
   KILN_TRY_ASSIGN(user.password_hash, HashSecret(spec.password));
   KILN_TRY(store.CreateUser(user));
+  return user;
+}
+
+Result<store::UserRecord> ChangeMemberships(store::Store& store, const std::string& user_id,
+                                            const MembershipChanges& changes) {
+  KILN_TRY_ASSIGN(store::UserRecord user, store.GetUser(user_id));
+  std::vector<store::Membership>& ms = user.memberships;
+  for (const store::TenantId& tenant : changes.remove) {
+    auto gone =
+        std::remove_if(ms.begin(), ms.end(), [&](const store::Membership& m) { return m.tenant == tenant; });
+    if (gone == ms.end()) {
+      return Error::Make(Issue::kNotFound,
+                         "The user '" + user_id + "' is no member of '" + tenant.value + "'");
+    }
+    ms.erase(gone, ms.end());
+  }
+  for (const store::Membership& m : changes.set) {
+    KILN_TRY(CheckMembership(store, m));
+    auto had =
+        std::find_if(ms.begin(), ms.end(), [&](const store::Membership& x) { return x.tenant == m.tenant; });
+    if (had == ms.end()) {
+      ms.push_back(m);
+    } else {
+      had->role = m.role;
+      had->patient = m.patient;
+    }
+  }
+  for (const std::string& text : changes.label_access) KILN_TRY(GrantLabelAccess(ms, text));
+  KILN_TRY(store.SetMemberships(user.id, ms));
   return user;
 }
 

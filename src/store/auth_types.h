@@ -31,6 +31,9 @@ struct Membership {
   TenantId tenant = DefaultTenant();
   std::string role;     // "owner", "manager" or "reader"
   std::string patient;  // the user's own Patient there (their launch/patient context); may be empty
+  // The security labels their tokens there may see (docs/security.md): "" none, "R" restricted,
+  // "V" very restricted and restricted. Their apps' registrations must allow it too.
+  std::string label_access = {};
 };
 
 // A user account: the resource owner of the authorization_code grant.

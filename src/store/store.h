@@ -59,6 +59,8 @@ class Store {
   virtual Result<UserRecord> GetUser(const std::string& id) = 0;
   virtual Result<std::vector<UserRecord>> ListUsers() = 0;
   virtual Result<Ok> DeleteUser(const std::string& id) = 0;
+  // Replaces all of the user's memberships by `memberships` at once (kNotFound for an unknown id).
+  virtual Result<Ok> SetMemberships(const std::string& user, const std::vector<Membership>& memberships) = 0;
   // Authorization codes and refresh tokens by hash (adding one forgets those expired by `now`).
   // Use* marks one used and returns it as it was: `used` set when it had been used before.
   // kNotFound when there is none of that hash, or it expired by `now`.

@@ -559,6 +559,129 @@ TEST_F(AuthorizationCodeTest, SmartConfigurationAdvertisesTheCodeFlow) {
   }
 }
 
+// Security labels per user (docs/security.md): a token of a user's grant holds security-label/R
+// or /V only when both the app's registration and the user's membership of the tenant allow it,
+// and a refresh narrows it to the membership as it is then.
+class UserLabelsTest : public AuthorizationCodeTest {
+ protected:
+  void SetUp() override {
+    AuthorizationCodeTest::SetUp();
+    // As `kiln client create --label-access V` registers them.
+    RegisterClient("lab", "offline_access user/*.rs security-label/V", {kRedirect}, true);
+    RegisterClient("labsys", "system/*.cruds security-label/V", {}, false);
+    Headers labsys = BearerAuth(ClientCredentialsToken(server.port(), "labsys", kSecret));
+    for (const char* code : {"R", "V"}) {
+      std::string id = Created(server.Post(
+          "Observation",
+          R"({"resourceType":"Observation","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":")" +
+              std::string(code) +
+              R"("}]},"status":"final","code":{"text":"x"},"subject":{"reference":"Patient/)" + p1 + R"("}})",
+          labsys));
+      (code == std::string("R") ? r_obs : v_obs) = id;
+    }
+    RegisterUser("vera", {"default:reader"}, {"default:V"});
+    RegisterUser("rita", {"default:reader"}, {"default:R"});
+  }
+  void RegisterUser(const std::string& id, const std::vector<std::string>& members,
+                    const std::vector<std::string>& labels = {}) {
+    auth::UserSpec spec;
+    spec.id = id;
+    spec.password = kPassword;
+    for (const std::string& m : members) spec.memberships.push_back(*auth::ParseMembership(m));
+    for (const std::string& l : labels) {
+      auto granted = auth::GrantLabelAccess(spec.memberships, l);
+      ASSERT_TRUE(granted.has_value()) << granted.error().diagnostics;
+    }
+    server.RegisterUser(spec);
+  }
+  // The token response of `user` signing in to `client` (public, at kRedirect) for `scope`.
+  HttpResponse TokenOf(const std::string& user, const std::string& client, const std::string& scope) const {
+    return Exchange(CodeFor(Request(scope, {{"client_id", client}}), user), kVerifier, kRedirect, client);
+  }
+  HttpResponse RefreshOf(const std::string& client, const std::string& refresh_token) const {
+    return PostForm(
+        server.port(), "/auth/token",
+        Join({{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}, {"client_id", client}}));
+  }
+  // Whether `token` sees the R- and the V-labelled Observation of p1: reads (200 or 404), and a
+  // search of p1's Observations, its entries and its total (the unlabelled one, and those seen).
+  void ExpectSees(const Headers& token, bool sees_r, bool sees_v) const {
+    EXPECT_EQ(server.Get("Observation/" + r_obs, token).status, sees_r ? 200 : 404);
+    EXPECT_EQ(server.Get("Observation/" + v_obs, token).status, sees_v ? 200 : 404);
+    HttpResponse res = server.Get("Observation?subject=Patient/" + p1 + "&_total=accurate", token);
+    ASSERT_EQ(res.status, 200) << res.body;
+    json::Document doc = res.Json();
+    std::set<std::string> ids;
+    if (const json::Value* entries = json::Find(doc, "entry"); entries != nullptr && entries->IsArray()) {
+      for (const json::Value& e : entries->GetArray())
+        ids.emplace(json::GetString(*json::Find(e, "resource"), "id"));
+    }
+    EXPECT_EQ(ids.contains(r_obs), sees_r);
+    EXPECT_EQ(ids.contains(v_obs), sees_v);
+    EXPECT_EQ(ids.size(), 1u + sees_r + sees_v);
+    const json::Value* total = json::Find(doc, "total");
+    ASSERT_TRUE(total != nullptr && total->IsInt64()) << res.body;
+    EXPECT_EQ(total->GetInt64(), 1 + sees_r + sees_v);
+  }
+
+  // `res` a token response (200) granting `scope`, whose token sees as ExpectSees says.
+  void ExpectToken(const HttpResponse& res, const std::string& scope, bool sees_r, bool sees_v) const {
+    ASSERT_EQ(res.status, 200) << res.body;
+    EXPECT_EQ(Member(res, "scope"), scope);
+    ExpectSees(BearerAuth(Member(res, "access_token")), sees_r, sees_v);
+  }
+
+  std::string r_obs, v_obs;
+};
+
+TEST_F(UserLabelsTest, AUserGrantedVSeesLabelledResourcesThroughAnAppAllowedThem) {
+  HttpResponse res = TokenOf("vera", "lab", "user/*.rs offline_access security-label/V");
+  ExpectToken(res, "user/*.rs offline_access security-label/V", true, true);
+  // The refreshed token sees them too.
+  HttpResponse refreshed = RefreshOf("lab", Member(res, "refresh_token"));
+  ExpectToken(refreshed, "user/*.rs offline_access security-label/V", true, true);
+}
+
+TEST_F(UserLabelsTest, AUserWithoutTheGrantSeesNoneOfThemThroughTheSameApp) {
+  HttpResponse res = TokenOf("bob", "lab", "user/*.rs offline_access security-label/V");
+  ExpectToken(res, "user/*.rs offline_access", false, false);
+}
+
+TEST_F(UserLabelsTest, AnAppNotAllowedLabelsGetsNoneForAUserGrantedThem) {
+  // "spa" is registered without --label-access: the label scope is not grantable at all.
+  HttpResponse res = TokenOf("vera", "spa", "user/*.rs security-label/V");
+  ExpectToken(res, "user/*.rs", false, false);
+  // Nor does an app that is allowed them but does not ask.
+  HttpResponse unasked = TokenOf("vera", "lab", "user/*.rs");
+  ExpectToken(unasked, "user/*.rs", false, false);
+}
+
+TEST_F(UserLabelsTest, AMemberGrantedRSeesROnlyThroughAnAppAllowedV) {
+  HttpResponse res = TokenOf("rita", "lab", "user/*.rs security-label/V");
+  ExpectToken(res, "user/*.rs security-label/R", true, false);
+}
+
+TEST_F(UserLabelsTest, ARefreshNarrowsToTheMembershipsLabelAccessNow) {
+  HttpResponse res = TokenOf("vera", "lab", "user/*.rs offline_access security-label/V");
+  ASSERT_EQ(res.status, 200) << res.body;
+  // Lowered to R: the next refresh holds R only.
+  server.UpdateUser("vera", auth::MembershipChanges{.label_access = {"default:R"}});
+  HttpResponse lowered = RefreshOf("lab", Member(res, "refresh_token"));
+  ExpectToken(lowered, "user/*.rs offline_access security-label/R", true, false);
+  // Taken away: the next refresh holds none, and its token sees none.
+  server.UpdateUser("vera", auth::MembershipChanges{.label_access = {"default:none"}});
+  HttpResponse gone = RefreshOf("lab", Member(lowered, "refresh_token"));
+  ExpectToken(gone, "user/*.rs offline_access", false, false);
+  // Granted again, it does not come back to this grant (a refresh never widens it).
+  server.UpdateUser("vera", auth::MembershipChanges{.label_access = {"default:V"}});
+  HttpResponse again = RefreshOf("lab", Member(gone, "refresh_token"));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(Member(again, "scope"), "user/*.rs offline_access");
+  // Removed from the tenant: no refresh at all.
+  server.UpdateUser("vera", auth::MembershipChanges{.remove = {store::DefaultTenant()}});
+  ExpectOAuthError(RefreshOf("lab", Member(again, "refresh_token")), 400, "invalid_grant");
+}
+
 // The same flows with the audit log on (docs/audit.md): what a user's app does is recorded with
 // the user as the requesting agent.
 class AuthorizationCodeAuditTest : public AuthorizationCodeTest {

@@ -267,6 +267,14 @@ TEST_F(ProcessTest, TransactionsAreAllOrNothingAcrossKill9) {
   EXPECT_GE(complete, static_cast<int>(acked.size()));
 }
 
+// `kiln args... --data-dir DATA --store STORE`, as a function of the args.
+std::function<Finished(std::vector<std::string>)> KilnOn(std::string data, std::string store) {
+  return [data = std::move(data), store = std::move(store)](std::vector<std::string> args) {
+    args.insert(args.end(), {"--data-dir", data, "--store", store});
+    return RunKiln(std::move(args));
+  };
+}
+
 TEST_F(ProcessTest, SigtermStopsCleanly) {
   ServerProcess server(dir.path());
   EXPECT_EQ(Send(server.port(), "POST", "/fhir/Patient", R"({"resourceType":"Patient"})").status, 201);
@@ -282,6 +290,16 @@ std::string TokenFrom(int port, const std::string& id, const std::string& secret
   if (res.status != 200) return "";
   auto doc = res.Json();
   return std::string(json::GetString(doc, "access_token"));
+}
+
+// A Patient labelled very restricted (V), created with `headers`; its id, or "" (failing the test).
+std::string CreateVLabelledPatient(int port, const Headers& headers) {
+  HttpResponse created = Send(
+      port, "POST", "/fhir/Patient",
+      R"({"resourceType":"Patient","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"V"}]}})",
+      headers);
+  EXPECT_EQ(created.status, 201) << created.body;
+  return created.status == 201 ? std::string(json::GetString(created.Json(), "id")) : std::string();
 }
 
 std::string KidOf(const std::string& token) {
@@ -314,12 +332,8 @@ TEST_F(ProcessTest, LabelAccessAndAuditingOfTheRealServer) {
     ServerProcess server(data, {}, /*auth=*/true);
     Headers records = {{"Authorization", "Bearer " + TokenFrom(server.port(), "records", secret)}};
     Headers plain = {{"Authorization", "Bearer " + TokenFrom(server.port(), "plain", secret)}};
-    HttpResponse created = Send(
-        server.port(), "POST", "/fhir/Patient",
-        R"({"resourceType":"Patient","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"V"}]}})",
-        records);
-    ASSERT_EQ(created.status, 201) << created.body;
-    id = std::string(json::GetString(created.Json(), "id"));
+    id = CreateVLabelledPatient(server.port(), records);
+    ASSERT_FALSE(id.empty());
     EXPECT_EQ(Send(server.port(), "GET", "/fhir/Patient/" + id, "", records).status, 200);
     EXPECT_EQ(Send(server.port(), "GET", "/fhir/Patient/" + id, "", plain).status, 404);
     server.Kill(SIGTERM);
@@ -444,17 +458,35 @@ TEST_F(ProcessTest, AdministratorsFromTheCommandLine) {
   EXPECT_EQ(Send(server.port(), "GET", "/admin/tenants/acme", "", root).status, 200);
 }
 
+// auth: `user` signs in with `password` to the public client "app" (redirect http://app.test/cb)
+// asking for `scope`, with PKCE (RFC 7636 appendix B's challenge): the answer to the login form
+// (303 to the app with a code, or the form again).
+HttpResponse SignIn(int port, const std::string& user, const std::string& password,
+                    const std::string& scope) {
+  std::string query =
+      "response_type=code&client_id=app&redirect_uri=http%3A%2F%2Fapp.test%2Fcb&state=s&scope=" +
+      FormEncode(scope) +
+      "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&aud=" +
+      FormEncode("http://localhost:" + std::to_string(port) + "/fhir");
+  HttpResponse page = Send(port, "GET", "/auth/authorize?" + query);
+  EXPECT_EQ(page.status, 200) << page.body;
+  const std::string marker = R"(name="request" value=")";
+  size_t at = page.body.find(marker) + marker.size();
+  std::string request = page.body.substr(at, page.body.find('"', at) - at);
+  std::string cookie = page.Header("set-cookie");
+  return Send(port, "POST", "/auth/authorize",
+              "decision=approve&user=" + user + "&password=" + password + "&request=" + request,
+              {{"Content-Type", "application/x-www-form-urlencoded"},
+               {"Cookie", cookie.substr(0, cookie.find(';'))}});
+}
+
 // auth: `kiln user` beside a running server: a user registered from the command line signs in
 // at /auth/authorize; memberships name existing tenants; a deleted user signs in no more. On the
 // test store: as pg.ProcessTest.UsersFromTheCommandLine, `--store postgresql://...`.
 TEST_F(ProcessTest, UsersFromTheCommandLine) {
   std::string data = dir.path() + "/data";
   const std::string store = TestStoreUrl(data);
-  // `kiln args... --data-dir DATA --store STORE`.
-  auto kiln = [&](std::vector<std::string> args) {
-    args.insert(args.end(), {"--data-dir", data, "--store", store});
-    return RunKiln(std::move(args));
-  };
+  auto kiln = KilnOn(data, store);
   const std::string password = "a-password-of-the-cli";
   ASSERT_EQ(kiln({"client", "create", "--id", "app", "--public", "--redirect-uri", "http://app.test/cb",
                   "--scope", "user/*.cruds"})
@@ -478,30 +510,93 @@ TEST_F(ProcessTest, UsersFromTheCommandLine) {
   EXPECT_EQ(listed.output.find("erin"), std::string::npos) << listed.output;
 
   ServerProcess server(data, {"--store", store}, /*auth=*/true);
-  std::string root = "http://localhost:" + std::to_string(server.port());
-  // The login form, then the user's answer to it; the status of that answer (303: a code).
-  auto sign_in = [&]() {
-    std::string query =
-        "response_type=code&client_id=app&redirect_uri=http%3A%2F%2Fapp.test%2Fcb&state=s"
-        "&scope=user%2F*.rs&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        "&code_challenge_method=S256&aud=" +
-        FormEncode(root + "/fhir");
-    HttpResponse page = Send(server.port(), "GET", "/auth/authorize?" + query);
-    EXPECT_EQ(page.status, 200) << page.body;
-    const std::string marker = R"(name="request" value=")";
-    size_t at = page.body.find(marker) + marker.size();
-    std::string request = page.body.substr(at, page.body.find('"', at) - at);
-    std::string cookie = page.Header("set-cookie");
-    return Send(server.port(), "POST", "/auth/authorize",
-                "decision=approve&user=dana&password=" + password + "&request=" + request,
-                {{"Content-Type", "application/x-www-form-urlencoded"},
-                 {"Cookie", cookie.substr(0, cookie.find(';'))}})
-        .status;
-  };
+  // The status of the answer to the login form (303: a code).
+  auto sign_in = [&]() { return SignIn(server.port(), "dana", password, "user/*.rs").status; };
   EXPECT_EQ(sign_in(), 303);
   EXPECT_EQ(kiln({"user", "delete", "dana"}).status, 0);
   EXPECT_EQ(sign_in(), 200);  // the form again: no such user
   EXPECT_NE(kiln({"user", "delete", "dana"}).status, 0);
+}
+
+// auth: label access per user from the command line (docs/security.md): `kiln user create
+// --label-access`, shown by `kiln user list`; a user granted V signs in to an app registered with
+// `--label-access V` and reads a V-labelled resource; `kiln user update` takes it away beside the
+// running server, and the next refresh has lost it. On the test store (pg.ProcessTest... too).
+TEST_F(ProcessTest, UserLabelAccessFromTheCommandLine) {
+  std::string data = dir.path() + "/data";
+  const std::string store = TestStoreUrl(data);
+  auto kiln = KilnOn(data, store);
+  const std::string password = "a-password-of-the-cli";
+  const std::string secret(40, 's');
+  ASSERT_EQ(kiln({"client", "create", "--id", "app", "--public", "--redirect-uri", "http://app.test/cb",
+                  "--scope", "user/*.rs offline_access", "--label-access", "V"})
+                .status,
+            0);
+  ASSERT_EQ(kiln({"client", "create", "--id", "records", "--secret", secret, "--scope", "system/*.cruds",
+                  "--label-access", "V"})
+                .status,
+            0);
+  Finished made = kiln({"user", "create", "--id", "vera", "--password", password, "--member",
+                        "default:reader", "--label-access", "default:V"});
+  ASSERT_EQ(made.status, 0) << made.output;
+  Finished not_member = kiln({"user", "create", "--id", "erin", "--password", password, "--member",
+                              "default:reader", "--label-access", "acme:V"});
+  EXPECT_NE(not_member.status, 0);
+  EXPECT_NE(not_member.output.find("no member of"), std::string::npos) << not_member.output;
+  Finished bad_code = kiln({"user", "create", "--id", "erin", "--password", password, "--member",
+                            "default:reader", "--label-access", "default:N"});
+  EXPECT_NE(bad_code.status, 0);
+  EXPECT_NE(bad_code.output.find("TENANT:R,V"), std::string::npos) << bad_code.output;
+  Finished listed = kiln({"user", "list"});
+  EXPECT_NE(listed.output.find("vera\tdefault:reader\tdefault:V\t"), std::string::npos) << listed.output;
+  EXPECT_EQ(listed.output.find("erin"), std::string::npos) << listed.output;
+
+  ServerProcess server(data, {"--store", store}, /*auth=*/true);
+  Headers records = {{"Authorization", "Bearer " + TokenFrom(server.port(), "records", secret)}};
+  const std::string id = CreateVLabelledPatient(server.port(), records);
+  ASSERT_FALSE(id.empty());
+
+  // vera signs in to the app (PKCE, RFC 7636 appendix B's verifier) and the app takes the code.
+  HttpResponse back = SignIn(server.port(), "vera", password, "user/*.rs offline_access security-label/V");
+  ASSERT_EQ(back.status, 303) << back.body;
+  std::string location = back.Header("location");
+  size_t code_at = location.find("code=");
+  ASSERT_NE(code_at, std::string::npos) << location;
+  std::string code = location.substr(code_at + 5, location.find('&', code_at) - code_at - 5);
+  HttpResponse tokens = PostForm(server.port(), "/auth/token",
+                                 "grant_type=authorization_code&client_id=app&code=" + code +
+                                     "&redirect_uri=http%3A%2F%2Fapp.test%2Fcb"
+                                     "&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+  ASSERT_EQ(tokens.status, 200) << tokens.body;
+  EXPECT_EQ(json::GetString(tokens.Json(), "scope"), "user/*.rs offline_access security-label/V");
+  Headers vera = BearerAuth(std::string(json::GetString(tokens.Json(), "access_token")));
+  EXPECT_EQ(Send(server.port(), "GET", "/fhir/Patient/" + id, "", vera).status, 200);
+
+  // Taken away beside the running server: the next refresh has lost it.
+  Finished removed = kiln({"user", "update", "--id", "vera", "--label-access", "default:none"});
+  ASSERT_EQ(removed.status, 0) << removed.output;
+  EXPECT_NE(kiln({"user", "list"}).output.find("vera\tdefault:reader\t\t"), std::string::npos);
+  HttpResponse refreshed =
+      PostForm(server.port(), "/auth/token",
+               "grant_type=refresh_token&client_id=app&refresh_token=" +
+                   FormEncode(std::string(json::GetString(tokens.Json(), "refresh_token"))));
+  ASSERT_EQ(refreshed.status, 200) << refreshed.body;
+  EXPECT_EQ(json::GetString(refreshed.Json(), "scope"), "user/*.rs offline_access");
+  Headers later = BearerAuth(std::string(json::GetString(refreshed.Json(), "access_token")));
+  EXPECT_EQ(Send(server.port(), "GET", "/fhir/Patient/" + id, "", later).status, 404);
+
+  // What `kiln user update` refuses, changing nothing.
+  EXPECT_NE(kiln({"user", "update", "--id", "nobody", "--label-access", "default:V"}).status, 0);
+  EXPECT_NE(kiln({"user", "update", "--id", "vera", "--remove-member", "acme"}).status, 0);
+  EXPECT_NE(kiln({"user", "update", "--id", "vera", "--member", "nosuch:owner"}).status, 0);
+  EXPECT_NE(kiln({"user", "update", "--id", "vera"}).status, 0);
+  // A role changed keeps the label access; a membership removed goes.
+  ASSERT_EQ(kiln({"user", "update", "--id", "vera", "--label-access", "default:R"}).status, 0);
+  Finished manager = kiln({"user", "update", "--id", "vera", "--member", "default:manager"});
+  ASSERT_EQ(manager.status, 0) << manager.output;
+  EXPECT_NE(kiln({"user", "list"}).output.find("vera\tdefault:manager\tdefault:R\t"), std::string::npos);
+  ASSERT_EQ(kiln({"user", "update", "--id", "vera", "--remove-member", "default"}).status, 0);
+  EXPECT_NE(kiln({"user", "list"}).output.find("vera\t\t\t"), std::string::npos);
 }
 
 TEST_F(ProcessTest, ImportLoadsBundleAndNdjsonThroughTheApi) {
@@ -831,10 +926,7 @@ TEST_F(ProcessTest, PostgresSchemaOfAnOlderKilnIsMigratedAndServed) {
   store += store.find('?') == std::string::npos ? "?" : "&";
   store += "options=-csearch_path%3D" + schema;
   const std::string data = dir.path() + "/data";
-  auto kiln = [&](std::vector<std::string> args) {
-    args.insert(args.end(), {"--data-dir", data, "--store", store});
-    return RunKiln(std::move(args));
-  };
+  auto kiln = KilnOn(data, store);
 
   // The older Kiln's `kiln migrate`: the version table as the migrator makes it, then 001, 002.
   Sql sql(store);

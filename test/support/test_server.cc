@@ -262,6 +262,11 @@ void TestServer::RegisterUser(const auth::UserSpec& spec) const {
   EXPECT_TRUE(made.has_value()) << made.error().diagnostics;
 }
 
+void TestServer::UpdateUser(const std::string& id, const auth::MembershipChanges& changes) const {
+  auto changed = auth::ChangeMemberships(*parts_->store, id, changes);
+  EXPECT_TRUE(changed.has_value()) << changed.error().diagnostics;
+}
+
 void TestServer::AdvanceClock(int64_t seconds) { parts_->clock.Advance(seconds * 1'000'000); }
 
 TestServer::~TestServer() { Stop(); }

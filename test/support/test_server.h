@@ -15,6 +15,7 @@ namespace kiln::auth {
 class AuthServer;
 struct ClientSpec;
 struct UserSpec;
+struct MembershipChanges;
 }  // namespace kiln::auth
 
 namespace kiln::testing {
@@ -127,6 +128,8 @@ class TestServer : public FhirClient {
   void RegisterClient(const auth::ClientSpec& spec) const;
   // auth: a user registered as `kiln user create` does (fails the test unless it is).
   void RegisterUser(const auth::UserSpec& spec) const;
+  // auth: a user's memberships changed as `kiln user update` does (fails the test unless they are).
+  void UpdateUser(const std::string& id, const auth::MembershipChanges& changes) const;
   // Moves the server's clock ahead by `seconds` (what expires, expires), without waiting.
   void AdvanceClock(int64_t seconds);
   // audit: waits until every AuditEvent of the requests answered so far is stored.

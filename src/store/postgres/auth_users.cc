@@ -27,9 +27,17 @@ Result<std::vector<UserRecord>> Users(Connection& conn, const std::string& sql, 
   for (UserRecord& u : users) {
     KILN_TRY_ASSIGN(Rows ms, conn.Exec(kMembershipsSql, {u.id}));
     for (int r = 0; r < ms.size(); ++r)
-      u.memberships.push_back(Membership{TenantId{ms.Text(r, 0)}, ms.Text(r, 1), ms.Text(r, 2)});
+      u.memberships.push_back(
+          Membership{TenantId{ms.Text(r, 0)}, ms.Text(r, 1), ms.Text(r, 2), ms.Text(r, 3)});
   }
   return users;
+}
+
+Result<Ok> InsertMemberships(Connection& conn, const std::string& user, const std::vector<Membership>& ms) {
+  for (const Membership& m : ms) {
+    KILN_TRY(conn.Exec(kInsertMembershipSql, {user, m.tenant.value, m.role, m.patient, m.label_access}));
+  }
+  return Ok{};
 }
 
 // Reads the row of `hash` with `lock_sql` (which locks it) and marks it used with `use_sql`, in
@@ -57,10 +65,7 @@ Result<Ok> PgStore::CreateUser(const UserRecord& u) {
     KILN_TRY_ASSIGN(Rows rows, lease->Exec(kInsertUserSql, {u.id, u.password_hash, u.created}));
     if (rows.affected() == 0)
       return Error::Make(Issue::kConflict, "A user with the id '" + u.id + "' exists already");
-    for (const Membership& m : u.memberships) {
-      KILN_TRY(lease->Exec(kInsertMembershipSql, {u.id, m.tenant.value, m.role, m.patient}));
-    }
-    return Ok{};
+    return InsertMemberships(*lease, u.id, u.memberships);
   }));
   return Ok{};
 }
@@ -83,6 +88,18 @@ Result<Ok> PgStore::DeleteUser(const std::string& id) {
     if (rows.affected() == 0) return Error::Make(Issue::kNotFound, "No user has the id '" + id + "'");
     KILN_TRY(lease->Exec(kDeleteMembershipsSql, {id}));
     return Ok{};
+  }));
+  return Ok{};
+}
+
+Result<Ok> PgStore::SetMemberships(const std::string& user, const std::vector<Membership>& memberships) {
+  KILN_TRY_ASSIGN(auto lease, pool_.Borrow());
+  KILN_TRY(InTransaction(*lease, [&]() -> Result<> {
+    // Locking the user's row orders this after (or before) a concurrent DeleteUser.
+    KILN_TRY_ASSIGN(Rows rows, lease->Exec(kUserExistsSql + " FOR UPDATE", {user}));
+    if (rows.size() == 0) return Error::Make(Issue::kNotFound, "No user has the id '" + user + "'");
+    KILN_TRY(lease->Exec(kDeleteMembershipsSql, {user}));
+    return InsertMemberships(*lease, user, memberships);
   }));
   return Ok{};
 }

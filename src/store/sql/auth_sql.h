@@ -37,12 +37,15 @@ inline const std::string kIsRevokedSql = "SELECT 1 FROM auth_revoked_token WHERE
 inline const std::string kInsertUserSql =
     "INSERT INTO auth_user (id, password_hash, created) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING";
 inline const std::string kInsertMembershipSql =
-    "INSERT INTO auth_membership (user_id, tenant, role, patient) VALUES (?, ?, ?, ?)"
-    " ON CONFLICT (user_id, tenant) DO UPDATE SET role = excluded.role, patient = excluded.patient";
+    "INSERT INTO auth_membership (user_id, tenant, role, patient, label_access) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (user_id, tenant) DO UPDATE SET role = excluded.role, patient = excluded.patient,"
+    " label_access = excluded.label_access";
 inline const std::string kSelectUserSql = "SELECT id, password_hash, created FROM auth_user WHERE id = ?";
 inline const std::string kListUsersSql = "SELECT id, password_hash, created FROM auth_user ORDER BY id";
 inline const std::string kMembershipsSql =
-    "SELECT tenant, role, patient FROM auth_membership WHERE user_id = ? ORDER BY tenant";
+    "SELECT tenant, role, patient, label_access FROM auth_membership WHERE user_id = ? ORDER BY tenant";
+// SetMemberships: whether the user exists (a backend with concurrent transactions locks its row).
+inline const std::string kUserExistsSql = "SELECT 1 FROM auth_user WHERE id = ?";
 inline const std::string kDeleteUserSql = "DELETE FROM auth_user WHERE id = ?";
 inline const std::string kDeleteMembershipsSql = "DELETE FROM auth_membership WHERE user_id = ?";
 // A deleted tenant's: a new tenant of the same name must not inherit the old one's members.

@@ -18,7 +18,7 @@ Result<std::vector<Membership>> MembershipsOf(Connection& conn, const std::strin
   KILN_TRY_ASSIGN(auto s, conn.Prepare(kMembershipsSql));
   s->BindStatic(1, user);
   return AllRows<Membership>(*s, [](const Statement& row) {
-    return Membership{TenantId{row.Text(0)}, row.Text(1), row.Text(2)};
+    return Membership{TenantId{row.Text(0)}, row.Text(1), row.Text(2), row.Text(3)};
   });
 }
 
@@ -32,6 +32,13 @@ Result<std::vector<UserRecord>> Users(Connection& conn, const std::string& sql, 
     KILN_TRY_ASSIGN(u.memberships, MembershipsOf(conn, u.id));
   }
   return users;
+}
+
+Result<> InsertMemberships(Connection& conn, const std::string& user, const std::vector<Membership>& ms) {
+  for (const Membership& m : ms) {
+    KILN_TRY(RunWith(conn, kInsertMembershipSql, {user, m.tenant.value, m.role, m.patient, m.label_access}));
+  }
+  return Ok{};
 }
 
 // Marks the row of `hash` used with `use_sql` after reading it with `select_sql`; `read` makes
@@ -61,10 +68,7 @@ Result<Ok> SqliteStore::CreateUser(const UserRecord& u) {
     if (sqlite3_changes(conn.handle()) == 0) {
       return Error::Make(Issue::kConflict, "A user with the id '" + u.id + "' exists already");
     }
-    for (const Membership& m : u.memberships) {
-      KILN_TRY(RunWith(conn, kInsertMembershipSql, {u.id, m.tenant.value, m.role, m.patient}));
-    }
-    return Ok{};
+    return InsertMemberships(conn, u.id, u.memberships);
   });
 }
 
@@ -87,6 +91,18 @@ Result<Ok> SqliteStore::DeleteUser(const std::string& id) {
       return Error::Make(Issue::kNotFound, "No user has the id '" + id + "'");
     }
     return RunWith(conn, kDeleteMembershipsSql, {id});
+  });
+}
+
+Result<Ok> SqliteStore::SetMemberships(const std::string& user, const std::vector<Membership>& memberships) {
+  return WriteTransaction(path_, [&](Connection& conn) -> Result<> {
+    KILN_TRY_ASSIGN(auto s, conn.Prepare(kUserExistsSql));
+    s->BindStatic(1, user);
+    KILN_TRY_ASSIGN(bool exists, s->Step());
+    s.reset();
+    if (!exists) return Error::Make(Issue::kNotFound, "No user has the id '" + user + "'");
+    KILN_TRY(RunWith(conn, kDeleteMembershipsSql, {user}));
+    return InsertMemberships(conn, user, memberships);
   });
 }
 

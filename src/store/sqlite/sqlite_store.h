@@ -47,6 +47,7 @@ class SqliteStore final : public Store {
   Result<UserRecord> GetUser(const std::string& id) override;
   Result<std::vector<UserRecord>> ListUsers() override;
   Result<Ok> DeleteUser(const std::string& id) override;
+  Result<Ok> SetMemberships(const std::string& user, const std::vector<Membership>& memberships) override;
   Result<Ok> AddAuthCode(const AuthCodeRecord& code, Micros now) override;
   Result<AuthCodeRecord> UseAuthCode(const std::string& code_hash, Micros now) override;
   Result<Ok> AddRefreshToken(const RefreshTokenRecord& token, Micros now) override;
