@@ -191,13 +191,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo
   }
   auto c = std::unique_ptr<Connection>(new Connection(conn));
   // Timestamps are integers and all text is compared byte-wise (COLLATE "C" columns), so the
-  // session needs UTF-8 and quiet notices. And custom plans only: a prepared statement's generic
-  // plan is made once per connection, from the statistics of that moment, and kept. Planned while
-  // the tables were nearly empty, reads by id kept scanning resource_version after it grew (1.2 ms
-  // each at 100,000 resources), and a generic plan cannot use a LIKE prefix for an index range.
-  KILN_TRY(
-      c->Run("SET client_encoding = 'UTF8'; SET client_min_messages = warning; SET plan_cache_mode = "
-             "force_custom_plan"));
+  // session needs nothing but UTF-8 and quiet notices.
+  KILN_TRY(c->Run("SET client_encoding = 'UTF8'; SET client_min_messages = warning"));
   return c;
 }
 
