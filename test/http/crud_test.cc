@@ -194,5 +194,38 @@ TEST_F(CrudTest, HeadReturnsHeadersWithoutBody) {
   EXPECT_EQ(res.Header("ETag"), "W/\"1\"");
 }
 
+// Hundreds of writes and reads one after another: on PostgreSQL they run on one pooled
+// connection, whose prepared statements are prepared again as their runs grow (after 64, 256,
+// ...), so every form of the read, lock and write statements is replaced at least twice here.
+TEST_F(CrudTest, HundredsOfSequentialWritesAndReadsKeepEveryVersion) {
+  constexpr int kResources = 300;
+  auto body = [](int n, const std::string& family) {
+    return R"({"resourceType":"Patient","id":"many-)" + std::to_string(n) + R"(","name":[{"family":")" +
+           family + R"("}]})";
+  };
+  for (int n = 0; n < kResources; ++n) {
+    HttpResponse created = server.Put("Patient/many-" + std::to_string(n), body(n, "First"));
+    ASSERT_EQ(created.status, 201) << n << ": " << created.body;
+  }
+  for (int n = 0; n < kResources; ++n) {
+    HttpResponse updated =
+        server.Put("Patient/many-" + std::to_string(n), body(n, "Second" + std::to_string(n)));
+    ASSERT_EQ(updated.status, 200) << n << ": " << updated.body;
+    EXPECT_EQ(updated.Header("ETag"), "W/\"2\"") << n;
+  }
+  for (int n = 0; n < kResources; ++n) {
+    HttpResponse read = server.Get("Patient/many-" + std::to_string(n));
+    ASSERT_EQ(read.status, 200) << n;
+    EXPECT_EQ(read.Header("ETag"), "W/\"2\"") << n;
+    EXPECT_NE(read.body.find(R"("family":"Second)" + std::to_string(n) + "\""), std::string::npos)
+        << read.body;
+  }
+  // The first versions' index rows are gone, the second ones' there.
+  EXPECT_EQ(json::Find(server.Get("Patient?family:exact=First&_summary=count").Json(), "total")->GetInt(), 0);
+  EXPECT_EQ(json::Find(server.Get("Patient?family=Second&_summary=count").Json(), "total")->GetInt(),
+            kResources);
+  EXPECT_EQ(json::Find(server.Get("Patient?family:exact=Second7").Json(), "total")->GetInt(), 1);
+}
+
 }  // namespace
 }  // namespace kiln::testing

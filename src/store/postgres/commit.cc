@@ -90,27 +90,30 @@ struct CurrentRow {
 // The commit's one write statement: its versions, current rows and index rows, all parts of one
 // WITH (each part runs once, on the statement's snapshot, so a resource's old index rows are
 // deleted and its new ones inserted side by side). Columns travel as arrays, so its text is the
-// same for any commit and it is prepared once per connection.
-const std::string& WriteSql() {
-  static const std::string sql = [] {
-    int next = 2;  // $1: the tenant
-    auto param = [&next](const char* type) { return ArrayPlaceholder(next++, type); };
-    std::string out =
-        "WITH v AS (INSERT INTO resource_version (tenant, seq, type, id, version, last_updated, change, json)"
-        " SELECT $1, * FROM unnest(";
-    for (const char* t : {"int8", "text", "text", "int8", "int8", "int2"}) out += param(t) + ", ";
-    out +=
-        param("bytea") +
-        ")), c AS (INSERT INTO resource_current (tenant, type, id, version, seq, last_updated, deleted, rid)"
-        " SELECT $1, * FROM unnest(";
-    for (const char* t : {"text", "text", "int8", "int8", "int8", "int2"}) out += param(t) + ", ";
-    out += param("int8") +
-           ") ON CONFLICT (tenant, type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq,"
-           " last_updated = excluded.last_updated, deleted = excluded.deleted), ";
-    out += IndexRows::Sql("$1", next) + " SELECT 1";
-    return out;
-  }();
-  return sql;
+// same for any commit and it is prepared once per connection. Two forms: a commit that replaces
+// no resource's rows (creates) runs none of the deletions, which cost a lookup in every index
+// table.
+std::string MakeWriteSql(bool replacing) {
+  int next = 2;  // $1: the tenant
+  auto param = [&next](const char* type) { return ArrayPlaceholder(next++, type); };
+  std::string out =
+      "WITH v AS (INSERT INTO resource_version (tenant, seq, type, id, version, last_updated, change, json)"
+      " SELECT $1, * FROM unnest(";
+  for (const char* t : {"int8", "text", "text", "int8", "int8", "int2"}) out += param(t) + ", ";
+  out += param("bytea") +
+         ")), c AS (INSERT INTO resource_current (tenant, type, id, version, seq, last_updated, deleted, rid)"
+         " SELECT $1, * FROM unnest(";
+  for (const char* t : {"text", "text", "int8", "int8", "int8", "int2"}) out += param(t) + ", ";
+  out += param("int8") +
+         ") ON CONFLICT (tenant, type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq,"
+         " last_updated = excluded.last_updated, deleted = excluded.deleted), ";
+  out += IndexRows::Sql("$1", next, replacing) + " SELECT 1";
+  return out;
+}
+
+const std::string& WriteSql(bool replacing) {
+  static const std::string creating = MakeWriteSql(false), replacing_too = MakeWriteSql(true);
+  return replacing ? replacing_too : creating;
 }
 
 void BindVersions(Params& p, const std::vector<const WriteOp*>& stored, const std::vector<int64_t>& seqs) {
@@ -266,7 +269,7 @@ Result<CommitInfo> PgStore::CommitOn(Connection& conn, const TenantId& tenant,
   BindVersions(p, stored, seqs);
   BindCurrent(p, rows);
   index.Bind(p, replaced);
-  KILN_TRY(conn.Exec(WriteSql(), p));
+  KILN_TRY(conn.Exec(WriteSql(!replaced.empty()), p));
   commit_sent = true;
   KILN_TRY(conn.Exec("COMMIT"));
   CommitInfo info;

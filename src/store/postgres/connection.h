@@ -103,7 +103,13 @@ class Connection {
   explicit Connection(PGconn* conn) : conn_(conn) {}
   Result<Rows> Check(PGresult* res, std::string_view what);
   PGconn* conn_;
-  std::unordered_map<std::string, std::string> prepared_;  // SQL -> statement name
+  struct Prepared {
+    std::string name;
+    uint64_t runs = 0;
+    uint64_t replan_after;  // runs
+  };
+  std::unordered_map<std::string, Prepared> prepared_;  // by SQL text
+  uint64_t next_name_ = 0;
   bool lost_ = false;
 };
 

@@ -157,41 +157,49 @@ Result<> IndexRows::Remove(Connection& conn, const TenantId& tenant, const std::
   return Ok{};
 }
 
-std::string IndexRows::Sql(const std::string& tenant, int& next) {
+std::string IndexRows::Sql(const std::string& tenant, int& next, bool replacing) {
   auto param = [&next](const char* type) { return ArrayPlaceholder(next++, type); };
-  // One array of rids for every deletion: "rid = ANY($n)" seeks the (tenant, rid, key) index.
-  std::string removed = param("int8");
-  std::string out;
-  int n = 0;
-  for (const char* table : sql::kIndexTables) {
-    out.append(n == 0 ? "d" : ", d");
-    out.append(std::to_string(n++));
-    out += std::string(" AS (DELETE FROM ") + table + " WHERE tenant = " + tenant + " AND rid = ANY(" +
-           removed + "))";
+  std::vector<std::string> parts;
+  if (replacing) {
+    // One array of rids for every deletion: "rid = ANY($n)" seeks the (tenant, rid, key) index.
+    std::string removed = param("int8");
+    int n = 0;
+    for (const char* table : sql::kIndexTables) {
+      // Built with append: GCC 12 misreports `"d" + std::to_string(n)` under -Wrestrict.
+      std::string part(1, 'd');
+      part.append(std::to_string(n++)).append(" AS (DELETE FROM ").append(table);
+      part.append(" WHERE tenant = ").append(tenant).append(" AND rid = ANY(").append(removed).append("))");
+      parts.push_back(std::move(part));
+    }
+    parts.push_back("dtext AS (DELETE FROM idx_text WHERE tenant = " + tenant + " AND rid = ANY(" + removed +
+                    "))");
   }
-  out += ", dtext AS (DELETE FROM idx_text WHERE tenant = " + tenant + " AND rid = ANY(" + removed + "))";
   for (size_t kind = 0; kind < std::size(kColumns); ++kind) {
     std::string names, arrays;
     for (const Column& c : kColumns[kind]) {
       names += std::string(", ") + c.name;
       arrays += (arrays.empty() ? "" : ", ") + param(c.type);
     }
-    out.append(", i").append(std::to_string(kind));
-    out += std::string(" AS (INSERT INTO ") + sql::kIndexTables[kind] + " (tenant" + names + ") SELECT " +
-           tenant + ", * FROM unnest(" + arrays + "))";
+    std::string part(1, 'i');
+    part.append(std::to_string(kind)).append(" AS (INSERT INTO ").append(sql::kIndexTables[kind]);
+    part.append(" (tenant").append(names).append(") SELECT ").append(tenant);
+    part.append(", * FROM unnest(").append(arrays).append("))");
+    parts.push_back(std::move(part));
   }
   // One placeholder per statement: the order of calls within one expression is unspecified.
   std::string rids = param("int8");
   std::string narratives = param("text");
   std::string contents = param("text");
-  out += ", itext AS (INSERT INTO idx_text (tenant, rid, narrative, content) SELECT " + tenant +
-         ", r, to_tsvector('simple', n), to_tsvector('simple', t) FROM unnest(" + rids + ", " + narratives +
-         ", " + contents + ") AS w(r, n, t))";
+  parts.push_back("itext AS (INSERT INTO idx_text (tenant, rid, narrative, content) SELECT " + tenant +
+                  ", r, to_tsvector('simple', n), to_tsvector('simple', t) FROM unnest(" + rids + ", " +
+                  narratives + ", " + contents + ") AS w(r, n, t))");
+  std::string out;
+  for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;
   return out;
 }
 
 void IndexRows::Bind(Params& p, const std::vector<int64_t>& replaced) {
-  p.IntArray(replaced);
+  if (!replaced.empty()) p.IntArray(replaced);
   for (size_t kind = 0; kind < std::size(kColumns); ++kind) {
     std::vector<ArrayText>& c = columns_[kind];
     if (c.empty()) c.resize(kColumns[kind].size());

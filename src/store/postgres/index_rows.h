@@ -24,10 +24,11 @@ class IndexRows {
   static Result<> Remove(Connection& conn, const TenantId& tenant, const std::vector<int64_t>& rids);
 
   // The WITH parts ("name AS (DELETE ...), name AS (INSERT ...), ...") that remove the rows of
-  // the resources replaced and insert the rows added, in `tenant` (a SQL expression such as
-  // "$1"); their parameters are $next, $next+1, ...: what Bind adds, in order.
-  static std::string Sql(const std::string& tenant, int& next);
-  // The rids whose rows are replaced, then the arrays of the rows added.
+  // the resources replaced (when `replacing`) and insert the rows added, in `tenant` (a SQL
+  // expression such as "$1"); their parameters are $next, $next+1, ...: what Bind adds, in order.
+  static std::string Sql(const std::string& tenant, int& next, bool replacing);
+  // The rids whose rows are replaced (none: for the statement without `replacing`), then the
+  // arrays of the rows added.
   void Bind(Params& p, const std::vector<int64_t>& replaced);
 
  private:
