@@ -327,6 +327,47 @@ TEST_F(TransactionTest, IfMatchMismatchIs412AndStoresNothing) {
   EXPECT_EQ(server.Get("Patient/" + id).Header("ETag"), "W/\"2\"");
 }
 
+// The entries' current versions are read ahead in one store call: a deleted resource, an
+// existing one and a new one each get the right next version, and If-Match is checked against them.
+TEST_F(TransactionTest, EntriesBuildOnTheCurrentVersionsOfExistingDeletedAndNewResources) {
+  ASSERT_EQ(server.Put("Patient/kept", PatientWith("kept", "kept")).status, 201);
+  ASSERT_EQ(server.Put("Patient/kept", PatientWith("kept-2", "kept")).status, 200);
+  ASSERT_EQ(server.Put("Patient/gone", PatientWith("gone", "gone")).status, 201);
+  ASSERT_EQ(server.Delete("Patient/gone").status, 204);  // version 2, a deletion
+  ASSERT_EQ(server.Put("Patient/dropped", PatientWith("dropped", "dropped")).status, 201);
+  HttpResponse res = PostBundle(Bundle(
+      "transaction",
+      {Entry("PUT", "Patient/kept", PatientWith("kept-3", "kept"), "", R"(,"ifMatch":"W/\"2\"")"),
+       Entry("PUT", "Patient/gone", PatientWith("back", "gone")),
+       Entry("PUT", "Patient/fresh", PatientWith("fresh", "fresh")), Entry("DELETE", "Patient/dropped")}));
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto doc = res.Json();
+  auto entries = Entries(doc);
+  ASSERT_EQ(entries.size(), 4u);
+  auto status = [&](size_t i) {
+    return std::string(json::GetString(*json::Find(*entries[i], "response"), "status"));
+  };
+  auto etag = [&](size_t i) {
+    return std::string(json::GetString(*json::Find(*entries[i], "response"), "etag"));
+  };
+  EXPECT_EQ(status(0).substr(0, 3), "200");
+  EXPECT_EQ(etag(0), "W/\"3\"");
+  EXPECT_EQ(status(1).substr(0, 3), "201");  // back from the deletion: created again
+  EXPECT_EQ(etag(1), "W/\"3\"");
+  EXPECT_EQ(status(2).substr(0, 3), "201");
+  EXPECT_EQ(etag(2), "W/\"1\"");
+  EXPECT_EQ(status(3).substr(0, 3), "204");
+  EXPECT_EQ(server.Get("Patient/kept").Header("ETag"), "W/\"3\"");
+  EXPECT_EQ(server.Get("Patient/gone").Header("ETag"), "W/\"3\"");
+  EXPECT_EQ(server.Get("Patient/dropped").status, 410);
+  // A stale If-Match among several entries fails all of them.
+  res = PostBundle(Bundle("transaction", {Entry("PUT", "Patient/kept", PatientWith("kept-4", "kept"), "",
+                                                R"(,"ifMatch":"W/\"2\"")"),
+                                          Entry("PUT", "Patient/fresh", PatientWith("fresh-2", "fresh"))}));
+  EXPECT_EQ(res.status, 412) << res.body;
+  EXPECT_EQ(server.Get("Patient/fresh").Header("ETag"), "W/\"1\"");
+}
+
 TEST_F(TransactionTest, AFailureInTheMiddleLeavesTheStoreAsItWas) {
   std::string keep = server.Create("Patient", PatientWith("keep"));
   std::string doomed = server.Create("Patient", PatientWith("doomed"));
