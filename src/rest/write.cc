@@ -24,9 +24,10 @@ Error NotKnown(const std::string& type, const std::string& id) {
 
 Result<store::Version> ReadCurrent(const Call& call, const std::string& type, const std::string& id) {
   if (const CurrentVersions* ahead = call.read_ahead) {
-    store::ResourceRef ref{type, id};
-    if (auto it = ahead->found.find(ref); it != ahead->found.end()) return it->second;
-    if (ahead->looked_up.contains(ref)) return NotKnown(type, id);
+    if (auto it = ahead->versions.find(store::ResourceRef{type, id}); it != ahead->versions.end()) {
+      if (it->second) return *it->second;
+      return NotKnown(type, id);
+    }
   }
   return call.ctx.store.ReadCurrent(call.req.tenant, type, id);
 }
@@ -92,11 +93,8 @@ Result<CurrentVersions> CurrentVersions::Read(store::Store& store, const store::
                                               std::vector<store::ResourceRef> refs) {
   CurrentVersions out;
   KILN_TRY_ASSIGN(std::vector<store::Version> versions, store.ReadMany(tenant, refs, true));
-  out.looked_up.insert(std::make_move_iterator(refs.begin()), std::make_move_iterator(refs.end()));
-  for (store::Version& v : versions) {
-    store::ResourceRef ref{v.type, v.id};
-    out.found.emplace(std::move(ref), std::move(v));
-  }
+  for (store::ResourceRef& ref : refs) out.versions.emplace(std::move(ref), std::nullopt);
+  for (store::Version& v : versions) out.versions[store::ResourceRef{v.type, v.id}] = std::move(v);
   return out;
 }
 

@@ -26,12 +26,11 @@ struct PlannedWrite {
 };
 
 // Current versions read ahead (Call::read_ahead): a transaction reads those of all the resources
-// its entries update, patch or delete in one store call rather than one round trip each. A
-// resource looked up but absent here never existed. Only a head start: the commit still checks
-// every base version, and a retry reads ahead again.
+// its entries update, patch or delete in one store call rather than one round trip each. Only a
+// head start: the commit still checks every base version, and a retry reads ahead again.
 struct CurrentVersions {
-  std::set<store::ResourceRef> looked_up;
-  std::map<store::ResourceRef, store::Version> found;  // the deleted ones too
+  // Each resource looked up: its current version (a deletion too), nullopt if it never existed.
+  std::map<store::ResourceRef, std::optional<store::Version>> versions;
 
   // Reads the current versions of `refs` (of `tenant`) into a new CurrentVersions.
   static Result<CurrentVersions> Read(store::Store& store, const store::TenantId& tenant,

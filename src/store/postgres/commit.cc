@@ -53,17 +53,14 @@ Result<std::unordered_map<std::string, Current>> LockCurrent(Connection& conn, c
   }
   Params p;
   p.Text(tenant.value);
-  Result<Rows> locked = Error::Make(Issue::kException, "nothing to lock");
   if (distinct == 1) {
     p.Text(writes.front().type);
     p.Text(writes.front().id);
-    locked = conn.Exec(one, p);
   } else {
     p.Array("text", types.Done());
     p.Array("text", ids.Done());
-    locked = conn.ExecOnce(many, p);
   }
-  KILN_TRY_ASSIGN(Rows rows, std::move(locked));
+  KILN_TRY_ASSIGN(Rows rows, distinct == 1 ? conn.Exec(one, p) : conn.ExecOnce(many, p));
   std::unordered_map<std::string, Current> out;
   for (int r = 0; r < rows.size(); ++r)
     out[Name(rows.View(r, 0), rows.View(r, 1))] = {rows.Int(r, 2), rows.Int(r, 3)};
