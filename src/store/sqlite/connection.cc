@@ -32,6 +32,11 @@ Result<> Statement::Run() {
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, int cache_kib) {
+  // SQLite counts every allocation under one process-wide mutex unless memory statistics are
+  // off; Kiln never reads them, and that mutex is taken by every connection on every statement.
+  // Configuration must precede SQLite's initialization, so it happens once, before any open.
+  static const bool kConfigured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  (void)kConfigured;
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, WalBatchingVfs());

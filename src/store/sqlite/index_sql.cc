@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <iterator>
 #include <optional>
 #include <variant>
@@ -88,19 +89,119 @@ int BindRow(Statement& s, int i, int64_t key, int64_t rid, const IndexEntry& e) 
   return i;
 }
 
-// One row to insert: its entry and its parameter's key.
-struct Row {
-  const IndexEntry* entry;
+using Row = IndexWriter::Row;
+static_assert(std::size(kShapes) == static_cast<size_t>(IndexKind::kText), "a shape per table");
+
+// Orders rows as their table's primary key does (the columns of migration 004, compared as
+// SQLite's BINARY collation compares text: bytewise).
+bool PrimaryKeyLess(const Row& a, const Row& b) {
+  if (a.key != b.key) return a.key < b.key;
+  int c = std::visit(
+      [&](const auto& x) -> int {
+        using T = std::decay_t<decltype(x)>;
+        const T& y = std::get<T>(b.entry->value);
+        auto cmp = [](const auto& l, const auto& r) { return l < r ? -1 : (r < l ? 1 : 0); };
+        if constexpr (std::is_same_v<T, StringValue>) {
+          if (int n = x.norm.compare(y.norm)) return n;
+          return x.exact.compare(y.exact);
+        } else if constexpr (std::is_same_v<T, TokenValue>) {
+          if (int n = x.code.compare(y.code)) return n;
+          return x.system.compare(y.system);
+        } else if constexpr (std::is_same_v<T, ReferenceValue>) {
+          if (int n = x.target_id.compare(y.target_id)) return n;
+          if (int n = x.target_type.compare(y.target_type)) return n;
+          return x.url.compare(y.url);
+        } else if constexpr (std::is_same_v<T, DateValue>) {
+          if (int n = cmp(x.start, y.start)) return n;
+          return cmp(x.end, y.end);
+        } else if constexpr (std::is_same_v<T, NumberValue>) {
+          return cmp(x.value, y.value);
+        } else if constexpr (std::is_same_v<T, QuantityValue>) {
+          if (int n = x.code.compare(y.code)) return n;
+          if (int n = cmp(x.value, y.value)) return n;
+          return x.system.compare(y.system);
+        } else if constexpr (std::is_same_v<T, UriValue>) {
+          return x.uri.compare(y.uri);
+        } else {
+          return 0;  // TextValue: never a row of these tables
+        }
+      },
+      a.entry->value);
+  if (c != 0) return c < 0;
+  if (a.rid != b.rid) return a.rid < b.rid;
+  return a.entry->group < b.entry->group;
+}
+
+// The first 16 bytes of `s` as two big-endian words (zero-padded): compared as integers, they
+// order strings as bytewise comparison does, up to a tie that only the whole strings break.
+void Prefix(const std::string& s, uint64_t (&out)[2]) {
+  unsigned char bytes[16] = {};
+  std::memcpy(bytes, s.data(), std::min<size_t>(s.size(), 16));
+  for (int w = 0; w < 2; ++w) {
+    out[w] = 0;
+    for (int b = 0; b < 8; ++b) out[w] = out[w] << 8 | bytes[w * 8 + b];
+  }
+}
+// An integer or a double as a word that orders as the number does.
+uint64_t Ordered(int64_t v) { return static_cast<uint64_t>(v) ^ (uint64_t{1} << 63); }
+uint64_t Ordered(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return (bits >> 63) != 0 ? ~bits : bits | (uint64_t{1} << 63);
+}
+
+// A row's place in primary-key order, cheap to compare: the key and the leading bytes of the
+// first column after it. Sorting these instead of the rows compares integers almost always.
+struct SortKey {
   int64_t key;
+  uint64_t lead[2];
+  const Row* row;
+  bool operator<(const SortKey& o) const {
+    if (key != o.key) return key < o.key;
+    if (lead[0] != o.lead[0]) return lead[0] < o.lead[0];
+    if (lead[1] != o.lead[1]) return lead[1] < o.lead[1];
+    return PrimaryKeyLess(*row, *o.row);
+  }
 };
 
-// Inserts `rows`, all of table `kind`, in statements of up to kMaxRows rows.
-Result<> InsertRows(Connection& conn, size_t kind, int64_t rid, const std::vector<Row>& rows) {
-  for (size_t from = 0; from < rows.size(); from += kMaxRows) {
-    size_t n = std::min(kMaxRows, rows.size() - from);
+SortKey SortKeyOf(const Row& r) {
+  SortKey k{r.key, {0, 0}, &r};
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, StringValue>) {
+          Prefix(v.norm, k.lead);
+        } else if constexpr (std::is_same_v<T, TokenValue> || std::is_same_v<T, QuantityValue>) {
+          Prefix(v.code, k.lead);
+        } else if constexpr (std::is_same_v<T, ReferenceValue>) {
+          Prefix(v.target_id, k.lead);
+        } else if constexpr (std::is_same_v<T, DateValue>) {
+          k.lead[0] = Ordered(v.start);
+          k.lead[1] = Ordered(v.end);
+        } else if constexpr (std::is_same_v<T, NumberValue>) {
+          k.lead[0] = Ordered(v.value);
+        } else if constexpr (std::is_same_v<T, UriValue>) {
+          Prefix(v.uri, k.lead);
+        }
+      },
+      r.entry->value);
+  return k;
+}
+
+// Inserts `rows`, all of table `kind`, in statements of up to kMaxRows rows, in primary-key order.
+Result<> InsertSorted(Connection& conn, size_t kind, const std::vector<Row>& rows) {
+  std::vector<SortKey> order;
+  order.reserve(rows.size());
+  for (const Row& r : rows) order.push_back(SortKeyOf(r));
+  std::sort(order.begin(), order.end());
+  for (size_t from = 0; from < order.size(); from += kMaxRows) {
+    size_t n = std::min(kMaxRows, order.size() - from);
     KILN_TRY_ASSIGN(auto s, conn.Prepare(InsertSql(kind, n)));
     int i = 1;
-    for (size_t r = from; r < from + n; ++r) i = BindRow(*s, i, rows[r].key, rid, *rows[r].entry);
+    for (size_t r = from; r < from + n; ++r) {
+      const Row& row = *order[r].row;
+      i = BindRow(*s, i, row.key, row.rid, *row.entry);
+    }
     KILN_TRY(s->Run());
   }
   return Ok{};
@@ -146,47 +247,59 @@ Result<std::unique_ptr<Statement>> PrepareWith(Connection& conn, const SqlText& 
   return stmt;
 }
 
-Result<> WriteIndex(Connection& conn, SearchKeys& keys, const TenantId& tenant, const std::string& type,
-                    int64_t rid, const std::vector<IndexEntry>& entries, bool replace) {
+Result<> IndexWriter::Remove(Connection& conn, int64_t rid) {
+  if (pending_.contains(rid)) KILN_TRY(Flush(conn));
   for (const char* table : sql::kIndexTables) {
-    if (!replace) break;  // a new resource has no rows to remove
     KILN_TRY_ASSIGN(auto s, conn.Prepare(std::string("DELETE FROM ") + table + " WHERE rid = ?"));
     s->Bind(1, rid);
     KILN_TRY(s->Run());
   }
-  if (replace) {
-    KILN_TRY_ASSIGN(auto s, conn.Prepare("DELETE FROM idx_text WHERE rowid = ?"));
-    s->Bind(1, rid);
-    KILN_TRY(s->Run());
-  }
+  KILN_TRY_ASSIGN(auto s, conn.Prepare("DELETE FROM idx_text WHERE rowid = ?"));
+  s->Bind(1, rid);
+  return s->Run();
+}
+
+Result<> IndexWriter::Add(Connection& conn, SearchKeys& keys, const TenantId& tenant, const std::string& type,
+                          int64_t rid, const std::vector<IndexEntry>& entries) {
+  // A resource added twice before a Flush (written twice in one commit without a Remove between)
+  // keeps only its later rows.
+  if (pending_.contains(rid)) KILN_TRY(Flush(conn));
+  pending_.insert(rid);
   // Rows come grouped by parameter, so the previous key usually answers the next entry too.
   const std::string* last_param = nullptr;
   int64_t key = kNoKey;
-  const std::string* narrative = nullptr;
-  const std::string* content = nullptr;
-  std::vector<Row> by_table[std::size(kShapes)];
+  TextRow text{rid, nullptr, nullptr};
   for (const IndexEntry& e : entries) {
-    if (const auto* text = std::get_if<TextValue>(&e.value)) {
-      (e.param == "_text" ? narrative : content) = &text->text;
+    if (const auto* t = std::get_if<TextValue>(&e.value)) {
+      (e.param == "_text" ? text.narrative : text.content) = &t->text;
       continue;
     }
     if (last_param == nullptr || *last_param != e.param) {
       KILN_TRY_ASSIGN(key, keys.Ensure(conn, tenant, type, e.param));
       last_param = &e.param;
     }
-    by_table[e.value.index()].push_back(Row{&e, key});
+    rows_[e.value.index()].push_back(Row{&e, key, rid});
   }
-  for (size_t kind = 0; kind < std::size(kShapes); ++kind)
-    KILN_TRY(InsertRows(conn, kind, rid, by_table[kind]));
-  if (narrative != nullptr || content != nullptr) {
-    static const std::string kEmpty;
+  if (text.narrative != nullptr || text.content != nullptr) text_.push_back(text);
+  return Ok{};
+}
+
+Result<> IndexWriter::Flush(Connection& conn) {
+  for (size_t kind = 0; kind < std::size(kShapes); ++kind) {
+    KILN_TRY(InsertSorted(conn, kind, rows_[kind]));
+    rows_[kind].clear();
+  }
+  static const std::string kEmpty;
+  for (const TextRow& t : text_) {
     KILN_TRY_ASSIGN(auto s,
                     conn.Prepare("INSERT INTO idx_text (rowid, narrative, content) VALUES (?, ?, ?)"));
-    s->Bind(1, rid);
-    s->BindStatic(2, narrative ? *narrative : kEmpty);
-    s->BindStatic(3, content ? *content : kEmpty);
+    s->Bind(1, t.rid);
+    s->BindStatic(2, t.narrative ? *t.narrative : kEmpty);
+    s->BindStatic(3, t.content ? *t.content : kEmpty);
     KILN_TRY(s->Run());
   }
+  text_.clear();
+  pending_.clear();
   return Ok{};
 }
 

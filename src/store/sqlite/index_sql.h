@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/result.h"
@@ -20,11 +21,38 @@ using sql::SqlText;
 
 Result<std::unique_ptr<Statement>> PrepareWith(Connection& conn, const SqlText& q);
 
-// Writes the index rows of the resource whose key is `rid`; with `replace`, its earlier rows are
-// removed first (updates and deletions). Duplicate rows of one resource are stored once. Writer
-// thread only.
-Result<> WriteIndex(Connection& conn, SearchKeys& keys, const TenantId& tenant, const std::string& type,
-                    int64_t rid, const std::vector<IndexEntry>& entries, bool replace);
+// The index rows one commit writes, inserted when it ends in each table's primary-key order. A
+// large commit's rows then land on neighbouring b-tree pages one after another, instead of each
+// row descending to a page somewhere else in the tree. Duplicate rows of one resource are stored
+// once. Writer thread only; the entries added must outlive Flush.
+class IndexWriter {
+ public:
+  // Removes the stored rows of the resource whose key is `rid` (updates, deletions). Rows of it
+  // added earlier are inserted first, so that they are removed too.
+  Result<> Remove(Connection& conn, int64_t rid);
+  // Adds the rows of the resource whose key is `rid`, resolving their parameters' keys now.
+  Result<> Add(Connection& conn, SearchKeys& keys, const TenantId& tenant, const std::string& type,
+               int64_t rid, const std::vector<IndexEntry>& entries);
+  // Inserts every row added since the last Flush.
+  Result<> Flush(Connection& conn);
+
+  // One row to insert: its entry, its parameter's key and its resource's key.
+  struct Row {
+    const IndexEntry* entry;
+    int64_t key;
+    int64_t rid;
+  };
+
+ private:
+  struct TextRow {
+    int64_t rid;
+    const std::string* narrative;
+    const std::string* content;
+  };
+  std::vector<Row> rows_[static_cast<size_t>(IndexKind::kText)];  // by table
+  std::vector<TextRow> text_;
+  std::unordered_set<int64_t> pending_;  // rids with rows added since the last Flush
+};
 
 // The search keys of one tenant, looked up through one connection while a query is built.
 class KeyLookup final : public sql::QueryScope {

@@ -285,11 +285,14 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
   }
   wrote = true;
   CommitInfo info;
+  IndexWriter index;
   for (size_t i = 0; i < writes.size(); ++i) {
     const WriteOp& w = writes[i];
     if (w.index_only) {
-      if (current[i].version == w.base_version && current[i].rid != 0)
-        KILN_TRY(WriteIndex(*writer_, keys_, tenant, w.type, current[i].rid, w.index, true));
+      if (current[i].version == w.base_version && current[i].rid != 0) {
+        KILN_TRY(index.Remove(*writer_, current[i].rid));
+        KILN_TRY(index.Add(*writer_, keys_, tenant, w.type, current[i].rid, w.index));
+      }
       continue;
     }
     {
@@ -319,9 +322,10 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
     if (rid == 0) rid = info.sequence;
     current[i].rid = rid;  // for a later write of the same resource in this commit
     // Rows to replace: the resource existed before, or an earlier write of this commit made it.
-    bool replace = current[i].version != 0;
-    KILN_TRY(WriteIndex(*writer_, keys_, tenant, w.type, rid, w.index, replace));
+    if (current[i].version != 0) KILN_TRY(index.Remove(*writer_, rid));
+    KILN_TRY(index.Add(*writer_, keys_, tenant, w.type, rid, w.index));
   }
+  KILN_TRY(index.Flush(*writer_));
   return info;
 }
 

@@ -74,11 +74,11 @@ Result<> DeleteBatch(Connection& conn, const TenantId& tenant, bool& left) {
     }
   }
   left = !batch.empty();
-  // WriteIndex with no entries only removes a resource's rows, so it needs no shared key cache;
-  // the tenant's search_key rows stay (codes are never reused: other processes cache them).
-  SearchKeys no_new_keys;
+  // Only the resources' index rows go; the tenant's search_key rows stay (codes are never
+  // reused: other processes cache them).
+  IndexWriter index;
   for (const Resource& r : batch) {
-    KILN_TRY(WriteIndex(conn, no_new_keys, tenant, r.type, r.rid, {}, /*replace=*/true));
+    KILN_TRY(index.Remove(conn, r.rid));
     for (const std::string* sql : {&kDeleteVersionsSql, &kDeleteCurrentSql}) {
       KILN_TRY_ASSIGN(auto s, conn.Prepare(*sql));
       s->BindStatic(1, tenant.value);
