@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build ccache pkg-config
           libboost-dev libboost-system-dev rapidjson-dev libsqlite3-dev libssl-dev libcli11-dev libicu-dev
-          libgoogle-perftools-dev libargon2-dev libpq-dev)
+          libgoogle-perftools-dev libargon2-dev libpq-dev libcurl4-openssl-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libpugixml-dev clang-format nodejs npm python3 curl postgresql)
 fi

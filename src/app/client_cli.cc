@@ -24,9 +24,6 @@ void AddStoreOptions(CLI::App& cmd, ClientConfig& cfg) {
 int Fail(std::string_view command, const Error& e) { return CommandFailed(command, e); }
 
 Result<std::string> ReadFile(const std::string& path) {
-  if (path.find("://") != std::string::npos) {
-    return Error::Make(Issue::kNotSupported, "--jwks takes a file; JWKS URLs are not fetched yet");
-  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error::Make(Issue::kNotFound, "Cannot read " + path);
   std::stringstream text;
@@ -63,7 +60,9 @@ int Create(store::Store& store, const ClientConfig& cfg) {
   spec.tenant = store::TenantId{cfg.tenant};
   spec.redirect_uris = cfg.redirect_uris;
   spec.is_public = cfg.is_public;
-  if (!cfg.jwks_file.empty()) {
+  if (cfg.jwks_file.starts_with("https://") || cfg.jwks_file.starts_with("http://")) {
+    spec.jwks_uri = cfg.jwks_file;  // fetched by the server when an assertion needs it
+  } else if (!cfg.jwks_file.empty()) {
     auto jwks = ReadFile(cfg.jwks_file);
     if (!jwks) return Fail("client", jwks.error());
     spec.jwks = std::move(jwks).value();
@@ -84,6 +83,7 @@ int List(store::Store& store) {
   for (const store::ClientRecord& c : *clients) {
     std::string methods = c.is_public ? "public" : c.secret_hash.empty() ? "" : "secret";
     if (!c.jwks.empty()) methods += methods.empty() ? "jwks" : "+jwks";
+    if (!c.jwks_uri.empty()) methods += (methods.empty() ? "jwks " : "+jwks ") + c.jwks_uri;
     std::string uris;
     for (const std::string& u : c.redirect_uris) uris += (uris.empty() ? "" : " ") + u;
     std::cout << c.id << '\t' << c.tenant.value << '\t' << methods << '\t' << c.scope << '\t'
@@ -120,7 +120,9 @@ CLI::App* AddClientCommand(CLI::App& app, ClientConfig& cfg) {
       "--label-access", cfg.label_access,
       "Security labels its tokens may see: R (restricted), V (very restricted, and R), or R,V");
   create->add_option("--tenant", cfg.tenant, "The tenant its tokens are for")->capture_default_str();
-  create->add_option("--jwks", cfg.jwks_file, "Its JSON Web Key Set file, for private_key_jwt");
+  create->add_option(
+      "--jwks", cfg.jwks_file,
+      "Its JSON Web Key Set, for private_key_jwt: a file, or the https URL where it is published");
   create->add_option("--redirect-uri", cfg.redirect_uris,
                      "Where its authorization codes may go (exact match; repeatable): authorization_code");
   create->add_flag("--public", cfg.is_public, "A public client: no secret, PKCE only (needs --redirect-uri)")

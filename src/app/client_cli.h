@@ -1,5 +1,5 @@
 // auth: `kiln client create --id ID --secret S|--generate-secret --scope "system/*.rs" [--tenant
-// NAME] [--jwks FILE]`, `kiln client list`, `kiln client delete ID`, and `kiln key rotate|list`
+// NAME] [--jwks FILE|URL]`, `kiln client list`, `kiln client delete ID`, and `kiln key rotate|list`
 // for the keys that sign access tokens (docs/security.md). They open the store as a second
 // writer, so they work while a server runs on the same data: a running server sees a new or
 // deleted client at its next token request, and signs with a new key within a minute.

@@ -41,7 +41,7 @@ struct ClientConfig {
   std::string scope;
   std::string label_access;  // "R", "V" or "R,V": security labels its tokens may see (docs/security.md)
   std::string tenant = "default";
-  std::string jwks_file;
+  std::string jwks_file;                   // or a URL
   std::vector<std::string> redirect_uris;  // authorization_code
   bool is_public = false;
 };

@@ -45,6 +45,9 @@ struct AuthOptions {
   Micros token_lifetime = 3600LL * 1'000'000;
   Micros code_lifetime = 60LL * 1'000'000;  // authorization codes: one minute (RFC 6749 section 4.1.2)
   Micros refresh_lifetime = 30LL * 24 * 3600 * 1'000'000;  // offline_access; online_access gets a day
+  // Clients with a JWKS URL: an assertion whose kid the fetched set lacks fetches it again, at
+  // most this often (a rotated key is taken at once; bogus kids do not flood the client's host).
+  Micros jwks_refetch_interval = 10LL * 1'000'000;
 };
 
 // What an access token grants.
@@ -98,6 +101,9 @@ struct ClientSpec {
   std::string secret;  // at least 32 characters; or empty with a JWKS
   std::string scope;   // the scopes it may be granted, space-separated (SMART v1 or v2; kiln/admin)
   std::string jwks;    // JSON Web Key Set text, for private_key_jwt; or empty with a secret
+  // Or where the client publishes its JWKS (https; http only to a loopback host), fetched when an
+  // assertion needs it (SMART Backend Services' jwks_url).
+  std::string jwks_uri = {};
   store::TenantId tenant = store::DefaultTenant();
   // authorization_code: the redirect URIs its codes may go to (absolute, no fragment, matched
   // exactly), and whether it is public (no secret and no JWKS; PKCE alone protects its codes).

@@ -95,6 +95,24 @@ Expected<Micros, OAuthError> CheckClaims(const ClientAuthContext& ctx, const jso
   return *exp;
 }
 
+// The key `kid` of the client's JWKS: the registered one, or the one its JWKS URL publishes.
+Expected<Jwk, OAuthError> KeyFor(const ClientAuthContext& ctx, const store::ClientRecord& client,
+                                 const std::string& kid) {
+  if (!client.jwks_uri.empty()) {
+    auto key = ctx.remote_jwks.Find(client.jwks_uri, kid);
+    if (!key && key.error().issue == Issue::kNotFound) return ClientAuthFailed("unknown kid '" + kid + "'");
+    if (!key) return ClientAuthFailed("the client's JWKS URL did not answer with a JWKS");
+    return std::move(key).value();
+  }
+  if (client.jwks.empty()) return ClientAuthFailed("asymmetric assertion from a client without a JWKS");
+  auto keys = ParseJwks(client.jwks);
+  if (!keys) return ClientAuthFailed("the client's JWKS does not parse");
+  for (Jwk& k : *keys) {
+    if (k.kid == kid) return std::move(k);
+  }
+  return ClientAuthFailed("unknown kid '" + kid + "'");
+}
+
 // Whether the assertion is signed by the client: HS256 under its secret, RS384 or ES384 under
 // the key of its JWKS that the header's kid names.
 Expected<Ok, OAuthError> CheckSignature(const ClientAuthContext& ctx, const Jws& jws, Alg alg,
@@ -111,17 +129,12 @@ Expected<Ok, OAuthError> CheckSignature(const ClientAuthContext& ctx, const Jws&
     }
     return Ok{};
   }
-  if (client.jwks.empty()) return ClientAuthFailed("asymmetric assertion from a client without a JWKS");
-  auto keys = ParseJwks(client.jwks);
-  if (!keys) return ClientAuthFailed("the client's JWKS does not parse");
-  for (const Jwk& k : *keys) {
-    if (k.kid != jws.kid) continue;
-    if (k.alg && *k.alg != alg) return ClientAuthFailed("the key's alg is not the assertion's");
-    if (!VerifyWithKey(alg, *k.key, jws.signing_input, jws.signature))
-      return ClientAuthFailed("bad signature");
-    return Ok{};
-  }
-  return ClientAuthFailed("unknown kid '" + jws.kid + "'");
+  auto key = KeyFor(ctx, client, jws.kid);
+  if (!key) return std::move(key).error();
+  if (key->alg && *key->alg != alg) return ClientAuthFailed("the key's alg is not the assertion's");
+  if (!VerifyWithKey(alg, *key->key, jws.signing_input, jws.signature))
+    return ClientAuthFailed("bad signature");
+  return Ok{};
 }
 
 ClientResult ByAssertion(const ClientAuthContext& ctx, const Form& form) {

@@ -4,6 +4,7 @@
 
 #include "auth/auth.h"
 #include "auth/jose.h"
+#include "auth/remote_jwks.h"
 #include "auth/scopes.h"
 #include "auth/secrets.h"
 #include "auth/signing_keys.h"
@@ -42,7 +43,7 @@ Result<Ok> CheckSpec(const ClientSpec& spec) {
       });
   if (!id_ok) return Invalid("A client id is 1 to 128 of A-Z a-z 0-9 . _ -");
   if (spec.is_public) {
-    if (!spec.secret.empty() || !spec.jwks.empty())
+    if (!spec.secret.empty() || !spec.jwks.empty() || !spec.jwks_uri.empty())
       return Invalid("A public client has no secret and no JWKS");
     if (spec.redirect_uris.empty())
       return Invalid("A public client needs a redirect URI (authorization_code)");
@@ -51,7 +52,7 @@ Result<Ok> CheckSpec(const ClientSpec& spec) {
       return Invalid("A public client cannot be granted system/ scopes or " + std::string(kAdminScope) +
                      ": those need client_credentials");
     }
-  } else if (spec.secret.empty() && spec.jwks.empty()) {
+  } else if (spec.secret.empty() && spec.jwks.empty() && spec.jwks_uri.empty()) {
     return Invalid("A client needs a secret or a JWKS (or is public, with a redirect URI)");
   }
   for (const std::string& uri : spec.redirect_uris) KILN_TRY(CheckRedirectUri(uri));
@@ -72,6 +73,10 @@ Result<Ok> CheckSpec(const ClientSpec& spec) {
     return Invalid("Only clients of the default tenant may be administrators (" + std::string(kAdminScope) +
                    ")");
   }
+  if (!spec.jwks.empty() && !spec.jwks_uri.empty())
+    return Invalid("A client has a JWKS or a JWKS URL, not both");
+  // A JWKS URL is fetched only when an assertion needs it: its host may not be up yet.
+  if (!spec.jwks_uri.empty()) KILN_TRY(CheckJwksUri(spec.jwks_uri));
   if (!spec.jwks.empty()) {
     KILN_TRY_ASSIGN(std::vector<Jwk> keys, ParseJwks(spec.jwks));
     if (keys.empty()) return Invalid("The JWKS has no signing key with a kid (EC P-256/P-384 or RSA)");
@@ -93,6 +98,7 @@ Result<store::ClientRecord> RegisterClient(store::Store& store, const std::strin
   c.tenant = spec.tenant;
   c.scope = spec.scope;
   c.jwks = spec.jwks;
+  c.jwks_uri = spec.jwks_uri;
   c.created = now;
   c.redirect_uris = spec.redirect_uris;
   c.is_public = spec.is_public;

@@ -6,6 +6,7 @@
 #include "auth/auth.h"
 #include "auth/client_auth.h"
 #include "auth/oauth.h"
+#include "auth/remote_jwks.h"
 #include "auth/secrets.h"
 #include "auth/signing_keys.h"
 #include "auth/token_verifier.h"
@@ -22,9 +23,10 @@ struct AuthServer::Parts {
   const SecretBox box;
   std::unique_ptr<SigningKeys> keys;
   std::unique_ptr<TokenVerifier> verifier;
+  mutable RemoteJwks remote_jwks{clock, options.jwks_refetch_interval};
 
   ClientAuthContext ClientAuth(const rest::Request& req) const {
-    return ClientAuthContext{store, box, clock, TokenUrl(options, req)};
+    return ClientAuthContext{store, box, clock, remote_jwks, TokenUrl(options, req)};
   }
 };
 

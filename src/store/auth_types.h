@@ -24,6 +24,7 @@ struct ClientRecord {
   // grant. A public client has no secret and no keys: PKCE alone binds its codes to it.
   std::vector<std::string> redirect_uris = {};
   bool is_public = false;
+  std::string jwks_uri = {};  // or where its JWKS is published (fetched when an assertion needs it)
 };
 
 // A tenant a user may act in, and as what.

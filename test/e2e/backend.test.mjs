@@ -9,13 +9,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describe, it, before } from 'node:test';
-import { SignJWT, createRemoteJWKSet, decodeProtectedHeader, generateKeyPair, importJWK, jwtVerify } from 'jose';
+import { createServer } from 'node:http';
+import { after, describe, it, before } from 'node:test';
+import {
+  SignJWT, createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify,
+} from 'jose';
 
 const baseUrl = process.env.KILN_BASE_URL;
 const keysFile = process.env.KILN_E2E_PRIVATE_KEYS;
 const hsSecret = process.env.KILN_E2E_HS_SECRET;
-if (!baseUrl || !keysFile || !hsSecret) throw new Error('Run through test/e2e/run.sh path/to/kiln backend');
+const jwksPort = Number(process.env.KILN_E2E_JWKS_PORT);
+if (!baseUrl || !keysFile || !hsSecret || !jwksPort) throw new Error('Run through test/e2e/run.sh path/to/kiln backend');
 const root = new URL(baseUrl).origin;
 const privateJwks = JSON.parse(readFileSync(keysFile, 'utf8'));
 const assertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -157,5 +161,44 @@ describe('client_secret_jwt (an HS256 assertion made by jose)', () => {
   it('is refused when signed with another secret', async () => {
     const signed = await assertion('e2e-hs', 'HS256').sign(new TextEncoder().encode('x'.repeat(40)));
     assert.equal((await tokenRequest(signed, 'system/Patient.rs')).status, 401);
+  });
+});
+
+describe('private_key_jwt with the keys at the client\'s JWKS URL (served here, keys made by jose)', () => {
+  let server;
+  let published = { keys: [] };
+  let fetches = 0;
+  before(async () => {
+    server = createServer((req, res) => {
+      fetches += 1;
+      if (req.url !== '/.well-known/jwks.json') {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=600' });
+      res.end(JSON.stringify(published));
+    });
+    await new Promise((resolve) => server.listen(jwksPort, '127.0.0.1', resolve));
+  });
+  after(() => new Promise((resolve) => server.close(resolve)));
+
+  it('gets a token for an assertion signed with a published key, fetching the set once', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES384');
+    published = { keys: [{ ...(await exportJWK(publicKey)), kid: 'url-es384', alg: 'ES384', use: 'sig' }] };
+    for (let i = 0; i < 2; ++i) {
+      const signed = await assertion('e2e-jwks-url', 'ES384', 'url-es384').sign(privateKey);
+      const { status, body } = await tokenRequest(signed, 'system/Patient.rs');
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal((await fhir('GET', 'Patient', body.access_token)).status, 200);
+    }
+    assert.equal(fetches, 1);
+  });
+
+  it('refuses a key the set does not publish, under a published kid', async () => {
+    const { privateKey } = await generateKeyPair('ES384');
+    const signed = await assertion('e2e-jwks-url', 'ES384', 'url-es384').sign(privateKey);
+    const res = await tokenRequest(signed, 'system/Patient.rs');
+    assert.equal(res.status, 401);
+    assert.equal(res.body.error, 'invalid_client');
   });
 });

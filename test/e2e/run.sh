@@ -108,7 +108,8 @@ if [[ "$SUITE" == oauth ]]; then
 fi
 
 # backend: a SMART Backend Services client whose key pairs jose made (ES384 and RS384), registered
-# with its public JWKS, and one that signs HS256 assertions with its secret.
+# with its public JWKS, one that signs HS256 assertions with its secret, and one registered with
+# the URL of its JWKS, which backend.test.mjs serves on KILN_E2E_JWKS_PORT.
 if [[ "$SUITE" == backend ]]; then
   export KILN_E2E_PRIVATE_KEYS="$WORK/backend-private-keys.json"
   export KILN_E2E_HS_SECRET=e2e-hs256-secret-0123456789abcdef0123456789
@@ -117,6 +118,11 @@ if [[ "$SUITE" == backend ]]; then
     --scope "system/Patient.cruds system/Observation.rs" >/dev/null
   "$KILN_BIN" client create --data-dir "$WORK/data" --id e2e-hs --secret "$KILN_E2E_HS_SECRET" \
     --scope "system/Patient.rs" >/dev/null
+  # And one that publishes its keys at a URL (SMART's jwks_url), served by the test itself.
+  KILN_E2E_JWKS_PORT=$(free_port)
+  export KILN_E2E_JWKS_PORT
+  "$KILN_BIN" client create --data-dir "$WORK/data" --id e2e-jwks-url \
+    --jwks "http://127.0.0.1:$KILN_E2E_JWKS_PORT/.well-known/jwks.json" --scope "system/Patient.rs" >/dev/null
 fi
 
 PORT=""

@@ -16,9 +16,11 @@
 #include <atomic>
 #include <ctime>
 #include <memory>
+#include <mutex>
 
 #include "auth/auth.h"
 #include "core/base64.h"
+#include "http/server.h"
 #include "support/test_server.h"
 
 namespace kiln::testing {
@@ -188,6 +190,58 @@ bool Active(const HttpResponse& res) {
   return active != nullptr && active->IsBool() && active->GetBool();
 }
 
+// ---- a client's own key server, for clients registered with a JWKS URL -------------------------
+
+// Serves one JWKS at http://127.0.0.1:{port}/keys/jwks.json, as a client publishes its keys
+// (SMART Backend Services' jwks_url), or fails with `status`; counts the fetches.
+class JwksHost {
+ public:
+  JwksHost() {
+    http::ServerOptions o;
+    o.bind = "127.0.0.1";
+    o.port = 0;
+    o.io_threads = 1;
+    o.worker_threads = 1;
+    o.base_path = "/keys";
+    o.drain_seconds = 1;
+    server_ = std::make_unique<http::Server>(o, [this](const rest::Request& req) {
+      std::lock_guard lock(mu_);
+      ++fetches_;
+      rest::Response res;
+      res.status = req.path == "jwks.json" ? status_ : 404;
+      res.content_type = "application/json";
+      res.body = jwks_;
+      return res;
+    });
+    auto port = server_->Start();
+    EXPECT_TRUE(port.has_value());
+    port_ = port.has_value() ? *port : 0;
+  }
+  ~JwksHost() { Stop(); }
+  void Stop() {
+    if (server_) server_->Stop();
+    server_.reset();
+  }
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/keys/jwks.json"; }
+  void Serve(std::string jwks, int status = 200) {
+    std::lock_guard lock(mu_);
+    jwks_ = std::move(jwks);
+    status_ = status;
+  }
+  int fetches() const {
+    std::lock_guard lock(mu_);
+    return fetches_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string jwks_ = R"({"keys":[]})";
+  int status_ = 200;
+  int fetches_ = 0;
+  uint16_t port_ = 0;
+  std::unique_ptr<http::Server> server_;
+};
+
 // ---- the fixture ------------------------------------------------------------------------------
 
 class AuthTest : public ::testing::Test {
@@ -353,6 +407,75 @@ TEST_F(AuthTest, BadAssertionsGetNoToken) {
   refused(Tamper(Jwt(Claims("backend", "a9"), Signer::kEs384, "ec1")));  // payload changed
   // The control: the same client and key, well formed, is accepted.
   EXPECT_EQ(AssertionRequest(Jwt(Claims("backend", "ok"), Signer::kRs384, "rsa1")).status, 200);
+}
+
+// private_key_jwt with the keys at the client's JWKS URL: fetched when the first assertion needs
+// them and then kept, so many assertions cost one fetch.
+TEST_F(AuthTest, PrivateKeyJwtTakesTheKeysAtTheClientsJwksUrl) {
+  JwksHost host;
+  host.Serve(Keys().Jwks());
+  auth::ClientSpec spec;
+  spec.id = "backend-url";
+  spec.scope = "system/*.rs";
+  spec.jwks_uri = host.Url();
+  server.RegisterClient(spec);
+  EXPECT_EQ(host.fetches(), 0);  // not at registration: the client's host may not be up yet
+  ExpectTokenResponse(AssertionRequest(Jwt(Claims("backend-url", "u-1"), Signer::kRs384, "rsa1")),
+                      "system/*.rs");
+  ExpectTokenResponse(AssertionRequest(Jwt(Claims("backend-url", "u-2"), Signer::kEs384, "ec1")),
+                      "system/*.rs");
+  EXPECT_EQ(host.fetches(), 1);
+  ExpectClientRefused(AssertionRequest(Jwt(Claims("backend-url", "u-3"), Signer::kEs256Stranger, "ec1")));
+}
+
+// A client that rotates its key publishes the new one and drops the old: an assertion with the
+// new kid fetches the set again (at most once per ten seconds, so a stream of unknown kids does
+// not flood the client's host), and the dropped key no longer works.
+TEST_F(AuthTest, AJwksUrlClientsRotatedKeyIsTakenAndUnknownKidsDoNotFloodItsHost) {
+  JwksHost host;
+  host.Serve(R"({"keys":[)" + RsaJwk(Keys().rsa.get(), "rsa1") + "]}");
+  auth::ClientSpec spec;
+  spec.id = "rotating";
+  spec.scope = "system/*.rs";
+  spec.jwks_uri = host.Url();
+  server.RegisterClient(spec);
+  EXPECT_EQ(AssertionRequest(Jwt(Claims("rotating", "r-1"), Signer::kRs384, "rsa1")).status, 200);
+  host.Serve(R"({"keys":[)" + EcJwk(Keys().ec.get(), "ec1") + "]}");
+  for (int i = 0; i < 3; ++i)  // within ten seconds of the last fetch: not fetched again
+    ExpectClientRefused(
+        AssertionRequest(Jwt(Claims("rotating", "r-x" + std::to_string(i)), Signer::kEs384, "ec1")));
+  EXPECT_EQ(host.fetches(), 1);
+  server.AdvanceClock(11);
+  EXPECT_EQ(AssertionRequest(Jwt(Claims("rotating", "r-2"), Signer::kEs384, "ec1")).status, 200);
+  EXPECT_EQ(host.fetches(), 2);
+  server.AdvanceClock(11);
+  ExpectClientRefused(AssertionRequest(Jwt(Claims("rotating", "r-3"), Signer::kRs384, "rsa1")));
+  EXPECT_EQ(host.fetches(), 3);
+}
+
+// A JWKS URL that fails (an error status, something that is no JWKS, nobody listening) refuses
+// the client, and refuses it again without asking until ten seconds have passed.
+TEST_F(AuthTest, AJwksUrlThatDoesNotAnswerWithAJwksRefusesTheClient) {
+  JwksHost host;
+  host.Serve("{}", 503);
+  auth::ClientSpec spec;
+  spec.id = "flaky";
+  spec.scope = "system/*.rs";
+  spec.jwks_uri = host.Url();
+  server.RegisterClient(spec);
+  ExpectClientRefused(AssertionRequest(Jwt(Claims("flaky", "f-1"), Signer::kRs384, "rsa1")));
+  ExpectClientRefused(AssertionRequest(Jwt(Claims("flaky", "f-2"), Signer::kRs384, "rsa1")));
+  EXPECT_EQ(host.fetches(), 1);
+  server.AdvanceClock(11);
+  host.Serve(R"({"keys":"not a list"})");
+  ExpectClientRefused(AssertionRequest(Jwt(Claims("flaky", "f-3"), Signer::kRs384, "rsa1")));
+  EXPECT_EQ(host.fetches(), 2);
+  server.AdvanceClock(11);
+  host.Serve(Keys().Jwks());
+  EXPECT_EQ(AssertionRequest(Jwt(Claims("flaky", "f-4"), Signer::kRs384, "rsa1")).status, 200);
+  server.AdvanceClock(400);  // past the kept set's lifetime (five minutes without max-age)
+  host.Stop();
+  ExpectClientRefused(AssertionRequest(Jwt(Claims("flaky", "f-5", 480), Signer::kRs384, "rsa1")));
 }
 
 TEST_F(AuthTest, AReplayedAssertionGetsNoToken) {

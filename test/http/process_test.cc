@@ -392,6 +392,19 @@ TEST_F(ProcessTest, ClientsAndSigningKeysFromTheCommandLine) {
                        "--secret", "short"})
                   .status,
               0);
+    // --jwks URL: https, or http to a loopback host only; listed with its URL.
+    Finished plain_http = RunKiln({"client", "create", "--data-dir", data, "--id", "remote", "--scope",
+                                   "system/*.rs", "--jwks", "http://keys.example.org/jwks.json"});
+    EXPECT_NE(plain_http.status, 0);
+    EXPECT_NE(plain_http.output.find("loopback"), std::string::npos) << plain_http.output;
+    EXPECT_EQ(RunKiln({"client", "create", "--data-dir", data, "--id", "remote", "--scope", "system/*.rs",
+                       "--jwks", "https://keys.example.org/jwks.json"})
+                  .status,
+              0);
+    listed = RunKiln({"client", "list", "--data-dir", data});
+    EXPECT_NE(listed.output.find("remote\tdefault\tjwks https://keys.example.org/jwks.json\tsystem/*.rs\t"),
+              std::string::npos)
+        << listed.output;
     Finished rotated = RunKiln({"key", "rotate", "--data-dir", data});
     ASSERT_EQ(rotated.status, 0) << rotated.output;
     EXPECT_EQ(RunKiln({"client", "delete", "cli", "--data-dir", data}).status, 0);
@@ -937,16 +950,27 @@ TEST_F(ProcessTest, PostgresSchemaOfAnOlderKilnIsMigratedAndServed) {
   ApplyMigration(sql, files, 2);
   ASSERT_EQ(sql.Run("SELECT max(version) FROM kiln_schema"), "2");
 
-  // Its data. The later migrations only add tables (checked below: they create and nothing else
-  // changes what a version-2 Kiln wrote), so the current binary writes the rows a version-2 Kiln
-  // wrote while they are applied for a moment, and dropping their tables again leaves the
-  // database exactly as the older Kiln left it.
+  // Its data. The later migrations only add tables, and columns with defaults to older tables
+  // (checked below: they create and nothing else changes what a version-2 Kiln wrote), so the
+  // current binary writes the rows a version-2 Kiln wrote while they are applied for a moment,
+  // and dropping those tables and columns again leaves the database as the older Kiln left it.
   std::vector<std::string> added_tables;
+  std::vector<std::string> added_columns;  // "table column", of tables older than version 3
   for (int v = 3; v <= current; ++v) {
     std::string text = ReadFile(files[v - 1]);
     for (size_t at = 0; (at = text.find("CREATE TABLE ", at)) != std::string::npos;) {
       at += 13;
       added_tables.push_back(text.substr(at, text.find_first_of(" (", at) - at));
+    }
+    for (size_t at = 0; (at = text.find("ALTER TABLE ", at)) != std::string::npos;) {
+      at += 12;
+      std::string table = text.substr(at, text.find(' ', at) - at);
+      size_t column = text.find("ADD COLUMN ", at);
+      ASSERT_NE(column, std::string::npos)
+          << "a migration after 2 alters more than it adds: " << files[v - 1];
+      column += 11;
+      if (std::find(added_tables.begin(), added_tables.end(), table) == added_tables.end())
+        added_columns.push_back(table + " " + text.substr(column, text.find(' ', column) - column));
     }
     ApplyMigration(sql, files, v);
   }
@@ -975,6 +999,9 @@ TEST_F(ProcessTest, PostgresSchemaOfAnOlderKilnIsMigratedAndServed) {
               201);
   }
   for (const std::string& table : added_tables) sql.Run("DROP TABLE " + table);
+  for (const std::string& column : added_columns)
+    sql.Run("ALTER TABLE " + column.substr(0, column.find(' ')) + " DROP COLUMN " +
+            column.substr(column.find(' ') + 1));
   sql.Run("DELETE FROM kiln_schema WHERE version > 2");
   ASSERT_EQ(sql.Run("SELECT max(version) FROM kiln_schema"), "2");
 

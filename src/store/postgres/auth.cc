@@ -20,6 +20,7 @@ ClientRecord ClientFromRow(const Rows& rows, int r) {
   c.created = rows.Int(r, 6);
   c.redirect_uris = SplitWords(rows.Text(r, 7));
   c.is_public = rows.Int(r, 8) != 0;
+  c.jwks_uri = rows.Text(r, 9);
   return c;
 }
 
@@ -28,9 +29,9 @@ ClientRecord ClientFromRow(const Rows& rows, int r) {
 Result<Ok> PgStore::CreateClient(const ClientRecord& c) {
   KILN_TRY_ASSIGN(auto lease, pool_.Borrow());
   KILN_TRY_ASSIGN(
-      Rows rows,
-      lease->Exec(kInsertClientSql, {c.id, c.tenant.value, c.secret_hash, c.secret_sealed, c.scope, c.jwks,
-                                     c.created, JoinWords(c.redirect_uris), int64_t{c.is_public ? 1 : 0}}));
+      Rows rows, lease->Exec(kInsertClientSql, {c.id, c.tenant.value, c.secret_hash, c.secret_sealed, c.scope,
+                                                c.jwks, c.created, JoinWords(c.redirect_uris),
+                                                int64_t{c.is_public ? 1 : 0}, c.jwks_uri}));
   if (rows.affected() == 0)
     return Error::Make(Issue::kConflict, "A client with the id '" + c.id + "' exists already");
   return Ok{};

@@ -12,12 +12,12 @@
 namespace kiln::store::sql {
 
 inline const std::string kClientColumns =
-    "id, tenant, secret_hash, secret_sealed, scope, jwks, created, redirect_uris, public";
+    "id, tenant, secret_hash, secret_sealed, scope, jwks, created, redirect_uris, public, jwks_uri";
 inline const std::string kSelectClientSql = "SELECT " + kClientColumns + " FROM auth_client WHERE id = ?";
 inline const std::string kListClientsSql = "SELECT " + kClientColumns + " FROM auth_client ORDER BY id";
 inline const std::string kInsertClientSql =
     "INSERT INTO auth_client (" + kClientColumns +
-    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
+    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
 inline const std::string kDeleteClientSql = "DELETE FROM auth_client WHERE id = ?";
 inline const std::string kListKeysSql =
     "SELECT kid, alg, private_key, created, retired FROM auth_signing_key ORDER BY created DESC, kid";

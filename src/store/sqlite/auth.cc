@@ -27,6 +27,7 @@ ClientRecord ClientFromRow(const Statement& s) {
   c.created = s.Int(6);
   c.redirect_uris = SplitWords(s.Text(7));
   c.is_public = s.Int(8) != 0;
+  c.jwks_uri = s.Text(9);
   return c;
 }
 
@@ -59,7 +60,7 @@ Result<Ok> SqliteStore::CreateClient(const ClientRecord& c) {
   return WriteTransaction(path_, [&](Connection& conn) -> Result<> {
     KILN_TRY(RunWith(conn, kInsertClientSql,
                      {c.id, c.tenant.value, c.secret_hash, c.secret_sealed, c.scope, c.jwks, c.created,
-                      JoinWords(c.redirect_uris), int64_t{c.is_public ? 1 : 0}}));
+                      JoinWords(c.redirect_uris), int64_t{c.is_public ? 1 : 0}, c.jwks_uri}));
     if (sqlite3_changes(conn.handle()) == 0) {
       return Error::Make(Issue::kConflict, "A client with the id '" + c.id + "' exists already");
     }

@@ -1,0 +1,4 @@
+-- private_key_jwt clients whose keys are published at a URL (SMART Backend Services' jwks_url,
+-- docs/security.md) rather than registered: the URL, fetched when an assertion needs it; '' for
+-- none. As in SQLite's 010.
+ALTER TABLE auth_client ADD COLUMN jwks_uri text NOT NULL DEFAULT '';
