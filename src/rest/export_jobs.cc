@@ -70,7 +70,13 @@ std::string JobJson(const ExportRequest& r, Micros submitted) {
   json::AppendQuoted(out, r.request_url);
   out += R"(,"base":)";
   json::AppendQuoted(out, r.base_url);
-  out += r.patient_level ? R"(,"level":"patient","types":[)" : R"(,"level":"system","types":[)";
+  if (!r.group.empty()) {
+    out += R"(,"level":"group","group":)";
+    json::AppendQuoted(out, r.group);
+    out += R"(,"types":[)";
+  } else {
+    out += r.patient_level ? R"(,"level":"patient","types":[)" : R"(,"level":"system","types":[)";
+  }
   for (size_t i = 0; i < r.types.size(); ++i) {
     if (i > 0) out.push_back(',');
     json::AppendQuoted(out, r.types[i]);
@@ -98,7 +104,12 @@ Result<ExportRequest> ParseJobJson(std::string_view text, Micros& submitted) {
   ExportRequest r;
   r.request_url = std::string(json::GetString(doc, "request"));
   r.base_url = std::string(json::GetString(doc, "base"));
-  r.patient_level = json::GetString(doc, "level") == "patient";
+  std::string_view level = json::GetString(doc, "level");
+  r.patient_level = level == "patient" || level == "group";
+  if (level == "group") {
+    r.group = std::string(json::GetString(doc, "group"));
+    if (r.group.empty()) return Error::Make(Issue::kInvalid, "job.json of a Group export names no Group");
+  }
   const json::Value* types = json::Find(doc, "types");
   if (types == nullptr || !types->IsArray()) return Error::Make(Issue::kInvalid, "job.json has no types");
   for (const json::Value& t : types->GetArray()) {
@@ -394,16 +405,41 @@ Result<ExportFileInfo> ExportJobs::File(std::string_view id, std::string_view na
   return ExportFileInfo{std::move(path), expires};
 }
 
+namespace {
+
+// The patients of a Group export: the Patient resources that the Group's `member` parameter
+// references. Evaluated by the store in the export's snapshot, so the membership is the one of
+// the Group version current at transactionTime, and a member whose Patient does not exist (or
+// was deleted) matches nothing.
+std::shared_ptr<const store::IndexQuery> GroupPatients(const std::string& group) {
+  auto in_group = std::make_shared<store::IndexQuery>();
+  in_group->type = "Group";
+  in_group->ids = {group};
+  auto patients = std::make_shared<store::IndexQuery>();
+  patients->type = "Patient";
+  patients->has.push_back(store::ReverseChain{"Group", "member", std::move(in_group)});
+  return patients;
+}
+
+}  // namespace
+
 std::vector<store::ScanQuery> ExportJobs::Queries(const ExportRequest& request) const {
   std::vector<store::ScanQuery> queries;
+  std::shared_ptr<const store::IndexQuery> group_patients;
+  if (!request.group.empty()) group_patients = GroupPatients(request.group);
   for (const std::string& type : request.types) {
     store::ScanQuery q{type, {}, request.since};
+    if (group_patients && type == "Patient") q.index = *group_patients;
     if (request.patient_level && type != "Patient") {
       search::ParsedSearch members;
       members.query.type = type;
       // Types without a usable compartment parameter have no members.
       if (!search::AddCompartment(registry_, "Patient", "", members)) continue;
       if (members.query.index.all_of.empty() || members.query.index.all_of.back().any_of.empty()) continue;
+      // A Group export: the compartments of the Group's patients only (a chained reference).
+      if (group_patients) {
+        for (store::Predicate& p : members.query.index.all_of.back().any_of) p.chain = group_patients;
+      }
       q.index = std::move(members.query.index);
     }
     HideConfidentiality(request.hidden_labels, type, q.index);  // security labels

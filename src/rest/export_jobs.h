@@ -48,9 +48,12 @@ namespace kiln::rest {
 
 // What a kick-off asked for; kept as job.json.
 struct ExportRequest {
-  std::string request_url;         // the kick-off's URL, the manifest's `request`
-  std::string base_url;            // the FHIR base the status and file URLs are under
-  bool patient_level = false;      // Patient/$export: resources in the compartment of any patient
+  std::string request_url;     // the kick-off's URL, the manifest's `request`
+  std::string base_url;        // the FHIR base the status and file URLs are under
+  bool patient_level = false;  // Patient/$export: resources in the compartment of any patient
+  // Group/[id]/$export (with patient_level): the Group's id. The patients are then only those
+  // its `member` search parameter references (Group.member.entity), in the export's snapshot.
+  std::string group;
   std::vector<std::string> types;  // resource types, in the order they are exported
   std::optional<Micros> since;     // only resources changed after this instant
   store::TenantId tenant = store::DefaultTenant();

@@ -1,5 +1,6 @@
 #include "rest/respond.h"
 
+#include "rest/labels.h"
 #include "rest/outcome.h"
 
 namespace kiln::rest {
@@ -49,6 +50,19 @@ Response DeletedResponse(const Call& call, const store::Version& v) {
       call.format);
   res.SetHeader("ETag", ETag(v.version));
   return res;
+}
+
+Expected<store::Version, Response> ReadVisible(const Call& call, std::string_view type,
+                                               const std::string& id) {
+  auto v = call.ctx.store.ReadCurrent(call.req.tenant, std::string(type), id);
+  if (!v) return ErrorResponse(v.error(), call.format);
+  if (v->deleted()) return DeletedResponse(call, *v);
+  if (HiddenByLabel(call.access, *v)) {
+    return ErrorResponse(
+        Error::Make(Issue::kNotFound, "Resource " + std::string(type) + "/" + id + " is not known"),
+        call.format);
+  }
+  return std::move(v).value();
 }
 
 Response WriteResponse(const Call& call, int status, const store::Version& v, std::string_view what,

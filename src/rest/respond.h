@@ -18,6 +18,11 @@ std::string VersionUrl(const Request& req, const store::Version& v);
 void AddSearchEntries(BundleWriter& bundle, const Request& req, const std::vector<store::Version>& versions,
                       std::string_view mode);
 
+// The current version of `type`/`id` as a read may serve it to the call's access, or what a read
+// answers instead: 404 for an unknown resource, 410 for a deleted one (DeletedResponse), and 404
+// for one a security label hides from the access (rest/labels.h), as if it did not exist.
+Expected<store::Version, Response> ReadVisible(const Call& call, std::string_view type,
+                                               const std::string& id);
 // A read: the stored bytes, ETag and Last-Modified.
 Response ReadResponse(const Call& call, const store::Version& v);
 // 410 Gone for a deleted resource, with the ETag of its deletion.

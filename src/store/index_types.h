@@ -158,6 +158,7 @@ struct IndexQuery {
   std::string type;
   std::vector<Clause> all_of;
   std::vector<ReverseChain> has;
+  std::vector<std::string> ids;  // empty: any id; else one of them (e.g. the Group of a Group export)
 };
 
 }  // namespace kiln::store

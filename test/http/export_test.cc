@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "support/export_client.h"
 #include "support/test_server.h"
 
 namespace kiln::testing {
@@ -15,116 +16,20 @@ namespace {
 
 const Headers kAsync = {{"Prefer", "respond-async"}, {"Accept", "application/fhir+json"}};
 
-// One entry of a manifest's output, copied out of the document.
-struct OutputFile {
-  std::string type, url;
-  int64_t count = -1;
-};
-struct Manifest {
-  std::string transaction_time, request;
-  bool requires_access_token = true;
-  std::vector<OutputFile> output;
-  size_t errors = 99;
-};
-
-Manifest ManifestOf(const HttpResponse& res) {
-  Manifest m;
-  auto doc = res.Json();
-  m.transaction_time = std::string(json::GetString(doc, "transactionTime"));
-  m.request = std::string(json::GetString(doc, "request"));
-  if (const json::Value* t = json::Find(doc, "requiresAccessToken"); t && t->IsBool())
-    m.requires_access_token = t->GetBool();
-  if (const json::Value* out = json::Find(doc, "output"); out && out->IsArray()) {
-    for (const auto& f : out->GetArray()) {
-      const json::Value* count = json::Find(f, "count");
-      m.output.push_back({std::string(json::GetString(f, "type")), std::string(json::GetString(f, "url")),
-                          count && count->IsInt64() ? count->GetInt64() : -1});
-    }
-  }
-  if (const json::Value* err = json::Find(doc, "error"); err && err->IsArray())
-    m.errors = err->GetArray().Size();
-  return m;
-}
-
-// An ndjson body's lines (fails the test when the last one has no newline).
-std::vector<std::string> SplitLines(const std::string& body) {
-  std::vector<std::string> lines;
-  for (size_t pos = 0; pos < body.size();) {
-    size_t nl = body.find('\n', pos);
-    EXPECT_NE(nl, std::string::npos) << "the last line has no newline";
-    if (nl == std::string::npos) nl = body.size();
-    lines.push_back(body.substr(pos, nl - pos));
-    pos = nl + 1;
-  }
-  return lines;
-}
-
-// The exported resources of one type: id -> the line, as downloaded.
-using Lines = std::map<std::string, std::string>;
+using Manifest = ExportManifest;
+using OutputFile = ExportOutputFile;
+using Lines = ExportLines;
 
 class ExportTest : public ::testing::Test {
  protected:
-  // The path below the FHIR base of a URL the server handed out.
-  std::string PathOf(const std::string& url) {
-    EXPECT_TRUE(url.starts_with(server.base_url() + "/")) << url;
-    return url.substr(std::min(url.size(), server.base_url().size() + 1));
-  }
-  // Kicks off an export and returns the status path (fails the test unless 202).
+  std::string PathOf(const std::string& url) { return exports.PathOf(url); }
   std::string KickOff(const std::string& path, const std::string& body = "") {
-    HttpResponse res = body.empty() ? server.Get(path, kAsync) : server.Post(path, body, kAsync);
-    EXPECT_EQ(res.status, 202) << path << " -> " << res.body;
-    std::string location = res.Header("Content-Location");
-    EXPECT_TRUE(location.starts_with(server.base_url() + "/_export/")) << location;
-    return PathOf(location);
+    return exports.KickOff(path, body);
   }
-  // Polls until the job completes and returns its manifest.
-  Manifest Complete(const std::string& status_path) {
-    for (int i = 0; i < 3000; ++i) {
-      HttpResponse res = server.Get(status_path);
-      if (res.status == 202) {
-        EXPECT_FALSE(res.Header("X-Progress").empty());
-        EXPECT_LT(res.Header("X-Progress").size(), 100u);
-        EXPECT_FALSE(res.Header("Retry-After").empty());
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        continue;
-      }
-      EXPECT_EQ(res.status, 200) << res.body;
-      EXPECT_EQ(res.Header("Content-Type"), "application/json");
-      return ManifestOf(res);
-    }
-    ADD_FAILURE() << "the export did not complete: " << status_path;
-    return {};
-  }
-  // Downloads every file of `m`: type -> id -> line. Checks each line and the file counts.
-  std::map<std::string, Lines> Download(const Manifest& m) {
-    std::map<std::string, Lines> out;
-    for (const OutputFile& f : m.output) {
-      HttpResponse res = server.Get(PathOf(f.url));
-      EXPECT_EQ(res.status, 200) << f.url;
-      EXPECT_EQ(res.Header("Content-Type"), "application/fhir+ndjson");
-      std::vector<std::string> lines = SplitLines(res.body);
-      for (const std::string& line : lines) {
-        auto doc = json::Parse(line);
-        EXPECT_TRUE(doc) << line;
-        if (!doc) continue;
-        EXPECT_EQ(json::GetString(*doc, "resourceType"), f.type) << line;
-        std::string id(json::GetString(*doc, "id"));
-        EXPECT_TRUE(out[f.type].emplace(id, line).second) << f.type << "/" << id << " exported twice";
-      }
-      EXPECT_EQ(static_cast<int64_t>(lines.size()), f.count) << f.url;
-    }
-    return out;
-  }
-  std::set<std::string> Ids(const Lines& lines) {
-    std::set<std::string> ids;
-    for (const auto& [id, line] : lines) ids.insert(id);
-    return ids;
-  }
-  std::set<std::string> Types(const Manifest& m) {
-    std::set<std::string> types;
-    for (const OutputFile& f : m.output) types.insert(f.type);
-    return types;
-  }
+  Manifest Complete(const std::string& status_path) { return exports.Complete(status_path); }
+  std::map<std::string, Lines> Download(const Manifest& m) { return exports.Download(m); }
+  std::set<std::string> Ids(const Lines& lines) { return IdsOf(lines); }
+  std::set<std::string> Types(const Manifest& m) { return TypesOf(m); }
   std::string PatientJson(const std::string& family) {
     return R"({"resourceType":"Patient","name":[{"family":")" + family + R"("}]})";
   }
@@ -133,11 +38,11 @@ class ExportTest : public ::testing::Test {
     return R"({"resourceType":"Observation","status":"final","code":{"text":"x"})" + subject + "}";
   }
   std::string LastUpdated(const std::string& type, const std::string& id) {
-    auto doc = server.Get(type + "/" + id).Json();
-    return std::string(json::GetString(*json::Find(doc, "meta"), "lastUpdated"));
+    return LastUpdatedOf(server, type, id);
   }
 
   TestServer server;
+  ExportClient exports{server, server.base_url()};
 };
 
 TEST_F(ExportTest, KickOffNeedsPreferRespondAsync) {
@@ -172,9 +77,6 @@ TEST_F(ExportTest, BadParametersAre400WithAnOperationOutcome) {
        {"application/fhir%2Bndjson", "application/fhir+ndjson", "application/ndjson", "ndjson"}) {
     Complete(KickOff(std::string("$export?_type=Patient&_outputFormat=") + format));
   }
-  HttpResponse group = server.Get("Group/1/$export", kAsync);
-  EXPECT_EQ(group.status, 501);
-  EXPECT_EQ(IssueCodes(group.Json()), std::vector<std::string>{"not-supported"});
   EXPECT_EQ(server.Request("PUT", "$export", "{}", kAsync).status, 405);
 }
 

@@ -1,16 +1,19 @@
 // Security labels through HTTP (docs/security.md): resources labelled restricted (R) or very
 // restricted (V) are invisible to tokens without the permission to see them, in reads, vreads,
-// histories, searches and their totals, includes, $everything and $export; such tokens may not
-// write labelled resources; `security-label/R` sees R, `security-label/V` sees both.
+// histories, searches and their totals, includes, $everything and $export (also of a Group);
+// such tokens may not write labelled resources; `security-label/R` sees R, `security-label/V`
+// sees both.
 #include <gtest/gtest.h>
 
 #include <rapidjson/pointer.h>
 
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "auth/auth.h"
+#include "support/export_client.h"
 #include "support/test_server.h"
 
 namespace kiln::testing {
@@ -173,6 +176,36 @@ TEST_F(LabelsTest, ExportLeavesThemOut) {
   };
   EXPECT_EQ(exported(plain), (std::set<std::string>{open_obs, about_secret}));
   EXPECT_EQ(exported(all), (std::set<std::string>{open_obs, r_obs, v_obs, about_secret}));
+}
+
+// Group/[id]/$export as Patient/$export: labelled members and resources are left out, and a
+// labelled Group is unknown to a token that may not see it.
+TEST_F(LabelsTest, GroupExportLeavesThemOut) {
+  std::string members = R"("type":"person","actual":true,"member":[{"entity":{"reference":"Patient/)" + p +
+                        R"("}},{"entity":{"reference":"Patient/)" + secret + R"("}}]})";
+  std::string group = Create("Group", R"({"resourceType":"Group",)" + members);
+  std::string labelled = Create("Group", R"({"resourceType":"Group",)" + Labelled("R") + members);
+  auto exported = [&](const Headers& token, const std::string& group_id) {
+    FhirClient client(server.port(), "/fhir", token);
+    ExportClient exports(client, server.base_url());
+    std::string path = "Group/" + group_id + "/$export?_type=Patient,Observation,DocumentReference";
+    std::map<std::string, std::set<std::string>> out;
+    for (const auto& [type, lines] : exports.Download(exports.Complete(exports.KickOff(path))))
+      out[type] = IdsOf(lines);
+    return out;
+  };
+  using Exported = std::map<std::string, std::set<std::string>>;
+  EXPECT_EQ(exported(plain, group), (Exported{{"Observation", {open_obs, about_secret}}, {"Patient", {p}}}));
+  Exported everything{{"DocumentReference", {doc}},
+                      {"Observation", {open_obs, r_obs, v_obs, about_secret}},
+                      {"Patient", {p, secret}}};
+  EXPECT_EQ(exported(all, group), everything);
+  EXPECT_EQ(exported(all, labelled), everything);
+  Headers async = plain;
+  async.push_back({"Prefer", "respond-async"});
+  HttpResponse hidden = server.Get("Group/" + labelled + "/$export", async);
+  EXPECT_EQ(hidden.status, 404) << hidden.body;
+  EXPECT_EQ(Str(hidden.Json(), "/resourceType"), "OperationOutcome");
 }
 
 TEST_F(LabelsTest, TokensThatCannotSeeLabelsCannotWriteThem) {

@@ -73,6 +73,11 @@ void AppendResource(std::string& out, const search::Registry& registry, std::str
     }
     out += "]";
   }
+  if (type == "Group" && exports) {
+    out += R"(,"operation":[{"name":"export","definition":")";
+    out += kBulkData;
+    out += R"(OperationDefinition/group-export"}])";
+  }
   out.push_back('}');
 }
 

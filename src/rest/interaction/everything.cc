@@ -11,7 +11,6 @@
 #include "rest/bundle.h"
 #include "rest/include.h"
 #include "rest/interaction/interactions.h"
-#include "rest/labels.h"
 #include "rest/outcome.h"
 #include "rest/query.h"
 #include "rest/resource_body.h"
@@ -87,12 +86,8 @@ Result<search::ParsedSearch> ShareOf(const Call& call, const core::ResourceType&
 
 Response Everything(const Call& call) {
   std::string patient = "Patient/" + call.route.id;
-  auto current = call.ctx.store.ReadCurrent(call.req.tenant, "Patient", call.route.id);
-  if (!current) return ErrorResponse(current.error(), call.format);
-  if (current->deleted()) return DeletedResponse(call, *current);
-  if (HiddenByLabel(call.access, *current)) {  // security labels
-    return ErrorResponse(Error::Make(Issue::kNotFound, "Resource " + patient + " is not known"), call.format);
-  }
+  auto current = ReadVisible(call, "Patient", call.route.id);  // security labels: hidden is 404
+  if (!current) return std::move(current).error();
   auto q = ParseEverything(call);
   if (!q) return ErrorResponse(q.error(), call.format);
 

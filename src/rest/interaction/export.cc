@@ -1,8 +1,8 @@
 // Bulk Data kick-off (hl7.org/fhir/uv/bulkdata/export.html#bulk-data-kick-off-request), v2:
-// `[base]/$export` (every resource) and `Patient/$export` (the compartments of all patients),
-// by GET with query parameters or POST with a Parameters resource. `Prefer: respond-async` is
-// required. The answer is 202 with Content-Location: the job's status URL (export_status.cc).
-// `Group/[id]/$export` is not implemented yet (501).
+// `[base]/$export` (every resource), `Patient/$export` (the compartments of all patients) and
+// `Group/[id]/$export` (the compartments of the Group's patient members), by GET with query
+// parameters or POST with a Parameters resource. `Prefer: respond-async` is required. The answer
+// is 202 with Content-Location: the job's status URL (export_status.cc).
 #include <algorithm>
 #include <set>
 
@@ -14,6 +14,7 @@
 #include "rest/outcome.h"
 #include "rest/query.h"
 #include "rest/resource_body.h"
+#include "rest/respond.h"
 
 namespace kiln::rest::interaction {
 
@@ -95,6 +96,8 @@ Result<ExportRequest> ParseKickOff(const Call& call, const Params& params) {
         return Error::At(Issue::kInvalid, "_type", t + " is not in the Patient compartment");
     }
   }
+  // Group/[id]/$export: which patients the job reads its members from (export_jobs.cc).
+  if (r.patient_level && call.route.type->name() == "Group") r.group = call.route.id;
   r.request_url = call.req.base_url + "/" + call.req.path;
   if (!call.req.query.empty()) r.request_url += "?" + EncodeQuery(call.req.query);
   r.base_url = call.req.base_url;
@@ -109,12 +112,6 @@ Result<ExportRequest> ParseKickOff(const Call& call, const Params& params) {
 }  // namespace
 
 Response Export(const Call& call) {
-  if (call.route.type && call.route.type->name() == "Group") {
-    return ErrorResponse(
-        Error::Make(Issue::kNotSupported,
-                    "Group-level $export is not implemented yet; use Patient/$export or $export", 501),
-        call.format);
-  }
   if (call.ctx.exports == nullptr) {
     return ErrorResponse(Error::Make(Issue::kNotSupported, "Bulk export is not enabled on this server", 501),
                          call.format);
@@ -123,6 +120,11 @@ Response Export(const Call& call) {
     return ErrorResponse(
         Error::Make(Issue::kInvalid, "$export runs asynchronously: send the header 'Prefer: respond-async'"),
         call.format);
+  }
+  // The Group must be one a read would serve this requester: unknown or hidden by a security
+  // label is 404, deleted is 410. Its members are read when the job runs, in its snapshot.
+  if (call.route.type && call.route.type->name() == "Group") {
+    if (auto group = ReadVisible(call, "Group", call.route.id); !group) return std::move(group).error();
   }
   auto params = KickOffParams(call);
   if (!params) return ErrorResponse(params.error(), call.format);

@@ -3,7 +3,6 @@
 #include "core/base64.h"
 #include "core/json.h"
 #include "rest/interaction/interactions.h"
-#include "rest/labels.h"
 #include "rest/outcome.h"
 #include "rest/respond.h"
 
@@ -42,15 +41,9 @@ Response RawBinary(const Call& call, const store::Version& v) {
 }  // namespace
 
 Response Read(const Call& call) {
-  auto v = call.ctx.store.ReadCurrent(call.req.tenant, std::string(call.route.type->name()), call.route.id);
-  if (!v) return ErrorResponse(v.error(), call.format);
-  if (v->deleted()) return DeletedResponse(call, *v);
   // Security labels: what the access may not see is not there for it (rest/labels.h).
-  if (HiddenByLabel(call.access, *v)) {
-    return ErrorResponse(Error::Make(Issue::kNotFound, "Resource " + std::string(call.route.type->name()) +
-                                                           "/" + call.route.id + " is not known"),
-                         call.format);
-  }
+  auto v = ReadVisible(call, call.route.type->name(), call.route.id);
+  if (!v) return std::move(v).error();
   if (NotModified(call.req, *v)) {
     Response res;
     res.status = 304;

@@ -319,6 +319,7 @@ Result<std::optional<IndexQuery>> Prune(const QueryScope& keys, const IndexQuery
   IndexQuery out;
   out.type = query.type;
   out.has = query.has;
+  out.ids = query.ids;
   for (const Clause& clause : query.all_of) {
     Clause kept;
     kept.negate = clause.negate;
@@ -366,6 +367,11 @@ Result<> AppendMatching(SqlText& q, const QueryScope& keys, const IndexQuery& un
   q.Add(alias + ".tenant = ?", keys.tenant().value);
   q.Add(" AND " + alias + ".type = ?", unpruned.type);
   q.sql += " AND " + alias + ".deleted = 0";
+  for (size_t i = 0; i < unpruned.ids.size(); ++i) {
+    q.sql += i == 0 ? " AND " + alias + ".id IN (" : ", ";
+    q.Add("?", unpruned.ids[i]);
+  }
+  if (!unpruned.ids.empty()) q.sql += ")";
   if (!pruned) {
     q.sql += " AND 1 = 0";
     return Ok{};
