@@ -31,32 +31,17 @@ Result<std::string> ReadFile(const std::string& path) {
   return text.str();
 }
 
-// --label-access R,V as the scopes that grant it (security-label/R, security-label/V).
-Result<std::string> LabelScopes(const std::string& list) {
-  std::string out;
-  for (size_t start = 0; start < list.size();) {
-    size_t comma = list.find(',', start);
-    std::string code = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (code != "R" && code != "V") {
-      return Error::Make(Issue::kInvalid,
-                         "--label-access takes R, V or R,V (confidentiality codes), not '" + code + "'");
-    }
-    out += " security-label/" + code;
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
 int Create(store::Store& store, const ClientConfig& cfg) {
   auth::ClientSpec spec;
   spec.id = cfg.id;
   spec.secret = cfg.generate_secret ? auth::NewClientSecret() : cfg.secret;
   spec.scope = cfg.scope;
   if (cfg.admin) spec.scope += (spec.scope.empty() ? "" : " ") + std::string(auth::kAdminScope);
-  auto labels = LabelScopes(cfg.label_access);
-  if (!labels) return Fail("client", labels.error());
-  spec.scope += *labels;
+  if (!cfg.label_access.empty()) {
+    auto labels = auth::LabelAccessScopes(cfg.label_access);
+    if (!labels) return Fail("client", labels.error());
+    spec.scope += *labels;
+  }
   spec.tenant = store::TenantId{cfg.tenant};
   spec.redirect_uris = cfg.redirect_uris;
   spec.is_public = cfg.is_public;

@@ -129,7 +129,11 @@ int Serve(const ServeConfig& cfg) {
                                  .export_retention_seconds = cfg.export_retention_seconds,
                                  .write_fence = &write_fence});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
-  tenant::AdminApi admin(*store, api, clock, auth_server.get());
+  // The admin API: its tenants part checks every request's token, then serves tenants/... and
+  // hands the rest (clients/..., users/...) to auth's part.
+  auth::AdminApi accounts(*store, AuthKeyFile(cfg.storage, cfg.auth_key_file), clock);
+  tenant::AdminApi admin(*store, api, clock, auth_server.get(),
+                         [&accounts](const rest::Request& req) { return accounts.Handle(req); });
   http::Server server(
       cfg.http, [&api](const rest::Request& req) { return api.Handle(req); },
       [&admin](const rest::Request& req) { return admin.Handle(req); });

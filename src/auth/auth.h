@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -119,6 +120,11 @@ Result<store::ClientRecord> RegisterClient(store::Store& store, const std::strin
 // A new random client secret (43 characters).
 std::string NewClientSecret();
 
+// A client's label access (`kiln client create --label-access`, "label_access" of POST
+// /admin/clients): R, V or R,V, as the scopes that grant it, each after a space
+// (" security-label/R security-label/V"); kInvalid for other codes.
+Result<std::string> LabelAccessScopes(std::string_view codes);
+
 // ---- Users (`kiln user`): who signs in at /auth/authorize ----
 
 struct UserSpec {
@@ -134,6 +140,9 @@ Result<store::Membership> ParseMembership(std::string_view text);
 // the label_access of the membership of that tenant in `memberships`; kInvalid for another form,
 // or for a tenant none of them is of.
 Result<Ok> GrantLabelAccess(std::vector<store::Membership>& memberships, std::string_view text);
+// A membership's label access from CODES as `--label-access TENANT:CODES` takes them: "R", "V"
+// or "R,V" (the highest: "V"), or "" for `none`; kInvalid for other codes.
+Result<std::string> LabelAccessLevel(std::string_view codes);
 // Registers a user. kInvalid for a bad id, password or membership, kNotFound for a membership
 // of a tenant that does not exist, kConflict for an id in use.
 Result<store::UserRecord> RegisterUser(store::Store& store, const UserSpec& spec, Micros now);
@@ -151,6 +160,43 @@ struct MembershipChanges {
 // tenant in `remove` they are no member of; kInvalid as RegisterUser.
 Result<store::UserRecord> ChangeMemberships(store::Store& store, const std::string& user,
                                             const MembershipChanges& changes);
+
+// ---- The admin API's clients and users part (docs/security.md#the-admin-api-clients-and-users) ----
+
+// JSON in and out (docs/security.md has the bodies), errors as OperationOutcome:
+//   POST   clients                 201 the client, Location; with "secret" once when it was made up
+//   GET    clients                 200 {"clients": [...]}, by id
+//   GET    clients/{id}            200 the client
+//   DELETE clients/{id}            204, as `kiln client delete`
+//   POST   users                   201 the user, Location; with "password" once when it was made up
+//   GET    users                   200 {"users": [...]}, by id
+//   GET    users/{id}              200 the user
+//   DELETE users/{id}              204, as `kiln user delete`
+//   POST   users/{id}/memberships  200 the user as changed, as `kiln user update`
+// No secret, secret hash or password hash is ever in a response, except a secret or password
+// made up for the request that created it.
+//
+// It checks no token itself: it is served only as the part of tenant::AdminApi (whose Handle is
+// the admin API's one check point) for the paths outside `tenants` (app/main.cc composes them).
+class AdminApi {
+ public:
+  // Borrows the store and the clock; `key_file` seals client secrets (as `--auth-key-file`).
+  AdminApi(store::Store& store, std::string key_file, const Clock& clock);
+  AdminApi(const AdminApi&) = delete;
+  AdminApi& operator=(const AdminApi&) = delete;
+
+  // `request.path` is below the admin base, e.g. "clients/backend".
+  rest::Response Handle(const rest::Request& request) const;
+
+ private:
+  rest::Response Clients(const rest::Request& request, std::string_view id) const;
+  // `below`: "" for the user, "memberships" for their memberships.
+  rest::Response Users(const rest::Request& request, std::string_view id, std::string_view below) const;
+
+  store::Store& store_;
+  const std::string key_file_;
+  const Clock& clock_;
+};
 
 // Adds a new ES256 signing key, which signs from then on (a running server takes it within a
 // minute); the keys before it stay published until the tokens they signed have expired. Returns

@@ -113,6 +113,21 @@ Result<store::ClientRecord> RegisterClient(store::Store& store, const std::strin
 
 std::string NewClientSecret() { return Base64UrlEncode(RandomBytes(32)); }
 
+Result<std::string> LabelAccessScopes(std::string_view codes) {
+  std::string out;
+  for (size_t start = 0; start <= codes.size();) {
+    size_t comma = std::min(codes.find(',', start), codes.size());
+    std::string_view code = codes.substr(start, comma - start);
+    if (code != "R" && code != "V") {
+      return Invalid("A client's label access is R, V or R,V (confidentiality codes), not '" +
+                     std::string(codes) + "'");
+    }
+    out += " security-label/" + std::string(code);
+    start = comma + 1;
+  }
+  return out;
+}
+
 Result<std::string> RotateSigningKey(store::Store& store, const std::string& key_file, Micros now) {
   KILN_TRY_ASSIGN(SecretBox box, SecretBox::Open(key_file));
   KILN_TRY_ASSIGN(store::SigningKeyRecord key, NewSigningKey(box, now));

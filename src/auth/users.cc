@@ -18,9 +18,13 @@ bool IdChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '@';
 }
 
-// A membership of an active tenant, with a role and a label access Kiln knows.
+// A membership of an active tenant, with a role, a patient id and a label access Kiln knows.
 Result<Ok> CheckMembership(store::Store& store, const store::Membership& m) {
   if (!RoleNamed(m.role)) return Invalid("A role is owner, manager or reader, not '" + m.role + "'");
+  bool patient_ok = m.patient.size() <= 64 && std::all_of(m.patient.begin(), m.patient.end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+                    });
+  if (!patient_ok) return Invalid("'" + m.patient + "' is not a Patient id");
   if (m.label_access != "" && m.label_access != "R" && m.label_access != "V") {
     return Invalid("A label access is R, V or none, not '" + m.label_access + "'");
   }
@@ -64,13 +68,24 @@ Result<store::Membership> ParseMembership(std::string_view text) {
       std::string(text.substr(first + 1, second == std::string_view::npos ? second : second - first - 1));
   if (second != std::string_view::npos) m.patient = std::string(text.substr(second + 1));
   if (!RoleNamed(m.role)) return Invalid("A role is owner, manager or reader, not '" + m.role + "'");
-  bool patient_ok = std::all_of(m.patient.begin(), m.patient.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-  });
-  if (!patient_ok || m.patient.size() > 64 || (second != std::string_view::npos && m.patient.empty())) {
-    return Invalid("'" + m.patient + "' is not a Patient id");
-  }
+  // The patient id's characters are checked where every membership is (CheckMembership).
+  if (second != std::string_view::npos && m.patient.empty()) return Invalid("'' is not a Patient id");
   return m;
+}
+
+Result<std::string> LabelAccessLevel(std::string_view codes) {
+  if (codes == "none") return std::string();
+  // Confidentiality is ordered: the highest code given is the level (V sees R too).
+  std::string level;
+  for (size_t start = 0; start <= codes.size();) {
+    size_t comma = std::min(codes.find(',', start), codes.size());
+    std::string_view code = codes.substr(start, comma - start);
+    if (code != "R" && code != "V")
+      return Invalid("A label access is R, V, R,V or none, not '" + std::string(codes) + "'");
+    if (level != "V") level = std::string(code);
+    start = comma + 1;
+  }
+  return level;
 }
 
 Result<Ok> GrantLabelAccess(std::vector<store::Membership>& memberships, std::string_view text) {
@@ -78,25 +93,15 @@ Result<Ok> GrantLabelAccess(std::vector<store::Membership>& memberships, std::st
   std::string form =
       "--label-access is TENANT:R, TENANT:V, TENANT:R,V or TENANT:none, not '" + std::string(text) + "'";
   if (colon == std::string_view::npos || colon == 0) return Invalid(form);
-  std::string_view codes = text.substr(colon + 1);
-  std::string level;
-  if (codes != "none") {
-    // Confidentiality is ordered: the highest code given is the level (V sees R too).
-    for (size_t start = 0; start <= codes.size();) {
-      size_t comma = std::min(codes.find(',', start), codes.size());
-      std::string_view code = codes.substr(start, comma - start);
-      if (code != "R" && code != "V") return Invalid(form);
-      if (level != "V") level = std::string(code);
-      start = comma + 1;
-    }
-  }
+  auto level = LabelAccessLevel(text.substr(colon + 1));
+  if (!level) return Invalid(form);
   store::TenantId tenant{std::string(text.substr(0, colon))};
   auto it = std::find_if(memberships.begin(), memberships.end(),
                          [&](const store::Membership& m) { return m.tenant == tenant; });
   if (it == memberships.end()) {
-    return Invalid("--label-access names '" + tenant.value + "', which the user is no member of");
+    return Invalid("A label access names '" + tenant.value + "', which the user is no member of");
   }
-  it->label_access = level;
+  it->label_access = std::move(level).value();
   return Ok{};
 }
 

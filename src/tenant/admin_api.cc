@@ -54,8 +54,8 @@ Result<std::pair<std::string, std::string>> NameAndKind(const std::string& body)
 }  // namespace
 
 AdminApi::AdminApi(store::Store& store, const rest::Api& api, const Clock& clock,
-                   const rest::Authorizer* authorizer)
-    : store_(store), api_(api), clock_(clock), authorizer_(authorizer) {}
+                   const rest::Authorizer* authorizer, Part others)
+    : store_(store), api_(api), clock_(clock), authorizer_(authorizer), others_(std::move(others)) {}
 
 // The one check point of the admin API: every admin request passes here before anything else.
 // It needs an administrator's token (docs/security.md); without an authorizer (`kiln serve
@@ -91,7 +91,9 @@ rest::Response AdminApi::Route(const rest::Request& req) const {
     res.SetHeader("Location", req.base_url + "/" + std::string(kTenants) + "/" + made->id.value);
     return res;
   }
-  if (!path.starts_with(std::string(kTenants) + "/") || path.find('/', kTenants.size() + 1) != path.npos) {
+  bool below_tenants = path.starts_with(std::string(kTenants) + "/");
+  if (!below_tenants && others_) return others_(req);
+  if (!below_tenants || path.find('/', kTenants.size() + 1) != path.npos) {
     return rest::ErrorResponseFor(Error::Make(Issue::kNotFound, "Nothing is served at /" + req.path));
   }
   store::TenantId name{std::string(path.substr(kTenants.size() + 1))};

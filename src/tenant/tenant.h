@@ -6,6 +6,7 @@
 // Thread-safety: everything here may be called concurrently.
 #pragma once
 
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -38,12 +39,18 @@ Result<Ok> Delete(store::Store& store, std::string_view name);
 //   DELETE tenants/{name}  204
 // A tenant is {"name", "kind", "created" (instant), "status" ("active" or "deleting")}.
 // Every request needs an administrator's access token (rest::Authorizer::AuthorizeAdmin): 401
-// without a valid one, 403 without the grant.
+// without a valid one, 403 without the grant. Handle is the one place that checks it, for the
+// other parts of the admin API too (auth's clients and users), which it hands every path outside
+// `tenants` once the check passed.
 class AdminApi {
  public:
+  using Part = std::function<rest::Response(const rest::Request&)>;
+
   // Borrows all of them; `api` is told of deletions, so that it stops serving a tenant at once.
-  // `authorizer` null: no token needed (`kiln serve --no-auth`, development only).
-  AdminApi(store::Store& store, const rest::Api& api, const Clock& clock, const rest::Authorizer* authorizer);
+  // `authorizer` null: no token needed (`kiln serve --no-auth`, development only). `others`
+  // serves the paths outside `tenants`; null: they are 404.
+  AdminApi(store::Store& store, const rest::Api& api, const Clock& clock, const rest::Authorizer* authorizer,
+           Part others = nullptr);
   AdminApi(const AdminApi&) = delete;
   AdminApi& operator=(const AdminApi&) = delete;
 
@@ -57,6 +64,7 @@ class AdminApi {
   const rest::Api& api_;
   const Clock& clock_;
   const rest::Authorizer* authorizer_;  // null: authorization is off
+  const Part others_;
 };
 
 }  // namespace kiln::tenant

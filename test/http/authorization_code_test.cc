@@ -233,6 +233,28 @@ TEST_F(AuthorizationCodeTest, AStandaloneLaunchGetsAPatientTokenLimitedToItsComp
   EXPECT_EQ(server.Post("Patient", R"({"resourceType":"Patient"})", token).status, 403);
 }
 
+// A user made through the admin API (admin_accounts_test.cc has the rest of it) signs in with
+// the role given there, changed there, and, deleted there, signs in no more.
+TEST_F(AuthorizationCodeTest, AUserMadeThroughTheAdminApiSignsInUntilDeletedThere) {
+  Headers root = BearerAuth(ClientCredentialsToken(server.port(), "root", kSecret));
+  HttpResponse made = server.Admin("POST", "users",
+                                   R"({"id":"carol","password":")" + std::string(kPassword) +
+                                       R"(","memberships":[{"tenant":"default","role":"reader"}]})",
+                                   root);
+  ASSERT_EQ(made.status, 201) << made.body;
+  HttpResponse reader = Exchange(CodeFor(Request("user/*.cruds"), "carol"));
+  ASSERT_EQ(reader.status, 200) << reader.body;
+  EXPECT_EQ(Member(reader, "scope"), "user/*.rs");
+  HttpResponse raised = server.Admin("POST", "users/carol/memberships",
+                                     R"({"set":[{"tenant":"default","role":"owner"}]})", root);
+  ASSERT_EQ(raised.status, 200) << raised.body;
+  EXPECT_EQ(Member(Exchange(CodeFor(Request("user/*.cruds"), "carol")), "scope"), "user/*.cruds");
+  ASSERT_EQ(server.Admin("DELETE", "users/carol", "", root).status, 204);
+  HttpResponse gone = Submit(FormOf(Authorize(Request("user/*.rs"))), "carol");
+  EXPECT_EQ(gone.status, 200) << "the form again";
+  EXPECT_TRUE(gone.Header("location").empty());
+}
+
 TEST_F(AuthorizationCodeTest, TheLoginPageShowsWhatIsAskedAndIsSafeToShow) {
   HttpResponse page = Authorize(Request("launch/patient patient/*.rs"));
   LoginForm form = FormOf(page);

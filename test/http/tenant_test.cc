@@ -437,7 +437,7 @@ TEST_F(TenantTest, AdminApiChecksNamesAndKinds) {
             "http://localhost:" + std::to_string(server.port()) + "/admin/tenants/later");
   EXPECT_EQ(server.Admin("DELETE", "tenants/default").status, 400);
   EXPECT_EQ(server.Admin("PUT", "tenants/jane").status, 405);
-  EXPECT_EQ(server.Admin("GET", "clients").status, 404);
+  EXPECT_EQ(server.Admin("GET", "keys").status, 404);
   EXPECT_EQ(Label(b.Get("Patient/p1")), "Beta");
 }
 

@@ -162,6 +162,7 @@ struct TestServer::Parts {
   std::unique_ptr<auth::AuthServer> auth;  // with options.auth
   std::unique_ptr<audit::AuditLog> audit;  // with options.audit
   std::unique_ptr<rest::Api> api;
+  std::unique_ptr<auth::AdminApi> accounts;  // the admin API's clients and users part
   std::unique_ptr<tenant::AdminApi> admin;
   std::unique_ptr<http::Server> server;
 };
@@ -211,8 +212,12 @@ void TestServer::Start(int port) {
   o.domain = options_.domain;
   o.public_base_url = options_.public_base_url;
   o.drain_seconds = 5;
-  parts_->admin =
-      std::make_unique<tenant::AdminApi>(*parts_->store, *parts_->api, parts_->clock, parts_->auth.get());
+  // As kiln serve composes the admin API (app/main.cc).
+  parts_->accounts =
+      std::make_unique<auth::AdminApi>(*parts_->store, dir_.path() + "/auth.key", parts_->clock);
+  parts_->admin = std::make_unique<tenant::AdminApi>(
+      *parts_->store, *parts_->api, parts_->clock, parts_->auth.get(),
+      [accounts = parts_->accounts.get()](const rest::Request& r) { return accounts->Handle(r); });
   parts_->server = std::make_unique<http::Server>(
       o, [api = parts_->api.get()](const rest::Request& r) { return api->Handle(r); },
       [admin = parts_->admin.get()](const rest::Request& r) { return admin->Handle(r); });
@@ -230,6 +235,7 @@ void TestServer::Stop() {
   parts_->server->Wait();
   parts_->server.reset();
   parts_->admin.reset();
+  parts_->accounts.reset();
   parts_->api.reset();
   parts_->audit.reset();
   parts_->auth.reset();
