@@ -140,7 +140,7 @@ void AddStringIfSet(std::string& out, std::string_view name, std::string_view va
 }  // namespace
 
 Result<ClientBody> ReadClientBody(std::string_view body) {
-  KILN_TRY_ASSIGN(json::Document doc, ObjectBody(body, {"id", "scope", "secret", "jwks", "tenant",
+  KILN_TRY_ASSIGN(json::Document doc, ObjectBody(body, {"id", "scope", "secret", "jwks", "jwks_uri", "tenant",
                                                         "redirect_uris", "public", "label_access"}));
   ClientBody out;
   ClientSpec& spec = out.spec;
@@ -152,6 +152,8 @@ Result<ClientBody> ReadClientBody(std::string_view body) {
     if (!jwks->IsObject()) return Invalid("jwks", "\"jwks\" is a JSON Web Key Set object {\"keys\": [...]}");
     spec.jwks = json::Write(*jwks);
   }
+  KILN_TRY_ASSIGN(std::optional<std::string> jwks_uri, OptionalString(doc, "", "jwks_uri"));
+  spec.jwks_uri = jwks_uri.value_or("");
   KILN_TRY_ASSIGN(std::optional<std::string> tenant, OptionalString(doc, "", "tenant"));
   if (tenant) spec.tenant = store::TenantId{std::move(tenant).value()};
   KILN_TRY_ASSIGN(spec.redirect_uris, Strings(doc, "redirect_uris"));
@@ -166,7 +168,7 @@ Result<ClientBody> ReadClientBody(std::string_view body) {
     spec.scope += *scopes;
   }
   // Given no way to authenticate, a client gets a secret, as `kiln client create --generate-secret`.
-  if (!secret && spec.jwks.empty() && !spec.is_public) {
+  if (!secret && spec.jwks.empty() && spec.jwks_uri.empty() && !spec.is_public) {
     spec.secret = NewClientSecret();
     out.made_up_secret = true;
   }
@@ -221,6 +223,7 @@ std::string ClientJson(const store::ClientRecord& c, std::string_view shown_secr
     out += R"(,"jwks":)";
     json::AppendMinified(out, c.jwks);
   }
+  AddStringIfSet(out, "jwks_uri", c.jwks_uri);
   out += R"(,"redirect_uris":[)";
   for (size_t i = 0; i < c.redirect_uris.size(); ++i) {
     if (i > 0) out.push_back(',');

@@ -154,6 +154,12 @@ TEST_F(AdminAccountsTest, ClientsTakeWhatKilnClientCreateTakes) {
   ASSERT_NE(keys, nullptr);
   EXPECT_EQ(Str((*json::Find(*keys, "keys"))[0], "kid"), "k1");
   EXPECT_EQ(Token("bulk", kSecret).status, 401);
+  // Or with the URL where it publishes them: shown back, and no secret made up either.
+  json::Document remote = MakeClient(
+      R"({"id":"remote","scope":"system/*.read","jwks_uri":"https://keys.example.org/jwks.json"})");
+  EXPECT_EQ(Str(remote, "jwks_uri"), "https://keys.example.org/jwks.json");
+  EXPECT_FALSE(json::Find(remote, "has_secret")->GetBool());
+  EXPECT_EQ(json::Find(remote, "secret"), nullptr);
 
   // Label access adds the scopes that grant it, as --label-access does.
   json::Document records = MakeClient(R"({"id":"records","scope":"system/*.rs","label_access":"R,V"})");
@@ -181,6 +187,7 @@ TEST_F(AdminAccountsTest, BadClientBodiesAre400AndTakenIds409) {
            std::string(R"({"id":"x","scope":"system/*.rs","jwks":"keys"})"),       // not an object
            std::string(R"({"id":"x","scope":"system/*.rs","jwks":{"keys":[]}})"),  // no key
            std::string(R"({"id":"x","scope":"system/*.rs","public":"yes"})"),      // not a boolean
+           std::string(R"({"id":"x","scope":"system/*.rs","jwks_uri":"http://keys.test/k"})"),  // not https
            std::string(
                R"({"id":"x","scope":"patient/*.rs","public":true})"),  // public without a redirect URI
            std::string(R"({"id":"x","scope":"system/*.rs","redirect_uris":"http://a.test/cb"})"),
