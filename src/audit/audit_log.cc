@@ -24,8 +24,9 @@ namespace kiln::audit {
 namespace {
 
 constexpr std::string_view kPatient = "Patient";
-constexpr int kCommitAttempts = 5;          // for kTransient failures (the database busy or unavailable)
-constexpr size_t kMaxResultsLooked = 1000;  // search results whose patients an event names
+constexpr int kCommitAttempts = 5;             // for kTransient failures (the database busy or unavailable)
+constexpr size_t kMaxResultsLooked = 1000;     // search results whose patients an event names
+constexpr size_t kMaxAttemptedBody = 1 << 20;  // a failed write's body looked at for its patients
 
 // Percent-encodes what a query component may not hold as it is (RFC 3986 section 3.4).
 void AppendEncoded(std::string& out, std::string_view s) {
@@ -182,6 +183,15 @@ Findings AuditLog::State::Find(const Captured& c) {
           }
         }
       }
+    }
+    if (c.status >= 400) {
+      // A failed or denied attempt concerns the patients it would have touched: those the
+      // resource it sent names, and those of the stored resource it named by id.
+      if (!c.attempted.empty()) {
+        if (auto sent = json::Parse(c.attempted); sent) AddPatientsIn(*sent, c.base_url, patients);
+      }
+      if (!in.id.empty() && !in.search && in.operation.empty())
+        AddPatientsOf(c.tenant, in.type, {in.id}, patients);
     }
     if (c.status < 300) {
       // The resource read or written (as served), or the resources a search or operation returned.
@@ -344,6 +354,9 @@ void AuditLog::Record(const rest::Request& req, const rest::Response& res, const
       done_as.type == kPatient && !done_as.id.empty() && !done_as.search && done_as.operation.empty();
   bool about_patients = !done_as.audit_trail && !named_patient && res.status < 300;
   if (res.status >= 400 || (about_patients && res.body_file.empty())) c.body = res.body;
+  bool writes_resource = done_as.code == "create" || done_as.code == "update";
+  if (res.status >= 400 && writes_resource && !done_as.audit_trail && req.body.size() <= kMaxAttemptedBody)
+    c.attempted = req.body;
 
   State& s = *state_;
   std::unique_lock lock(s.mu);

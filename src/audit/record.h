@@ -28,9 +28,10 @@ struct Captured {
   std::string client_id;
   std::string user;
   std::optional<std::string> patient_context;
-  std::string location;  // the response's Location (creates)
-  std::string etag;      // the response's ETag (the version read or written)
-  std::string body;      // the response body, for errors and searches only
+  std::string location;   // the response's Location (creates)
+  std::string etag;       // the response's ETag (the version read or written)
+  std::string body;       // the response body, for errors and searches only
+  std::string attempted;  // a failed create's or update's request body: what it would have written
 };
 
 // What the writer found out about a record before writing it.

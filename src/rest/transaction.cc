@@ -349,7 +349,9 @@ BundleEntry WriteEntry(const Call& call, const EntryRequest& req, const PlannedW
 // An entry that failed before it ran, or whose write failed: its OperationOutcome in its place.
 BundleEntry FailedEntry(const Call& call, const EntryRequest& entry, const Errors& errors) {
   Response res = ErrorResponse(errors, EntryFormat(call));
-  AuditEntry(call, EntryAsRequest(call, entry), res);
+  Request sub = EntryAsRequest(call, entry);
+  if (entry.method != "PATCH") sub.body = entry.resource;  // audit: the patients it would have touched
+  AuditEntry(call, sub, res);
   return EntryFrom(call, res, false);
 }
 
@@ -376,6 +378,23 @@ BundleEntry ReadEntry(const Call& call, const EntryRequest& entry) {
   return EntryFrom(call, res, false);
 }
 
+// A failed transaction's response. It ran none of its entries, and each is recorded as attempted
+// and failed with the transaction's outcome (docs/audit.md), with the resource it sent, so that
+// the patients it would have touched see the attempt, not only the Bundle's event.
+template <typename E>
+Response TransactionFailed(const Call& call, const BundleRequest& bundle, const E& error) {
+  if (call.ctx.options.audit != nullptr) {
+    Response failed = ErrorResponse(error, EntryFormat(call));
+    for (const EntryRequest& e : bundle.entries) {
+      if (e.method.empty() || e.path.empty()) continue;  // no request to speak of
+      Request sub = EntryAsRequest(call, e);
+      if (e.method != "PATCH") sub.body = e.resource;
+      AuditEntry(call, sub, failed);
+    }
+  }
+  return ErrorResponse(error, call.format);
+}
+
 // auth: the permission the entry's own interaction needs (rest/authorize.h), located at the entry.
 Result<Ok> PermitEntry(const Call& call, const EntryRequest& entry) {
   auto permitted = Permit(call, entry.method, Segments(entry.path));
@@ -398,15 +417,15 @@ Response BundleResponse(const Call& call, std::string_view type, const std::vect
 Response ProcessTransaction(const Call& call, const BundleRequest& bundle) {
   std::vector<const EntryRequest*> writes;
   for (const EntryRequest& e : bundle.entries) {
-    if (e.invalid) return ErrorResponse(*e.invalid, call.format);
+    if (e.invalid) return TransactionFailed(call, bundle, *e.invalid);
     // Every entry, reads too, before anything is written: the transaction fails as a whole.
     if (auto permitted = PermitEntry(call, e); !permitted)
-      return ErrorResponse(permitted.error(), call.format);
+      return TransactionFailed(call, bundle, permitted.error());
     if (e.IsWrite()) writes.push_back(&e);
   }
   WritePlanner planner(call, writes, true);
   auto done = CommitPlanned(call, [&] { return planner.Plan(); });
-  if (!done) return ErrorResponse(done.error(), call.format);
+  if (!done) return TransactionFailed(call, bundle, done.error());
   std::vector<BundleEntry> entries;
   size_t next_write = 0;
   for (const EntryRequest& e : bundle.entries) {

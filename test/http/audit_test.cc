@@ -172,8 +172,8 @@ TEST_F(AuditTest, DeniedAndFailedAttemptsAreRecorded) {
   EXPECT_EQ(with("unauthenticated", "401"), 2);
   EXPECT_EQ(with("narrow", "404"), 1);
   for (const Event& e : failed) EXPECT_EQ(e.action, "R");
-  // The 401s name the patient the request asked for.
-  EXPECT_EQ(Audit("outcome=4&patient=" + p).size(), 2u);
+  // The 401s name the patient the request asked for, the denied read that of the Observation.
+  EXPECT_EQ(Audit("outcome=4&patient=" + p).size(), 3u);
 }
 
 TEST_F(AuditTest, SearchParametersFindEvents) {
@@ -326,7 +326,7 @@ TEST_F(AuditTest, EachEntryOfABatchIsAuditedOnItsOwn) {
             2);
 }
 
-TEST_F(AuditTest, EachEntryOfATransactionIsAuditedAndAFailedOneOnlyAsTheBundle) {
+TEST_F(AuditTest, EachEntryOfATransactionIsAuditedAndAFailedOnesAsAttempted) {
   std::string p = CreatePatient();
   std::string entries =
       R"({"fullUrl":"urn:uuid:0c6e8a4e-5c1f-4bd0-9f5d-2b3c4d5e6f70","request":{"method":"POST","url":"Observation"},)"
@@ -349,7 +349,43 @@ TEST_F(AuditTest, EachEntryOfATransactionIsAuditedAndAFailedOneOnlyAsTheBundle) 
   std::map<std::string, std::multiset<std::string>> subtypes;  // request id -> subtypes
   for (const Event& e : events) subtypes[e.request_id].insert(e.subtype + " " + e.outcome);
   EXPECT_EQ(subtypes["tx-ok"], (std::multiset<std::string>{"transaction 0", "create 0", "search-type 0"}));
-  EXPECT_EQ(subtypes["tx-refused"], (std::multiset<std::string>{"transaction 4"}));
+  // The refused one ran nothing, and each of its entries is recorded as attempted and failed,
+  // with the transaction's outcome, in the record of the patient it would have touched.
+  EXPECT_EQ(subtypes["tx-refused"],
+            (std::multiset<std::string>{"transaction 4", "create 4", "search-type 4"}));
+  std::vector<Event> mine = Audit("patient=" + p);
+  std::multiset<std::string> refused_in_mine;
+  for (const Event& e : mine) {
+    if (e.request_id != "tx-refused") continue;
+    refused_in_mine.insert(e.subtype + " " + e.outcome);
+    EXPECT_NE(e.description.find("Bundle.entry[2]"), std::string::npos) << e.description;
+  }
+  EXPECT_EQ(refused_in_mine, (std::multiset<std::string>{"create 4", "search-type 4", "read 4"}));
+}
+
+// A failed or denied write is in the record of the patients the resource it sent names, and a
+// denied read in that of the patients of the resource it named.
+TEST_F(AuditTest, FailedAndDeniedAttemptsAreInTheRecordOfThePatientsTheyConcern) {
+  std::string p = CreatePatient();
+  std::string other = CreatePatient();
+  std::string obs = R"({"resourceType":"Observation","status":"final","code":{"text":"t"},)"
+                    R"("subject":{"reference":"Patient/)" +
+                    p + R"("}})";
+  std::string stored = CreateObservation(p);
+  Headers patients_only = TokenFor("patients-only", "system/Patient.cruds");
+  EXPECT_EQ(server.Post("Observation", obs, {patients_only[0], {"X-Request-Id", "denied-create"}}).status,
+            403);
+  EXPECT_EQ(server.Get("Observation/" + stored, {patients_only[0], {"X-Request-Id", "denied-read"}}).status,
+            403);
+  std::string invalid = obs;
+  invalid.insert(invalid.size() - 1, R"(,"id":"x1","notAnElement":true)");
+  EXPECT_EQ(server.Put("Observation/x1", invalid, {admin[0], {"X-Request-Id", "invalid-update"}}).status,
+            400);
+  std::set<std::string> attempts;
+  for (const Event& e : Audit("patient=" + p + "&outcome=4")) attempts.insert(e.request_id + " " + e.subtype);
+  EXPECT_EQ(attempts,
+            (std::set<std::string>{"denied-create create", "denied-read read", "invalid-update update"}));
+  EXPECT_TRUE(Audit("patient=" + other + "&outcome=4").empty());
 }
 
 TEST_F(AuditTest, DataOutsideEveryPatientsRecordIsNotAudited) {
