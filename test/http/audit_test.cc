@@ -418,8 +418,8 @@ TEST(AuditStorageTest, EventsGoToTheirTenantAndSurviveAGracefulStop) {
   EXPECT_EQ(Str(one.Json(), "/entry/0/resource/agent/0/name"), "anonymous (authorization off)");
 }
 
-// Reads of one resource by one client make events of one shape, whose index rows are shared
-// (event_index.h) but for those of what differs: each is found by its own id and time.
+// Reads of one resource by one client make events that differ only in their id and time: each
+// is found by its own.
 TEST_F(AuditTest, EventsOfOneShapeAreEachFoundByTheirOwnIdAndTime) {
   std::string p = CreatePatient();
   Headers reader = TokenFor("same-shape", "system/*.rs");
