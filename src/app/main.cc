@@ -131,7 +131,7 @@ int Serve(const ServeConfig& cfg) {
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
   // The admin API: its tenants part checks every request's token, then serves tenants/... and
   // hands the rest (clients/..., users/...) to auth's part.
-  auth::AdminApi accounts(*store, AuthKeyFile(cfg.storage, cfg.auth_key_file), clock);
+  auth::AdminApi accounts(*store, AuthKeyFile(cfg.storage, cfg.auth_key_file), clock, auth_server.get());
   tenant::AdminApi admin(*store, api, clock, auth_server.get(),
                          [&accounts](const rest::Request& req) { return accounts.Handle(req); });
   http::Server server(

@@ -92,8 +92,8 @@ std::vector<std::string_view> Segments(std::string_view path) {
 
 }  // namespace
 
-AdminApi::AdminApi(store::Store& store, std::string key_file, const Clock& clock)
-    : store_(store), key_file_(std::move(key_file)), clock_(clock) {}
+AdminApi::AdminApi(store::Store& store, std::string key_file, const Clock& clock, const AuthServer* tokens)
+    : store_(store), key_file_(std::move(key_file)), clock_(clock), tokens_(tokens) {}
 
 rest::Response AdminApi::Handle(const rest::Request& req) const {
   std::vector<std::string_view> at = Segments(req.path);
@@ -108,10 +108,14 @@ rest::Response AdminApi::Clients(const rest::Request& req, std::string_view id) 
   Collection<store::ClientRecord> clients{
       .list = [this] { return store_.ListClients(); },
       .get = [this](const std::string& c) { return store_.GetClient(c); },
-      // As `kiln client delete`: the registration goes, so its secret, keys and refresh tokens
-      // stop working at once; access tokens it already holds are valid until they expire
-      // (docs/security.md).
-      .remove = [this](const std::string& c) { return store_.DeleteClient(c); },
+      // As `kiln client delete`: the registration goes, with its codes and refresh tokens, so its
+      // secret, keys and refresh tokens stop working at once; and so do the access tokens it
+      // already holds (docs/security.md).
+      .remove = [this](const std::string& c) -> Result<Ok> {
+        KILN_TRY(store_.DeleteClient(c));
+        if (tokens_ != nullptr) tokens_->ClientDeleted(c);  // a token checked from now on finds it gone
+        return Ok{};
+      },
       .to_json = [](const store::ClientRecord& c) { return ClientJson(c); },
   };
   return Serve(req, kClients, id, clients, [&] {
@@ -135,7 +139,12 @@ rest::Response AdminApi::Users(const rest::Request& req, std::string_view id, st
   Collection<store::UserRecord> users{
       .list = [this] { return store_.ListUsers(); },
       .get = [this](const std::string& u) { return store_.GetUser(u); },
-      .remove = [this](const std::string& u) { return store_.DeleteUser(u); },  // and their memberships
+      // And their memberships, codes and refresh tokens; their access tokens stop working too.
+      .remove = [this](const std::string& u) -> Result<Ok> {
+        KILN_TRY(store_.DeleteUser(u));
+        if (tokens_ != nullptr) tokens_->UserDeleted(u);
+        return Ok{};
+      },
       .to_json = [](const store::UserRecord& u) { return UserJson(u); },
   };
   return Serve(req, kUsers, id, users, [&] {

@@ -88,6 +88,12 @@ class AuthServer final : public rest::Authorizer {
   // the token endpoint never issues (expired, for another audience, ...).
   Result<std::string> SignClaims(const std::string& claims_json) const;
 
+  // After a client or a user was deleted in this process (AdminApi): the access tokens of the
+  // client, or acting for the user, are refused from the next request on, not only once their
+  // cached check is due again (within 30 s, as for a deletion by another process).
+  void ClientDeleted(std::string_view client_id) const;
+  void UserDeleted(std::string_view user) const;
+
   struct Parts;
 
  private:
@@ -180,8 +186,10 @@ Result<store::UserRecord> ChangeMemberships(store::Store& store, const std::stri
 // the admin API's one check point) for the paths outside `tenants` (app/main.cc composes them).
 class AdminApi {
  public:
-  // Borrows the store and the clock; `key_file` seals client secrets (as `--auth-key-file`).
-  AdminApi(store::Store& store, std::string key_file, const Clock& clock);
+  // Borrows the store, the clock and `tokens`; `key_file` seals client secrets (as
+  // `--auth-key-file`). `tokens` (null without authorization) is told of the clients and users
+  // deleted here, so that their access tokens stop working at once.
+  AdminApi(store::Store& store, std::string key_file, const Clock& clock, const AuthServer* tokens);
   AdminApi(const AdminApi&) = delete;
   AdminApi& operator=(const AdminApi&) = delete;
 
@@ -196,6 +204,7 @@ class AdminApi {
   store::Store& store_;
   const std::string key_file_;
   const Clock& clock_;
+  const AuthServer* const tokens_;
 };
 
 // Adds a new ES256 signing key, which signs from then on (a running server takes it within a

@@ -123,4 +123,10 @@ Result<std::string> AuthServer::SignClaims(const std::string& claims_json) const
   return parts_->keys->Sign(claims_json);
 }
 
+void AuthServer::ClientDeleted(std::string_view client_id) const {
+  parts_->verifier->ForgetClient(client_id);
+}
+
+void AuthServer::UserDeleted(std::string_view user) const { parts_->verifier->ForgetUser(user); }
+
 }  // namespace kiln::auth

@@ -22,6 +22,15 @@ std::string StringClaim(const json::Value& claims, std::string_view name) {
   return std::string(json::GetString(claims, name));
 }
 
+// A token from a user's grant (authorization_code, refresh_token) acts for its `sub`, the user;
+// one without a grant (client_credentials) for the client alone, whose id `sub` repeats.
+std::string UserOf(const VerifiedToken& t) { return t.grant_id.empty() ? std::string() : t.subject; }
+
+// Whether a record made at `created` (0: not known) was there when the token was issued at `iat`:
+// `iat` has whole seconds only (token_endpoint.cc), so a record made in the second the token
+// was issued counts as before it.
+bool MadeBy(Micros created, Micros iat) { return created / kSecond <= iat / kSecond; }
+
 }  // namespace
 
 std::optional<Micros> TimeClaim(const json::Value& claims, std::string_view name) {
@@ -35,6 +44,7 @@ std::optional<Micros> TimeClaim(const json::Value& claims, std::string_view name
 Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Verify(std::string_view token) const {
   Micros now = clock_.Now();
   std::string key(token);
+  uint64_t forgets_before = 0;
   {
     std::lock_guard lock(mu_);
     auto it = cache_.find(key);
@@ -43,9 +53,11 @@ Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Verify(std::string_v
         return it->second.token;
       cache_.erase(it);
     }
+    forgets_before = forgets_;
   }
   KILN_TRY_ASSIGN(std::shared_ptr<const VerifiedToken> verified, Check(token, now));
   std::lock_guard lock(mu_);
+  if (forgets_ != forgets_before) return verified;  // valid when checked; checked again next time
   if (cache_.size() >= kMaxCached) cache_.clear();  // rare; verifying again is cheap enough
   cache_[std::move(key)] = Cached{verified, now};
   return verified;
@@ -53,12 +65,44 @@ Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Verify(std::string_v
 
 void TokenVerifier::Forget(std::string_view token) const {
   std::lock_guard lock(mu_);
+  ++forgets_;
   cache_.erase(std::string(token));
 }
 
 void TokenVerifier::ForgetGrant(std::string_view grant_id) const {
+  ForgetIf([&](const VerifiedToken& t) { return t.grant_id == grant_id; });
+}
+
+void TokenVerifier::ForgetClient(std::string_view client_id) const {
+  ForgetIf([&](const VerifiedToken& t) { return t.client_id == client_id; });
+}
+
+void TokenVerifier::ForgetUser(std::string_view user) const {
+  ForgetIf([&](const VerifiedToken& t) { return !t.grant_id.empty() && t.subject == user; });
+}
+
+void TokenVerifier::ForgetIf(const std::function<bool(const VerifiedToken&)>& drop) const {
   std::lock_guard lock(mu_);
-  std::erase_if(cache_, [&](const auto& entry) { return entry.second.token->grant_id == grant_id; });
+  ++forgets_;
+  std::erase_if(cache_, [&](const auto& entry) { return drop(*entry.second.token); });
+}
+
+Result<Ok> TokenVerifier::CheckRegistered(const VerifiedToken& t) const {
+  auto client = store_.GetClient(t.client_id);
+  if (!client) {
+    if (client.error().issue == Issue::kNotFound) return NotValid("client deleted");
+    return client.error();
+  }
+  if (!MadeBy(client->created, t.issued_at)) return NotValid("client registered after the token");
+  std::string user = UserOf(t);
+  if (user.empty()) return Ok{};
+  auto record = store_.GetUser(user);
+  if (!record) {
+    if (record.error().issue == Issue::kNotFound) return NotValid("user deleted");
+    return record.error();
+  }
+  if (!MadeBy(record->created, t.issued_at)) return NotValid("user registered after the token");
+  return Ok{};
 }
 
 Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Check(std::string_view token, Micros now) const {
@@ -87,7 +131,8 @@ Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Check(std::string_vi
   auto nbf = TimeClaim(claims, "nbf");
   if (!exp || *exp <= now) return NotValid("expired");
   if ((nbf && *nbf > now + kClockSkew) || (iat && *iat > now + kClockSkew)) return NotValid("not yet valid");
-  if (v->jti.empty() || v->issuer.empty() || v->audience.empty() || v->tenant.value.empty()) {
+  if (v->jti.empty() || v->issuer.empty() || v->audience.empty() || v->tenant.value.empty() ||
+      v->client_id.empty() || !iat) {
     return NotValid("claims missing");
   }
   KILN_TRY_ASSIGN(bool revoked, store_.IsTokenRevoked(v->jti));
@@ -98,11 +143,9 @@ Result<std::shared_ptr<const VerifiedToken>> TokenVerifier::Check(std::string_vi
     if (grant_revoked) return NotValid("grant revoked");
   }
   v->expires = *exp;
-  v->issued_at = iat.value_or(0);
-  // A token from a user's grant (authorization_code, refresh_token) acts for its `sub`, the user;
-  // one without a grant (client_credentials) for the client alone, whose id `sub` repeats.
-  std::string user = v->grant_id.empty() ? std::string() : v->subject;
-  v->access = std::make_shared<ScopeAccess>(v->scope, v->patient, v->client_id, std::move(user));
+  v->issued_at = *iat;
+  KILN_TRY(CheckRegistered(*v));
+  v->access = std::make_shared<ScopeAccess>(v->scope, v->patient, v->client_id, UserOf(*v));
   return std::shared_ptr<const VerifiedToken>(std::move(v));
 }
 

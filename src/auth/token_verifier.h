@@ -1,11 +1,16 @@
 // Checks access tokens: Kiln's own JWTs, ES256 under a key of the ring, unexpired, already valid,
-// not revoked. What was checked is cached per token (the signature check is most of a request's
-// cost otherwise) for at most kRecheckAfter, so a revocation made by another process is seen
-// within that time; one made here takes effect at once (Forget). Private to src/auth/.
+// not revoked, and of a client (and, acting for a user, a user) still registered, and registered
+// no later than the token was issued (one deleted and registered again under the same id does
+// not revive the tokens of the one before). What was checked is cached per token (the signature
+// check and the store's reads are most of a request's cost otherwise) for at most kRecheckAfter,
+// so a revocation or deletion made by another process (the CLI) is seen within that time; one
+// made here takes effect at once (Forget*). Private to src/auth/.
 //
 // Thread-safety: every method may be called concurrently.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -47,9 +52,16 @@ class TokenVerifier {
   void Forget(std::string_view token) const;
   // Drops every token of the grant from the cache (after the grant was revoked).
   void ForgetGrant(std::string_view grant_id) const;
+  // Drops every token of the client, or every token acting for the user, from the cache (after
+  // the client or the user was deleted).
+  void ForgetClient(std::string_view client_id) const;
+  void ForgetUser(std::string_view user) const;
 
  private:
   Result<std::shared_ptr<const VerifiedToken>> Check(std::string_view token, Micros now) const;
+  // Whether the token's client, and the user it acts for, are still the ones it was issued to.
+  Result<Ok> CheckRegistered(const VerifiedToken& token) const;
+  void ForgetIf(const std::function<bool(const VerifiedToken&)>& drop) const;
 
   struct Cached {
     std::shared_ptr<const VerifiedToken> token;
@@ -60,6 +72,9 @@ class TokenVerifier {
   const Clock& clock_;
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, Cached> cache_;  // GUARDED_BY(mu_)
+  // Counts the Forget* calls: a check that began before one is not cached (it may have read the
+  // store before the revocation or deletion that call follows).
+  mutable uint64_t forgets_ = 0;  // GUARDED_BY(mu_)
 };
 
 // The seconds-since-epoch claim `name` of `claims` as Micros; nullopt when absent or not a number.

@@ -37,7 +37,8 @@ class Store {
   // ---- auth: the authorization server's records (auth_types.h, docs/security.md) ----
   // Other processes (the `kiln client` CLI) may change them at any time.
   //
-  // Clients: kConflict when the id is taken, kNotFound for an unknown id. List is by id.
+  // Clients: kConflict when the id is taken, kNotFound for an unknown id. List is by id. Deleting
+  // a client deletes its authorization codes and refresh tokens.
   virtual Result<Ok> CreateClient(const ClientRecord& client) = 0;
   virtual Result<ClientRecord> GetClient(const std::string& id) = 0;
   virtual Result<std::vector<ClientRecord>> ListClients() = 0;
@@ -54,7 +55,7 @@ class Store {
   virtual Result<bool> IsTokenRevoked(const std::string& jti) = 0;
   //
   // Users with their memberships: kConflict when the id is taken, kNotFound for an unknown id.
-  // List is by id. Deleting a user deletes its memberships.
+  // List is by id. Deleting a user deletes its memberships, authorization codes and refresh tokens.
   virtual Result<Ok> CreateUser(const UserRecord& user) = 0;
   virtual Result<UserRecord> GetUser(const std::string& id) = 0;
   virtual Result<std::vector<UserRecord>> ListUsers() = 0;

@@ -134,6 +134,55 @@ TEST_F(AdminAccountsTest, AClientMadeThereGetsATokenAndReadsFhirData) {
   EXPECT_EQ(Token("backend", Str(again, "secret")).status, 200);
 }
 
+// A refused access token: 401, with the words of any token that is not valid.
+void ExpectTokenRefused(const HttpResponse& res) {
+  EXPECT_EQ(res.status, 401) << res.body;
+  EXPECT_NE(res.body.find("The access token is not valid"), std::string::npos) << res.body;
+}
+
+// Deleting a client here refuses the access tokens it holds at once (issue #5), on the FHIR API
+// and on the admin API; registering the same id again does not revive them.
+TEST_F(AdminAccountsTest, ADeletedClientsAccessTokensAreRefusedAtOnce) {
+  MakeClient(R"({"id":"backend","scope":"system/*.rs","secret":")" + std::string(kSecret) + "\"}");
+  MakeClient(R"({"id":"deputy","scope":"kiln/admin","secret":")" + std::string(kSecret) + "\"}");
+  Headers token = BearerAuth(ClientCredentialsToken(server.port(), "backend", kSecret));
+  Headers deputy = BearerAuth(ClientCredentialsToken(server.port(), "deputy", kSecret));
+  ASSERT_EQ(server.Get("Patient", token).status, 200);  // checked, and its check cached
+  ASSERT_EQ(server.Admin("GET", "clients", "", deputy).status, 200);
+
+  ASSERT_EQ(Admin("DELETE", "clients/backend").status, 204);
+  ExpectTokenRefused(server.Get("Patient", token));
+  ASSERT_EQ(Admin("DELETE", "clients/deputy").status, 204);
+  ExpectTokenRefused(server.Admin("GET", "clients", "", deputy));
+  EXPECT_EQ(Admin("GET", "clients").status, 200) << "another client's token is still valid";
+
+  // Registered again, with the same secret even, a second later: a client of its own, whose
+  // tokens work, and the old one's stay refused.
+  server.AdvanceClock(2);
+  MakeClient(R"({"id":"backend","scope":"system/*.rs","secret":")" + std::string(kSecret) + "\"}");
+  ExpectTokenRefused(server.Get("Patient", token));
+  EXPECT_EQ(
+      server.Get("Patient", BearerAuth(ClientCredentialsToken(server.port(), "backend", kSecret))).status,
+      200);
+  // Still refused once its cached check would have been due again.
+  server.AdvanceClock(31);
+  ExpectTokenRefused(server.Get("Patient", token));
+}
+
+// `kiln client delete` runs in another process, which cannot tell the server: the server sees
+// the client gone when it checks the token again, 30 s after it last did.
+TEST_F(AdminAccountsTest, AClientDeletedByAnotherProcessIsRefusedWithinThirtySeconds) {
+  MakeClient(R"({"id":"backend","scope":"system/*.rs","secret":")" + std::string(kSecret) + "\"}");
+  Headers token = BearerAuth(ClientCredentialsToken(server.port(), "backend", kSecret));
+  Headers unchecked = BearerAuth(ClientCredentialsToken(server.port(), "backend", kSecret));
+  ASSERT_EQ(server.Get("Patient", token).status, 200);
+  server.DeleteClientElsewhere("backend");
+  ExpectTokenRefused(server.Get("Patient", unchecked));  // never checked before: checked now
+  EXPECT_EQ(server.Get("Patient", token).status, 200) << "its check of a moment ago holds";
+  server.AdvanceClock(31);
+  ExpectTokenRefused(server.Get("Patient", token));
+}
+
 TEST_F(AdminAccountsTest, ClientsTakeWhatKilnClientCreateTakes) {
   // A public app: no secret made up.
   json::Document spa = MakeClient(

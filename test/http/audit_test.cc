@@ -81,8 +81,17 @@ bool Has(const std::vector<std::string>& v, const std::string& s) {
 class AuditTest : public ::testing::Test {
  protected:
   std::string Root() const { return "http://localhost:" + std::to_string(server.port()); }
+  // A token of `client` (registered before its first token: a token is of a client registered
+  // when it was issued).
   Headers TokenFor(const std::string& client, const std::string& scope,
                    std::optional<std::string> patient = std::nullopt) const {
+    if (registered.insert(client).second) {
+      auth::ClientSpec spec;
+      spec.id = client;
+      spec.secret = std::string(40, 's');
+      spec.scope = "system/*.cruds";
+      server.RegisterClient(spec);
+    }
     auto token = server.auth_server().IssueAccessToken(
         auth::TokenGrant{client, store::DefaultTenant(), scope, std::move(patient)}, Root());
     EXPECT_TRUE(token.has_value());
@@ -110,6 +119,7 @@ class AuditTest : public ::testing::Test {
   }
 
   TestServer server{ServerOptionsForTest{.auth = true, .audit = true}};
+  mutable std::set<std::string> registered;
   Headers admin = TokenFor("admin", "system/*.cruds");
 };
 

@@ -466,6 +466,70 @@ TEST_F(AuthorizationCodeTest, RevokingARefreshTokenRevokesItsGrant) {
   EXPECT_EQ(server.Get("Patient", BearerAuth(Member(first, "access_token"))).status, 401);
 }
 
+// Deleting a user through the admin API refuses the access tokens acting for them at once, and
+// their refresh tokens, also once a user of the same id is registered again (issue #5).
+TEST_F(AuthorizationCodeTest, ADeletedUsersTokensAreRefusedAtOnceAndStayRefused) {
+  Headers root = BearerAuth(ClientCredentialsToken(server.port(), "root", kSecret));
+  HttpResponse alice = Exchange(CodeFor(Request("user/*.rs offline_access"), "alice"));
+  ASSERT_EQ(alice.status, 200) << alice.body;
+  HttpResponse bob = Exchange(CodeFor(Request("user/*.rs"), "bob"));
+  ASSERT_EQ(bob.status, 200) << bob.body;
+  Headers token = BearerAuth(Member(alice, "access_token"));
+  ASSERT_EQ(server.Get("Patient", token).status, 200);  // checked, and its check cached
+
+  ASSERT_EQ(server.Admin("DELETE", "users/alice", "", root).status, 204);
+  HttpResponse refused = server.Get("Patient", token);
+  EXPECT_EQ(refused.status, 401) << refused.body;
+  EXPECT_NE(refused.body.find("The access token is not valid"), std::string::npos) << refused.body;
+  EXPECT_EQ(server.Get("Patient", BearerAuth(Member(bob, "access_token"))).status, 200) << "another user's";
+
+  // Registered again a second later, with the same memberships and password: a user of their
+  // own, whom nothing of the one before acts for.
+  server.AdvanceClock(2);
+  RegisterUser("alice", {"default:manager"});
+  ExpectOAuthError(Refresh(Member(alice, "refresh_token")), 400, "invalid_grant");
+  EXPECT_EQ(server.Get("Patient", token).status, 401);
+  HttpResponse again = Exchange(CodeFor(Request("user/*.rs"), "alice"));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(server.Get("Patient", BearerAuth(Member(again, "access_token"))).status, 200);
+}
+
+// Deleting an app's client: its users' access tokens, refresh tokens and codes are refused, also
+// once a client of the same id is registered again.
+TEST_F(AuthorizationCodeTest, ADeletedClientsUserTokensAndCodesAreRefusedAndStayRefused) {
+  Headers root = BearerAuth(ClientCredentialsToken(server.port(), "root", kSecret));
+  HttpResponse first = Exchange(CodeFor(Request("user/*.rs offline_access"), "alice"));
+  ASSERT_EQ(first.status, 200) << first.body;
+  Headers token = BearerAuth(Member(first, "access_token"));
+  ASSERT_EQ(server.Get("Patient", token).status, 200);
+  std::string code = CodeFor(Request("user/*.rs"), "alice");
+
+  ASSERT_EQ(server.Admin("DELETE", "clients/spa", "", root).status, 204);
+  EXPECT_EQ(server.Get("Patient", token).status, 401);
+  server.AdvanceClock(2);
+  RegisterClient("spa", "launch/patient offline_access patient/*.cruds user/*.cruds", {kRedirect}, true);
+  EXPECT_EQ(server.Get("Patient", token).status, 401);
+  ExpectOAuthError(Refresh(Member(first, "refresh_token")), 400, "invalid_grant");
+  ExpectOAuthError(Exchange(code), 400, "invalid_grant");
+  HttpResponse again = Exchange(CodeFor(Request("user/*.rs"), "alice"));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(server.Get("Patient", BearerAuth(Member(again, "access_token"))).status, 200);
+}
+
+// `kiln user delete` runs in another process: the server sees the user gone when it checks their
+// token again, 30 s after it last did.
+TEST_F(AuthorizationCodeTest, AUserDeletedByAnotherProcessIsRefusedWithinThirtySeconds) {
+  HttpResponse first = Exchange(CodeFor(Request("user/*.rs offline_access"), "alice"));
+  ASSERT_EQ(first.status, 200) << first.body;
+  Headers token = BearerAuth(Member(first, "access_token"));
+  ASSERT_EQ(server.Get("Patient", token).status, 200);
+  server.DeleteUserElsewhere("alice");
+  EXPECT_EQ(server.Get("Patient", token).status, 200) << "its check of a moment ago holds";
+  ExpectOAuthError(Refresh(Member(first, "refresh_token")), 400, "invalid_grant");
+  server.AdvanceClock(31);
+  EXPECT_EQ(server.Get("Patient", token).status, 401);
+}
+
 TEST_F(AuthorizationCodeTest, NoRefreshTokenWithoutOfflineOrOnlineAccess) {
   HttpResponse res = Exchange(CodeFor(Request("user/*.rs"), "alice"));
   ASSERT_EQ(res.status, 200) << res.body;

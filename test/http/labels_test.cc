@@ -53,7 +53,17 @@ std::string Labelled(const std::string& code) {
 class LabelsTest : public ::testing::Test {
  protected:
   std::string Root() const { return "http://localhost:" + std::to_string(server.port()); }
+  // A token of the client "app" (registered before its first token: a token is of a client
+  // registered when it was issued).
   Headers TokenFor(const std::string& scope) const {
+    if (!registered) {
+      auth::ClientSpec spec;
+      spec.id = "app";
+      spec.secret = std::string(40, 's');
+      spec.scope = "system/*.cruds";
+      server.RegisterClient(spec);
+      registered = true;
+    }
     auto token = server.auth_server().IssueAccessToken(
         auth::TokenGrant{"app", store::DefaultTenant(), scope, std::nullopt}, Root());
     EXPECT_TRUE(token.has_value());
@@ -86,6 +96,7 @@ class LabelsTest : public ::testing::Test {
   }
 
   TestServer server{ServerOptionsForTest{.auth = true}};
+  mutable bool registered = false;
   Headers all = TokenFor("system/*.cruds security-label/V");
   Headers plain = TokenFor("system/*.cruds");
   Headers r_only = TokenFor("system/*.cruds security-label/R");

@@ -213,8 +213,8 @@ void TestServer::Start(int port) {
   o.public_base_url = options_.public_base_url;
   o.drain_seconds = 5;
   // As kiln serve composes the admin API (app/main.cc).
-  parts_->accounts =
-      std::make_unique<auth::AdminApi>(*parts_->store, dir_.path() + "/auth.key", parts_->clock);
+  parts_->accounts = std::make_unique<auth::AdminApi>(*parts_->store, dir_.path() + "/auth.key",
+                                                      parts_->clock, parts_->auth.get());
   parts_->admin = std::make_unique<tenant::AdminApi>(
       *parts_->store, *parts_->api, parts_->clock, parts_->auth.get(),
       [accounts = parts_->accounts.get()](const rest::Request& r) { return accounts->Handle(r); });
@@ -266,6 +266,16 @@ void TestServer::RegisterClient(const auth::ClientSpec& spec) const {
 void TestServer::RegisterUser(const auth::UserSpec& spec) const {
   auto made = auth::RegisterUser(*parts_->store, spec, parts_->clock.Now());
   EXPECT_TRUE(made.has_value()) << made.error().diagnostics;
+}
+
+void TestServer::DeleteClientElsewhere(const std::string& id) const {
+  auto deleted = parts_->store->DeleteClient(id);
+  EXPECT_TRUE(deleted.has_value()) << deleted.error().diagnostics;
+}
+
+void TestServer::DeleteUserElsewhere(const std::string& id) const {
+  auto deleted = parts_->store->DeleteUser(id);
+  EXPECT_TRUE(deleted.has_value()) << deleted.error().diagnostics;
 }
 
 void TestServer::UpdateUser(const std::string& id, const auth::MembershipChanges& changes) const {

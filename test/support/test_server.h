@@ -128,6 +128,10 @@ class TestServer : public FhirClient {
   void RegisterClient(const auth::ClientSpec& spec) const;
   // auth: a user registered as `kiln user create` does (fails the test unless it is).
   void RegisterUser(const auth::UserSpec& spec) const;
+  // auth: a client or a user deleted as `kiln client delete` and `kiln user delete` do, from
+  // another process: in the store only, the server not told (fails the test unless it is).
+  void DeleteClientElsewhere(const std::string& id) const;
+  void DeleteUserElsewhere(const std::string& id) const;
   // auth: a user's memberships changed as `kiln user update` does (fails the test unless they are).
   void UpdateUser(const std::string& id, const auth::MembershipChanges& changes) const;
   // Moves the server's clock ahead by `seconds` (what expires, expires), without waiting.

@@ -53,8 +53,13 @@ Result<std::vector<ClientRecord>> PgStore::ListClients() {
 
 Result<Ok> PgStore::DeleteClient(const std::string& id) {
   KILN_TRY_ASSIGN(auto lease, pool_.Borrow());
-  KILN_TRY_ASSIGN(Rows rows, lease->Exec(kDeleteClientSql, {id}));
-  if (rows.affected() == 0) return Error::Make(Issue::kNotFound, "No client has the id '" + id + "'");
+  KILN_TRY(InTransaction(*lease, [&]() -> Result<> {
+    KILN_TRY_ASSIGN(Rows rows, lease->Exec(kDeleteClientSql, {id}));
+    if (rows.affected() == 0) return Error::Make(Issue::kNotFound, "No client has the id '" + id + "'");
+    KILN_TRY(lease->Exec(kDeleteClientCodesSql, {id}));
+    KILN_TRY(lease->Exec(kDeleteClientRefreshSql, {id}));
+    return Ok{};
+  }));
   return Ok{};
 }
 

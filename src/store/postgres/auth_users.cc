@@ -87,6 +87,8 @@ Result<Ok> PgStore::DeleteUser(const std::string& id) {
     KILN_TRY_ASSIGN(Rows rows, lease->Exec(kDeleteUserSql, {id}));
     if (rows.affected() == 0) return Error::Make(Issue::kNotFound, "No user has the id '" + id + "'");
     KILN_TRY(lease->Exec(kDeleteMembershipsSql, {id}));
+    KILN_TRY(lease->Exec(kDeleteUserCodesSql, {id}));
+    KILN_TRY(lease->Exec(kDeleteUserRefreshSql, {id}));
     return Ok{};
   }));
   return Ok{};

@@ -72,6 +72,11 @@ inline const std::string kSelectRefreshSql = "SELECT " + kGrantColumns +
                                              " WHERE token_hash = ? AND expires > ?";
 inline const std::string kUseRefreshSql = "UPDATE auth_refresh_token SET used = 1 WHERE token_hash = ?";
 inline const std::string kRevokeGrantSql = "DELETE FROM auth_refresh_token WHERE grant_id = ?";
+// A deleted client's or user's: one registered again under the same id must not inherit them.
+inline const std::string kDeleteClientCodesSql = "DELETE FROM auth_code WHERE client_id = ?";
+inline const std::string kDeleteClientRefreshSql = "DELETE FROM auth_refresh_token WHERE client_id = ?";
+inline const std::string kDeleteUserCodesSql = "DELETE FROM auth_code WHERE user_id = ?";
+inline const std::string kDeleteUserRefreshSql = "DELETE FROM auth_refresh_token WHERE user_id = ?";
 
 // auth_client.redirect_uris holds a client's redirect URIs separated by spaces (which a URI
 // cannot contain).

@@ -89,7 +89,8 @@ Result<Ok> SqliteStore::DeleteClient(const std::string& id) {
     if (sqlite3_changes(conn.handle()) == 0) {
       return Error::Make(Issue::kNotFound, "No client has the id '" + id + "'");
     }
-    return Ok{};
+    KILN_TRY(RunWith(conn, kDeleteClientCodesSql, {id}));
+    return RunWith(conn, kDeleteClientRefreshSql, {id});
   });
 }
 

@@ -90,7 +90,9 @@ Result<Ok> SqliteStore::DeleteUser(const std::string& id) {
     if (sqlite3_changes(conn.handle()) == 0) {
       return Error::Make(Issue::kNotFound, "No user has the id '" + id + "'");
     }
-    return RunWith(conn, kDeleteMembershipsSql, {id});
+    KILN_TRY(RunWith(conn, kDeleteMembershipsSql, {id}));
+    KILN_TRY(RunWith(conn, kDeleteUserCodesSql, {id}));
+    return RunWith(conn, kDeleteUserRefreshSql, {id});
   });
 }
 
