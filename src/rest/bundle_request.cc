@@ -29,7 +29,9 @@ Result<Ok> SplitUrl(const Call& call, std::string_view url, EntryRequest& e) {
 }
 
 // What a write's URL names: [type] for POST and conditional PUT/DELETE, [type]/[id] otherwise.
-Result<Ok> InterpretWrite(const Call& call, EntryRequest& e) {
+// `resource` is the entry's resource as parsed with the Bundle (null without one): its type and
+// id are read there rather than by parsing e.resource once more.
+Result<Ok> InterpretWrite(const Call& call, EntryRequest& e, const json::Value* resource) {
   if (!e.if_none_match.empty() || !e.if_modified_since.empty()) {
     return Error::At(
         Issue::kNotSupported, "request",
@@ -61,7 +63,7 @@ Result<Ok> InterpretWrite(const Call& call, EntryRequest& e) {
   } else if (e.resource.empty()) {
     return Error::At(Issue::kRequired, "resource", "A " + e.method + " entry needs a resource");
   } else {
-    auto doc = json::Parse(e.resource);
+    const json::Value* doc = resource != nullptr && resource->IsObject() ? resource : nullptr;
     std::string_view rt = doc ? json::GetString(*doc, "resourceType") : std::string_view();
     if (e.method == "PATCH") {
       // The patch itself: a Parameters (FHIRPath Patch) or a Binary (JSON Patch), read when planned.
@@ -121,7 +123,8 @@ Expected<BundleRequest, Errors> ReadBundleRequest(const Call& call) {
       if (i >= raw_resources.size()) break;
       if (entry.starts_with('{')) {
         for (const auto& em : json::TopLevelMembers(entry)) {
-          if (em.key == "resource") raw_resources[i] = em.raw;
+          // The first, as json::Find finds it in the parsed entry.
+          if (em.key == "resource" && raw_resources[i].empty()) raw_resources[i] = em.raw;
         }
       }
       ++i;
@@ -162,7 +165,7 @@ Expected<BundleRequest, Errors> ReadBundleRequest(const Call& call) {
     e.if_none_match = String(*request, "ifNoneMatch");
     e.if_modified_since = String(*request, "ifModifiedSince");
     auto usable = SplitUrl(call, url, e);
-    if (usable && e.IsWrite()) usable = InterpretWrite(call, e);
+    if (usable && e.IsWrite()) usable = InterpretWrite(call, e, json::Find(entry, "resource"));
     if (!usable) {
       Error err = std::move(usable).error();
       err.diagnostics = e.Where() + ": " + err.diagnostics;
