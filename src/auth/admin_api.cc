@@ -19,13 +19,6 @@ constexpr std::string_view kMemberships = "memberships";
 
 bool IsGet(const rest::Request& req) { return req.method == "GET" || req.method == "HEAD"; }
 
-rest::Response NotAllowed(const rest::Request& req, std::string allow) {
-  rest::Response res = rest::ErrorResponseFor(
-      Error::Make(Issue::kNotSupported, "Method " + req.method + " is not allowed on /" + req.path, 405));
-  res.SetHeader("Allow", std::move(allow));
-  return res;
-}
-
 rest::Response NoContent() {
   rest::Response res;
   res.status = 204;
@@ -56,7 +49,7 @@ rest::Response Serve(const rest::Request& req, std::string_view part, std::strin
                      const Collection<Record>& records, const std::function<rest::Response()>& create) {
   if (id.empty()) {
     if (req.method == "POST") return create();
-    if (!IsGet(req)) return NotAllowed(req, "GET, POST");
+    if (!IsGet(req)) return rest::MethodNotAllowedFor(req, "GET, POST");
     auto all = records.list();
     if (!all) return rest::ErrorResponseFor(all.error());
     std::string out = "{";
@@ -73,7 +66,7 @@ rest::Response Serve(const rest::Request& req, std::string_view part, std::strin
     if (!one) return rest::ErrorResponseFor(one.error());
     return JsonResponse(records.to_json(*one));
   }
-  if (req.method != "DELETE") return NotAllowed(req, "GET, DELETE");
+  if (req.method != "DELETE") return rest::MethodNotAllowedFor(req, "GET, DELETE");
   if (auto deleted = records.remove(std::string(id)); !deleted)
     return rest::ErrorResponseFor(deleted.error());
   return NoContent();
@@ -129,7 +122,7 @@ rest::Response AdminApi::Clients(const rest::Request& req, std::string_view id) 
 
 rest::Response AdminApi::Users(const rest::Request& req, std::string_view id, std::string_view below) const {
   if (!below.empty()) {
-    if (req.method != "POST") return NotAllowed(req, "POST");
+    if (req.method != "POST") return rest::MethodNotAllowedFor(req, "POST");
     auto changes = ReadMembershipChanges(req.body);
     if (!changes) return rest::ErrorResponseFor(changes.error());
     auto changed = ChangeMemberships(store_, std::string(id), *changes);

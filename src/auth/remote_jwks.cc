@@ -154,22 +154,23 @@ std::shared_ptr<RemoteJwks::Entry> RemoteJwks::EntryFor(const std::string& uri) 
 Result<Jwk> RemoteJwks::Find(const std::string& uri, const std::string& kid) {
   std::shared_ptr<Entry> e = EntryFor(uri);
   std::lock_guard lock(e->mu);
-  auto lookup = [&]() -> std::optional<Jwk> {
+  auto not_found = [&] {
+    return Error::Make(Issue::kNotFound, "The JWKS at " + uri + " has no key '" + kid + "'");
+  };
+  auto lookup = [&]() -> Result<Jwk> {
     for (const Jwk& k : e->keys) {
       if (k.kid == kid) return k;
     }
-    return std::nullopt;
+    return not_found();
   };
   Micros now = clock_.Now();
-  bool fresh = e->have && now < e->expires;
-  if (fresh) {
-    if (auto k = lookup()) return *std::move(k);
+  if (e->have && now < e->expires) {
+    if (auto k = lookup()) return k;
   }
-  bool may_fetch = e->last_attempt == 0 || now - e->last_attempt >= refetch_interval_;
-  if (!may_fetch) {
-    if (!fresh && e->last_error) return *e->last_error;
-    if (fresh || e->have)
-      return Error::Make(Issue::kNotFound, "The JWKS at " + uri + " has no key '" + kid + "'");
+  // Fetched (or tried) too recently to ask again: the answer stands (never an expired set).
+  if (e->last_attempt != 0 && now - e->last_attempt < refetch_interval_) {
+    if (e->last_error) return *e->last_error;
+    return not_found();
   }
   e->last_attempt = now;
   auto fetched = Get(uri);
@@ -187,8 +188,7 @@ Result<Jwk> RemoteJwks::Find(const std::string& uri, const std::string& kid) {
   e->have = true;
   e->expires = now + Lifetime(fetched->cache_control);
   e->last_error.reset();
-  if (auto k = lookup()) return *std::move(k);
-  return Error::Make(Issue::kNotFound, "The JWKS at " + uri + " has no key '" + kid + "'");
+  return lookup();
 }
 
 }  // namespace kiln::auth

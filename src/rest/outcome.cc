@@ -111,6 +111,13 @@ Response ErrorResponse(const Error& error, const Negotiated& format) {
 
 Response ErrorResponseFor(const Error& error) { return ErrorResponse(error); }
 
+Response MethodNotAllowedFor(const Request& request, std::string allow) {
+  Response res = ErrorResponse(Error::Make(
+      Issue::kNotSupported, "Method " + request.method + " is not allowed on /" + request.path, 405));
+  res.SetHeader("Allow", std::move(allow));
+  return res;
+}
+
 Response ErrorResponse(const Errors& errors, const Negotiated& format) {
   Response res;
   res.status = errors.items.empty() ? 500 : HttpStatus(errors.items.front());

@@ -81,6 +81,8 @@ class ExportJobs;
 // An error as an HTTP response with an OperationOutcome body, for errors that arise outside the
 // API itself (request too large, path outside the FHIR base, a failure in the HTTP layer).
 Response ErrorResponseFor(const Error& error);
+// 405 with an OperationOutcome and `Allow` (the admin API's endpoints).
+Response MethodNotAllowedFor(const Request& request, std::string allow);
 // auth: an Authorizer's refusal (kLogin 401, kForbidden 403) as its response, with the RFC 6750
 // Bearer challenge for `request`'s base.
 Response AuthErrorResponseFor(const Error& error, const Request& request);

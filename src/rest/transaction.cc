@@ -328,6 +328,14 @@ Request EntryAsRequest(const Call& call, const EntryRequest& entry) {
   return sub;
 }
 
+// An entry that failed as the request it describes, with the resource it sent: the audit looks
+// at a failed create's or update's body for the patients it would have touched.
+Request FailedEntryAsRequest(const Call& call, const EntryRequest& entry) {
+  Request sub = EntryAsRequest(call, entry);
+  sub.body = entry.resource;
+  return sub;
+}
+
 // audit: each entry is reported as the request it describes (docs/audit.md), so that its own
 // AuditEvent tells what was done to which resource and how it ended; the Bundle has one too.
 void AuditEntry(const Call& call, const Request& sub, const Response& res) {
@@ -349,9 +357,7 @@ BundleEntry WriteEntry(const Call& call, const EntryRequest& req, const PlannedW
 // An entry that failed before it ran, or whose write failed: its OperationOutcome in its place.
 BundleEntry FailedEntry(const Call& call, const EntryRequest& entry, const Errors& errors) {
   Response res = ErrorResponse(errors, EntryFormat(call));
-  Request sub = EntryAsRequest(call, entry);
-  if (entry.method != "PATCH") sub.body = entry.resource;  // audit: the patients it would have touched
-  AuditEntry(call, sub, res);
+  AuditEntry(call, FailedEntryAsRequest(call, entry), res);
   return EntryFrom(call, res, false);
 }
 
@@ -387,9 +393,7 @@ Response TransactionFailed(const Call& call, const BundleRequest& bundle, const 
     Response failed = ErrorResponse(error, EntryFormat(call));
     for (const EntryRequest& e : bundle.entries) {
       if (e.method.empty() || e.path.empty()) continue;  // no request to speak of
-      Request sub = EntryAsRequest(call, e);
-      if (e.method != "PATCH") sub.body = e.resource;
-      AuditEntry(call, sub, failed);
+      AuditEntry(call, FailedEntryAsRequest(call, e), failed);
     }
   }
   return ErrorResponse(error, call.format);

@@ -29,13 +29,6 @@ rest::Response JsonResponse(int status, std::string body) {
   return res;
 }
 
-rest::Response NotAllowed(const rest::Request& req, std::string allow) {
-  rest::Response res = rest::ErrorResponseFor(
-      Error::Make(Issue::kNotSupported, "Method " + req.method + " is not allowed on /" + req.path, 405));
-  res.SetHeader("Allow", std::move(allow));
-  return res;
-}
-
 // {"name": ..., "kind": ...} from a POST body.
 Result<std::pair<std::string, std::string>> NameAndKind(const std::string& body) {
   auto doc = json::Parse(body);
@@ -82,7 +75,7 @@ rest::Response AdminApi::Route(const rest::Request& req) const {
       }
       return JsonResponse(200, out + "]}");
     }
-    if (req.method != "POST") return NotAllowed(req, "GET, POST");
+    if (req.method != "POST") return rest::MethodNotAllowedFor(req, "GET, POST");
     auto fields = NameAndKind(req.body);
     if (!fields) return rest::ErrorResponseFor(fields.error());
     auto made = Create(store_, clock_, fields->first, fields->second);
@@ -102,7 +95,7 @@ rest::Response AdminApi::Route(const rest::Request& req) const {
     if (!tenant) return rest::ErrorResponseFor(tenant.error());
     return JsonResponse(200, TenantJson(*tenant));
   }
-  if (req.method != "DELETE") return NotAllowed(req, "GET, DELETE");
+  if (req.method != "DELETE") return rest::MethodNotAllowedFor(req, "GET, DELETE");
   auto deleted = Delete(store_, name.value);
   // Forgotten even on failure: a half-deleted tenant is already out of reach.
   api_.ForgetTenant(name);
