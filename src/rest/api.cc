@@ -170,7 +170,7 @@ Api::Api(const core::Model& model, const search::Registry& registry, store::Stor
     // authorization, downloads need the requester's token ("requiresAccessToken SHALL be true if
     // both the file server and the FHIR API server control access using OAuth 2.0 bearer tokens").
     exports_ = std::make_unique<ExportJobs>(
-        registry, store_, clock_, fence_,
+        model, registry, store_, clock_, fence_,
         ExportOptions{options_.export_dir, options_.export_resources_per_file, options_.export_max_jobs,
                       options_.authorizer != nullptr, options_.export_retention_seconds});
   }

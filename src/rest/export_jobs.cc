@@ -11,6 +11,7 @@
 #include "rest/export_files.h"
 #include "rest/labels.h"
 #include "rest/outcome.h"
+#include "rest/subset.h"
 
 namespace kiln::rest {
 
@@ -65,6 +66,29 @@ Micros WrittenAt(const std::string& path) {
   return std::chrono::duration_cast<std::chrono::microseconds>(sys.time_since_epoch()).count();
 }
 
+// `,"key":["a","b"]`
+void AppendStrings(std::string& out, std::string_view key, const std::vector<std::string>& values) {
+  out += ",";
+  json::AppendQuoted(out, key);
+  out += ":[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    json::AppendQuoted(out, values[i]);
+  }
+  out += "]";
+}
+
+// The strings of array `key` of `doc`; nullopt when there is no such array.
+std::optional<std::vector<std::string>> ReadStrings(const json::Value& doc, std::string_view key) {
+  const json::Value* array = json::Find(doc, key);
+  if (array == nullptr || !array->IsArray()) return std::nullopt;
+  std::vector<std::string> values;
+  for (const json::Value& v : array->GetArray()) {
+    if (v.IsString()) values.emplace_back(v.GetString(), v.GetStringLength());
+  }
+  return values;
+}
+
 std::string JobJson(const ExportRequest& r, Micros submitted) {
   std::string out = R"({"request":)";
   json::AppendQuoted(out, r.request_url);
@@ -73,15 +97,12 @@ std::string JobJson(const ExportRequest& r, Micros submitted) {
   if (!r.group.empty()) {
     out += R"(,"level":"group","group":)";
     json::AppendQuoted(out, r.group);
-    out += R"(,"types":[)";
   } else {
-    out += r.patient_level ? R"(,"level":"patient","types":[)" : R"(,"level":"system","types":[)";
+    out += r.patient_level ? R"(,"level":"patient")" : R"(,"level":"system")";
   }
-  for (size_t i = 0; i < r.types.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    json::AppendQuoted(out, r.types[i]);
-  }
-  out += "]";
+  AppendStrings(out, "patients", r.patients);
+  AppendStrings(out, "types", r.types);
+  AppendStrings(out, "elements", r.elements);
   if (r.since) out += R"(,"since":)" + std::to_string(*r.since);
   out += R"(,"tenant":)";
   json::AppendQuoted(out, r.tenant.value);
@@ -89,12 +110,7 @@ std::string JobJson(const ExportRequest& r, Micros submitted) {
   json::AppendQuoted(out, r.requester);
   out += R"(,"requesterUser":)";
   json::AppendQuoted(out, r.requester_user);
-  out += R"(,"hiddenLabels":[)";
-  for (size_t i = 0; i < r.hidden_labels.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    json::AppendQuoted(out, r.hidden_labels[i]);
-  }
-  out += "]";
+  AppendStrings(out, "hiddenLabels", r.hidden_labels);
   out += R"(,"submitted":)" + std::to_string(submitted) + "}";
   return out;
 }
@@ -110,24 +126,19 @@ Result<ExportRequest> ParseJobJson(std::string_view text, Micros& submitted) {
     r.group = std::string(json::GetString(doc, "group"));
     if (r.group.empty()) return Error::Make(Issue::kInvalid, "job.json of a Group export names no Group");
   }
-  const json::Value* types = json::Find(doc, "types");
-  if (types == nullptr || !types->IsArray()) return Error::Make(Issue::kInvalid, "job.json has no types");
-  for (const json::Value& t : types->GetArray()) {
-    if (t.IsString()) r.types.emplace_back(t.GetString(), t.GetStringLength());
-  }
+  std::optional<std::vector<std::string>> types = ReadStrings(doc, "types");
+  if (!types) return Error::Make(Issue::kInvalid, "job.json has no types");
+  r.types = std::move(*types);
+  // Jobs written before `patient` and `_elements` existed have neither.
+  r.patients = ReadStrings(doc, "patients").value_or(std::vector<std::string>{});
+  r.elements = ReadStrings(doc, "elements").value_or(std::vector<std::string>{});
   if (const json::Value* since = json::Find(doc, "since"); since != nullptr && since->IsInt64())
     r.since = since->GetInt64();
   r.tenant = store::TenantId{std::string(json::GetString(doc, "tenant"))};
   r.requester = std::string(json::GetString(doc, "requester"));
   r.requester_user = std::string(json::GetString(doc, "requesterUser"));
   // A job written before security labels existed hides both, rather than show what it should not.
-  r.hidden_labels = {"R", "V"};
-  if (const json::Value* hidden = json::Find(doc, "hiddenLabels"); hidden != nullptr && hidden->IsArray()) {
-    r.hidden_labels.clear();
-    for (const json::Value& h : hidden->GetArray()) {
-      if (h.IsString()) r.hidden_labels.emplace_back(h.GetString(), h.GetStringLength());
-    }
-  }
+  r.hidden_labels = ReadStrings(doc, "hiddenLabels").value_or(std::vector<std::string>{"R", "V"});
   const json::Value* at = json::Find(doc, "submitted");
   submitted = at != nullptr && at->IsInt64() ? at->GetInt64() : 0;
   return r;
@@ -182,13 +193,35 @@ void RemoveOutput(const std::string& dir) {
 
 }  // namespace
 
+// Evaluated by the store in the export's snapshot, so the membership is the one of the Group
+// version current at transactionTime, and a Patient that does not exist (or was deleted) matches
+// nothing.
+std::shared_ptr<const store::IndexQuery> ChosenPatients(const ExportRequest& request) {
+  if (request.group.empty() && request.patients.empty()) return nullptr;
+  auto patients = std::make_shared<store::IndexQuery>();
+  patients->type = "Patient";
+  patients->ids = request.patients;
+  if (!request.group.empty()) {
+    auto in_group = std::make_shared<store::IndexQuery>();
+    in_group->type = "Group";
+    in_group->ids = {request.group};
+    patients->has.push_back(store::ReverseChain{"Group", "member", std::move(in_group)});
+  }
+  return patients;
+}
+
 std::string ExportStatusUrl(std::string_view base_url, std::string_view id) {
   return std::string(base_url) + "/_export/" + std::string(id);
 }
 
-ExportJobs::ExportJobs(const search::Registry& registry, store::Store& store, const Clock& clock,
-                       WriteFence& fence, ExportOptions options)
-    : registry_(registry), store_(store), clock_(clock), fence_(fence), options_(std::move(options)) {
+ExportJobs::ExportJobs(const core::Model& model, const search::Registry& registry, store::Store& store,
+                       const Clock& clock, WriteFence& fence, ExportOptions options)
+    : model_(model),
+      registry_(registry),
+      store_(store),
+      clock_(clock),
+      fence_(fence),
+      options_(std::move(options)) {
   Recover();
   RemoveExpired();
   worker_ = std::thread([this] { WorkerLoop(); });
@@ -407,38 +440,44 @@ Result<ExportFileInfo> ExportJobs::File(std::string_view id, std::string_view na
 
 namespace {
 
-// The patients of a Group export: the Patient resources that the Group's `member` parameter
-// references. Evaluated by the store in the export's snapshot, so the membership is the one of
-// the Group version current at transactionTime, and a member whose Patient does not exist (or
-// was deleted) matches nothing.
-std::shared_ptr<const store::IndexQuery> GroupPatients(const std::string& group) {
-  auto in_group = std::make_shared<store::IndexQuery>();
-  in_group->type = "Group";
-  in_group->ids = {group};
-  auto patients = std::make_shared<store::IndexQuery>();
-  patients->type = "Patient";
-  patients->has.push_back(store::ReverseChain{"Group", "member", std::move(in_group)});
-  return patients;
+// What `_elements` keeps of resources of `type`: the elements named without a type and those
+// named for it. nullopt: the type is exported whole (`_elements` names other types only, or
+// nothing).
+std::optional<Subset> ElementsOf(const std::vector<std::string>& elements, const std::string& type) {
+  if (elements.empty()) return std::nullopt;
+  Subset subset{Subset::Mode::kElements, {}};
+  bool for_type = false, untyped = false;
+  for (const std::string& e : elements) {
+    size_t dot = e.find('.');
+    if (dot == std::string::npos) {
+      subset.elements.insert(e);
+      untyped = true;
+    } else if (std::string_view(e).substr(0, dot) == type) {
+      subset.elements.insert(e.substr(dot + 1));
+      for_type = true;
+    }
+  }
+  if (!for_type && !untyped) return std::nullopt;
+  return subset;
 }
 
 }  // namespace
 
 std::vector<store::ScanQuery> ExportJobs::Queries(const ExportRequest& request) const {
   std::vector<store::ScanQuery> queries;
-  std::shared_ptr<const store::IndexQuery> group_patients;
-  if (!request.group.empty()) group_patients = GroupPatients(request.group);
+  std::shared_ptr<const store::IndexQuery> chosen = ChosenPatients(request);
   for (const std::string& type : request.types) {
     store::ScanQuery q{type, {}, request.since};
-    if (group_patients && type == "Patient") q.index = *group_patients;
+    if (chosen && type == "Patient") q.index = *chosen;
     if (request.patient_level && type != "Patient") {
       search::ParsedSearch members;
       members.query.type = type;
       // Types without a usable compartment parameter have no members.
       if (!search::AddCompartment(registry_, "Patient", "", members)) continue;
       if (members.query.index.all_of.empty() || members.query.index.all_of.back().any_of.empty()) continue;
-      // A Group export: the compartments of the Group's patients only (a chained reference).
-      if (group_patients) {
-        for (store::Predicate& p : members.query.index.all_of.back().any_of) p.chain = group_patients;
+      // The compartments of the chosen patients only (a chained reference).
+      if (chosen) {
+        for (store::Predicate& p : members.query.index.all_of.back().any_of) p.chain = chosen;
       }
       q.index = std::move(members.query.index);
     }
@@ -453,6 +492,8 @@ Result<std::string> ExportJobs::Run(Job& job) {
   std::vector<store::ScanQuery> queries = Queries(request);
   NdjsonOutput output(JobDir(job.id), options_.resources_per_file);
   size_t current = queries.size();
+  std::vector<std::optional<Subset>> subsets;
+  for (const store::ScanQuery& q : queries) subsets.push_back(ElementsOf(request.elements, q.type));
   // transactionTime: the snapshot holds every write of this process with lastUpdated up to it,
   // and none after (rest/write_fence.h); writes wait from here until the snapshot is fixed.
   WriteFence::Settled settled = fence_.Settle();
@@ -469,6 +510,7 @@ Result<std::string> ExportJobs::Run(Job& job) {
       job.type_index.store(index, std::memory_order_relaxed);
     }
     job.exported.fetch_add(1, std::memory_order_relaxed);
+    if (subsets[q]) return output.Add(ApplySubset(model_, r.json, *subsets[q]));
     return output.Add(r.json);
   };
   KILN_TRY(store_.Scan(request.tenant, queries, visit, [&] { settled.Open(); }));

@@ -54,8 +54,12 @@ struct ExportRequest {
   // Group/[id]/$export (with patient_level): the Group's id. The patients are then only those
   // its `member` search parameter references (Group.member.entity), in the export's snapshot.
   std::string group;
-  std::vector<std::string> types;  // resource types, in the order they are exported
-  std::optional<Micros> since;     // only resources changed after this instant
+  // `patient` (with patient_level): only the compartments of these Patients (ids, sorted); empty:
+  // of every patient (of the Group's members, for a Group export).
+  std::vector<std::string> patients;
+  std::vector<std::string> types;     // resource types, in the order they are exported
+  std::vector<std::string> elements;  // `_elements`, as given: "[type].[element]" or "[element]"
+  std::optional<Micros> since;        // only resources changed after this instant
   store::TenantId tenant = store::DefaultTenant();
   // Who may poll, cancel and download the job: the OAuth client that kicked it off, and the user
   // it acted for (empty without one). Both empty without authorization (`--no-auth`), where the
@@ -93,8 +97,8 @@ class ExportJobs {
  public:
   // Recovers the jobs of an earlier run from `options.dir` and starts the worker thread.
   // Problems with the directory are logged; kick-offs then fail with kException.
-  ExportJobs(const search::Registry& registry, store::Store& store, const Clock& clock, WriteFence& fence,
-             ExportOptions options);
+  ExportJobs(const core::Model& model, const search::Registry& registry, store::Store& store,
+             const Clock& clock, WriteFence& fence, ExportOptions options);
   // Stops the worker. A job it was running stays on disk without a manifest and runs again at
   // the next start.
   ~ExportJobs();
@@ -143,6 +147,7 @@ class ExportJobs {
   // Removes a job's directory, job.json first so that a crash midway cannot bring it back.
   void Remove(const std::string& id) const;
 
+  const core::Model& model_;
   const search::Registry& registry_;
   store::Store& store_;
   const Clock& clock_;
@@ -157,6 +162,11 @@ class ExportJobs {
   std::atomic<bool> stop_now_{false};                              // read by the running job
   std::thread worker_;
 };
+
+// The Patients a patient-level export is limited to, or nullptr for every patient: those named
+// by `patient`, and of a Group export those that the Group's `member` parameter references
+// (Group.member.entity).
+std::shared_ptr<const store::IndexQuery> ChosenPatients(const ExportRequest& request);
 
 // "[base]/_export/[id]": where a job's status is polled; its files are below it.
 std::string ExportStatusUrl(std::string_view base_url, std::string_view id);

@@ -56,6 +56,11 @@ std::string TaggedMeta(std::string_view raw_meta) {
 
 }  // namespace
 
+bool HasTopLevelElement(const core::Model& model, std::string_view type, std::string_view element) {
+  const core::TypeDef* def = model.FindType(type);
+  return def != nullptr && TopLevelElement(*def, element) != nullptr;
+}
+
 std::string ApplySubset(const core::Model& model, std::string_view json, const Subset& subset) {
   if (subset.mode == Subset::Mode::kAll) return std::string(json);
   std::vector<json::RawMember> members = json::TopLevelMembers(json);

@@ -17,6 +17,10 @@ struct Subset {
   std::set<std::string, std::less<>> elements;  // for kElements
 };
 
+// Whether `element` ("status", "value" or "valueQuantity" for value[x]) is a top-level element
+// of resource type `type`.
+bool HasTopLevelElement(const core::Model& model, std::string_view type, std::string_view element);
+
 // The resource `json` of type `type` reduced per `subset`; unchanged for kAll.
 std::string ApplySubset(const core::Model& model, std::string_view json, const Subset& subset);
 

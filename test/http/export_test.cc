@@ -63,7 +63,8 @@ TEST_F(ExportTest, BadParametersAre400WithAnOperationOutcome) {
                                          {"$export?_type=", "_type"},
                                          {"$export?_since=yesterday", "_since"},
                                          {"$export?_typeFilter=Patient%3Factive%3Dtrue", "_typeFilter"},
-                                         {"$export?_elements=id", "_elements"},
+                                         {"$export?_elements=Patient.name.family", "_elements"},
+                                         {"$export?patient=Patient/1", "patient"},
                                          {"$export?foo=1", "foo"},
                                          {"Patient/$export?_type=Organization", "_type"}}) {
     HttpResponse res = server.Get(c.path, kAsync);

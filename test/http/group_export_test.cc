@@ -155,9 +155,10 @@ TEST_F(GroupExportTest, TypeAndSinceSelectAsForPatientExport) {
   ExportManifest m = exports.Complete(exports.KickOff(path + "?_type=Patient"));
   EXPECT_EQ(m.request, server.base_url() + "/" + path + "?_type=Patient");
 
-  // A type outside the Patient compartment, as for Patient/$export, and unsupported parameters.
+  // A type outside the Patient compartment, as for Patient/$export, a patient not a member, and
+  // a malformed _since.
   for (const std::string& bad :
-       {path + "?_type=Organization", path + "?patient=Patient/" + ann, path + "?_since=yesterday"}) {
+       {path + "?_type=Organization", path + "?patient=Patient/" + cy, path + "?_since=yesterday"}) {
     HttpResponse res = server.Get(bad, kAsync);
     EXPECT_EQ(res.status, 400) << bad << " -> " << res.body;
     EXPECT_EQ(json::GetString(res.Json(), "resourceType"), "OperationOutcome") << bad;

@@ -2,7 +2,8 @@
 // `[base]/$export` (every resource), `Patient/$export` (the compartments of all patients) and
 // `Group/[id]/$export` (the compartments of the Group's patient members), by GET with query
 // parameters or POST with a Parameters resource. `Prefer: respond-async` is required. The answer
-// is 202 with Content-Location: the job's status URL (export_status.cc).
+// is 202 with Content-Location: the job's status URL (export_status.cc). Supported parameters:
+// `_outputFormat` (ndjson), `_type`, `_since`, `patient` (Patient and Group level) and `_elements`.
 #include <algorithm>
 #include <set>
 
@@ -15,6 +16,7 @@
 #include "rest/query.h"
 #include "rest/resource_body.h"
 #include "rest/respond.h"
+#include "rest/subset.h"
 
 namespace kiln::rest::interaction {
 
@@ -56,6 +58,72 @@ bool InPatientCompartment(const Call& call, const std::string& type) {
   return type == "Patient" || call.ctx.registry.CompartmentParams("Patient", type) != nullptr;
 }
 
+// The id of a `patient` parameter's reference: "Patient/[id]", or the same as an absolute URL
+// on this server's base.
+Result<std::string> PatientId(const Call& call, std::string_view reference) {
+  std::string_view local = reference;
+  if (std::string_view base = call.req.base_url;
+      local.starts_with(base) && local.size() > base.size() && local[base.size()] == '/') {
+    local.remove_prefix(base.size() + 1);
+  }
+  std::string_view id = local.starts_with("Patient/") ? local.substr(8) : std::string_view();
+  if (!IsValidId(id)) {
+    return Error::At(
+        Issue::kInvalid, "patient",
+        "The parameter patient takes references to Patients of this server ('Patient/[id]'), not '" +
+            std::string(reference) + "'");
+  }
+  return std::string(id);
+}
+
+// `_elements` (hl7.org/fhir/uv/bulkdata/export.html#query-parameters): top-level elements, each
+// either "[type].[element]" or "[element]" for every exported type that has it.
+Result<> CheckElements(const Call& call, const ExportRequest& r) {
+  for (const std::string& e : r.elements) {
+    size_t dot = e.find('.');
+    std::string_view type = dot == std::string::npos ? "" : std::string_view(e).substr(0, dot);
+    std::string_view element =
+        dot == std::string::npos ? std::string_view(e) : std::string_view(e).substr(dot + 1);
+    bool known = false;
+    for (const std::string& t : r.types) {
+      if (type.empty() || type == t) known = known || HasTopLevelElement(call.ctx.model, t, element);
+    }
+    if (!known) {
+      return Error::At(Issue::kInvalid, "_elements",
+                       "_elements '" + e + "' names no top-level element of an exported resource type");
+    }
+  }
+  return Ok{};
+}
+
+// The kick-off's `patient` references, checked as the spec asks (an error for "patients who are
+// not present on the server, or in the case of a group level export, who are not members of
+// the group"): each must be a Patient a read would serve the requester, and a member of the Group.
+Result<> CheckPatients(const Call& call, const ExportRequest& r) {
+  for (const std::string& id : r.patients) {
+    auto v = call.ctx.store.ReadCurrent(call.req.tenant, "Patient", id);
+    if (!v && v.error().issue != Issue::kNotFound) return std::move(v).error();
+    if (!v || v->deleted() || HiddenByLabel(call.access, *v)) {
+      return Error::At(Issue::kInvalid, "patient", "Patient/" + id + " is not known");
+    }
+  }
+  if (r.patients.empty() || r.group.empty()) return Ok{};
+  store::ListQuery members;
+  members.type = "Patient";
+  members.index = *ChosenPatients(r);
+  members.count = static_cast<int>(r.patients.size());
+  members.with_total = false;
+  KILN_TRY_ASSIGN(store::ListPage page, call.ctx.store.List(call.req.tenant, members));
+  std::set<std::string> found;
+  for (const store::Version& v : page.items) found.insert(v.id);
+  for (const std::string& id : r.patients) {
+    if (!found.contains(id)) {
+      return Error::At(Issue::kInvalid, "patient", "Patient/" + id + " is not a member of Group/" + r.group);
+    }
+  }
+  return Ok{};
+}
+
 // The kick-off's parameters (hl7.org/fhir/uv/bulkdata/export.html#query-parameters) as a job.
 // Parameters this server does not support are a 400, as the spec advises for a server that
 // does not honour them.
@@ -77,8 +145,16 @@ Result<ExportRequest> ParseKickOff(const Call& call, const Params& params) {
       auto since = ParseFhirDateTime(Unspaced(raw));
       if (!since) return Error::At(Issue::kInvalid, "_since", "_since '" + raw + "' is not a FHIR instant");
       r.since = since->start;
-    } else if (name == "_elements" || name == "patient" || name == "includeAssociatedData" ||
-               name == "_typeFilter") {
+    } else if (name == "patient") {
+      KILN_TRY_ASSIGN(std::string id, PatientId(call, raw));
+      r.patients.push_back(std::move(id));
+    } else if (name == "_elements") {
+      for (size_t start = 0; start <= raw.size();) {
+        size_t comma = std::min(raw.find(',', start), raw.size());
+        r.elements.push_back(raw.substr(start, comma - start));
+        start = comma + 1;
+      }
+    } else if (name == "includeAssociatedData" || name == "_typeFilter") {
       return Error::At(Issue::kNotSupported, name,
                        "This server does not support the $export parameter " + name);
     } else if (name != "_format" && name != "_pretty") {
@@ -98,6 +174,13 @@ Result<ExportRequest> ParseKickOff(const Call& call, const Params& params) {
   }
   // Group/[id]/$export: which patients the job reads its members from (export_jobs.cc).
   if (r.patient_level && call.route.type->name() == "Group") r.group = call.route.id;
+  if (!r.patients.empty() && !r.patient_level) {
+    return Error::At(Issue::kInvalid, "patient",
+                     "The parameter patient applies to Patient/$export and Group/[id]/$export only");
+  }
+  std::sort(r.patients.begin(), r.patients.end());
+  r.patients.erase(std::unique(r.patients.begin(), r.patients.end()), r.patients.end());
+  KILN_TRY(CheckElements(call, r));
   r.request_url = call.req.base_url + "/" + call.req.path;
   if (!call.req.query.empty()) r.request_url += "?" + EncodeQuery(call.req.query);
   r.base_url = call.req.base_url;
@@ -130,6 +213,8 @@ Response Export(const Call& call) {
   if (!params) return ErrorResponse(params.error(), call.format);
   auto request = ParseKickOff(call, *params);
   if (!request) return ErrorResponse(request.error(), call.format);
+  if (auto patients = CheckPatients(call, *request); !patients)
+    return ErrorResponse(patients.error(), call.format);
   auto id = call.ctx.exports->Submit(std::move(request).value());
   if (!id) {
     Response busy = ErrorResponse(id.error(), call.format);

@@ -1,0 +1,190 @@
+// The Bulk Data kick-off parameters that narrow what an export holds, over HTTP
+// (hl7.org/fhir/uv/bulkdata/export.html#query-parameters, v2): `patient` (the compartments of
+// the Patients named, at Patient and Group level) and `_elements` (top-level elements only,
+// tagged SUBSETTED).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "support/export_client.h"
+#include "support/test_server.h"
+
+namespace kiln::testing {
+namespace {
+
+const Headers kAsync = {{"Prefer", "respond-async"}, {"Accept", "application/fhir+json"}};
+
+std::string PatientJson(const std::string& family) {
+  return R"({"resourceType":"Patient","gender":"female","name":[{"family":")" + family + R"("}]})";
+}
+std::string ObservationJson(const std::string& patient) {
+  return R"({"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/)" +
+         patient + R"("}})";
+}
+std::string GroupJson(const std::vector<std::string>& patients) {
+  std::string out = R"({"resourceType":"Group","type":"person","actual":true,"member":[)";
+  for (size_t i = 0; i < patients.size(); ++i) {
+    if (i > 0) out += ",";
+    out += R"({"entity":{"reference":"Patient/)" + patients[i] + R"("}})";
+  }
+  return out + "]}";
+}
+// A POST kick-off's Parameters with one `patient` valueReference per reference.
+std::string PatientParameters(const std::vector<std::string>& references) {
+  std::string out = R"({"resourceType":"Parameters","parameter":[)";
+  for (size_t i = 0; i < references.size(); ++i) {
+    if (i > 0) out += ",";
+    out += R"({"name":"patient","valueReference":{"reference":")" + references[i] + R"("}})";
+  }
+  return out + "]}";
+}
+
+using Exported = std::map<std::string, std::set<std::string>>;
+
+class ExportSelectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* family : {"Ann", "Bob", "Cy"}) {
+      std::string id = server.Create("Patient", PatientJson(family));
+      patients.push_back(id);
+      observations[id] = server.Create("Observation", ObservationJson(id));
+    }
+  }
+  // type -> ids of a complete export kicked off at `path`.
+  Exported IdsOfExport(const std::string& path, const std::string& body = "") {
+    ExportManifest m = exports.Complete(exports.KickOff(path, body));
+    EXPECT_EQ(m.errors, 0u);
+    Exported out;
+    for (const auto& [type, lines] : exports.Download(m)) out[type] = IdsOf(lines);
+    return out;
+  }
+  // The 400 of a kick-off, with its OperationOutcome's expression and diagnostics.
+  void ExpectRejected(const std::string& path, const std::string& body, const std::string& expression,
+                      const std::string& diagnostics_part) {
+    HttpResponse res = body.empty() ? server.Get(path, kAsync) : server.Post(path, body, kAsync);
+    ASSERT_EQ(res.status, 400) << path << " " << body << " -> " << res.body;
+    auto outcome = res.Json();
+    EXPECT_EQ(IssueExpressions(outcome), std::vector<std::string>{expression}) << path << " " << body;
+    EXPECT_NE(res.body.find(diagnostics_part), std::string::npos) << res.body;
+  }
+
+  TestServer server;
+  ExportClient exports{server, server.base_url()};
+  std::vector<std::string> patients;                // Ann, Bob, Cy
+  std::map<std::string, std::string> observations;  // patient id -> its Observation
+};
+
+TEST_F(ExportSelectionTest, PatientLimitsAPatientExportToThoseCompartments) {
+  const std::string& ann = patients[0];
+  const std::string& bob = patients[1];
+  const std::string& cy = patients[2];
+  // By POST, as the spec has it: relative, and absolute on this server's base; a repeat is one.
+  Exported two = IdsOfExport(
+      "Patient/$export",
+      PatientParameters({"Patient/" + ann, server.base_url() + "/Patient/" + bob, "Patient/" + ann}));
+  EXPECT_EQ(two,
+            (Exported{{"Observation", {observations[ann], observations[bob]}}, {"Patient", {ann, bob}}}));
+  // By GET too, with _type.
+  Exported one = IdsOfExport("Patient/$export?_type=Observation&patient=Patient/" + cy);
+  EXPECT_EQ(one, (Exported{{"Observation", {observations[cy]}}}));
+}
+
+TEST_F(ExportSelectionTest, PatientLimitsAGroupExportToThoseMembers) {
+  const std::string& ann = patients[0];
+  const std::string& bob = patients[1];
+  const std::string& cy = patients[2];
+  std::string group = server.Create("Group", GroupJson({ann, bob}));
+  std::string path = "Group/" + group + "/$export";
+  EXPECT_EQ(IdsOfExport(path + "?_type=Patient,Observation&patient=Patient/" + bob),
+            (Exported{{"Observation", {observations[bob]}}, {"Patient", {bob}}}));
+  // A patient of the server outside the Group is an error, not an empty export.
+  ExpectRejected(path + "?patient=Patient/" + cy, "", "patient", "is not a member of Group/" + group);
+  ExpectRejected(path, PatientParameters({"Patient/" + ann, "Patient/" + cy}), "patient",
+                 "Patient/" + cy + " is not a member");
+}
+
+TEST_F(ExportSelectionTest, UnknownDeletedOrMalformedPatientsAre400) {
+  std::string gone = server.Create("Patient", PatientJson("Gone"));
+  ASSERT_EQ(server.Delete("Patient/" + gone).status, 204);
+  ExpectRejected("Patient/$export?patient=Patient/nobody", "", "patient", "Patient/nobody is not known");
+  ExpectRejected("Patient/$export", PatientParameters({"Patient/" + gone}), "patient", "is not known");
+  for (const std::string& bad : {std::string("Observation/1"), patients[0], std::string("Patient/a b"),
+                                 std::string("http://elsewhere.example/fhir/Patient/") + patients[0]}) {
+    ExpectRejected("Patient/$export", PatientParameters({bad}), "patient", "references to Patients");
+  }
+  // Not at system level, where there is no patient compartment to narrow.
+  ExpectRejected("$export?patient=Patient/" + patients[0], "", "patient", "applies to Patient/$export");
+}
+
+TEST_F(ExportSelectionTest, ElementsKeepTheNamedAndMandatoryElementsTaggedSubsetted) {
+  const std::string& ann = patients[0];
+  std::string org = server.Create("Organization", R"({"resourceType":"Organization","name":"Clinic"})");
+  ExportManifest m =
+      exports.Complete(exports.KickOff("$export?_type=Patient,Observation,Organization&_elements=Observation."
+                                       "subject,gender"));
+  auto files = exports.Download(m);
+  ASSERT_EQ(files["Observation"].size(), 3u);
+  for (const auto& [id, line] : files["Observation"]) {
+    auto doc = json::Parse(line);
+    ASSERT_TRUE(doc) << line;
+    std::set<std::string> members;
+    for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) members.insert(it->name.GetString());
+    // subject as asked, status and code because they are mandatory; not `gender` (not an
+    // Observation element), and meta for the tag.
+    EXPECT_EQ(members, (std::set<std::string>{"resourceType", "id", "meta", "status", "code", "subject"}))
+        << line;
+    EXPECT_NE(line.find("\"SUBSETTED\""), std::string::npos) << line;
+    EXPECT_NE(line.find("\"versionId\":\"1\""), std::string::npos) << "meta is kept, with the tag added";
+  }
+  auto patient = json::Parse(files["Patient"][ann]);
+  ASSERT_TRUE(patient);
+  EXPECT_EQ(json::GetString(*patient, "gender"), "female");
+  EXPECT_EQ(json::Find(*patient, "name"), nullptr) << files["Patient"][ann];
+  EXPECT_NE(files["Patient"][ann].find("\"SUBSETTED\""), std::string::npos);
+  // An element named without a type is for every type: an Organization has no gender, and no
+  // mandatory element either.
+  auto organization = json::Parse(files["Organization"][org]);
+  ASSERT_TRUE(organization) << files["Organization"][org];
+  EXPECT_EQ(json::Find(*organization, "name"), nullptr) << files["Organization"][org];
+
+  // Only elements of another type named: the Patient is exported whole, as a read serves it.
+  ExportManifest whole =
+      exports.Complete(exports.KickOff("$export?_type=Patient,Observation&_elements=Observation.status"));
+  auto whole_files = exports.Download(whole);
+  EXPECT_EQ(whole_files["Patient"][ann], server.Get("Patient/" + ann).body);
+  EXPECT_EQ(whole_files["Observation"][observations[ann]].find("\"subject\""), std::string::npos);
+}
+
+TEST_F(ExportSelectionTest, ElementsMustBeTopLevelElementsOfAnExportedType) {
+  for (const char* elements :
+       {"Patient.name.family", "Patient.nothing", "nothing", "Observation.status", "Patient.", ""}) {
+    ExpectRejected(std::string("$export?_type=Patient&_elements=") + elements, "", "_elements",
+                   "names no top-level element");
+  }
+  // valueQuantity is value[x]'s; id is every resource's.
+  exports.Complete(exports.KickOff("$export?_type=Observation&_elements=valueQuantity,id"));
+}
+
+// A job's `patient` and `_elements` are part of it: one interrupted by a restart runs again with them.
+TEST_F(ExportSelectionTest, ARestartRunsAnInterruptedJobWithItsSelection) {
+  const std::string& bob = patients[1];
+  std::string status =
+      exports.KickOff("Patient/$export?_type=Patient&_elements=gender&patient=Patient/" + bob);
+  exports.Complete(status);
+  std::string dir = server.data_dir() + "/export/" + status.substr(status.find('/') + 1);
+  server.Restart([&] {
+    std::filesystem::remove(dir + "/manifest.json");
+    std::filesystem::remove(dir + "/Patient-1.ndjson");
+  });
+  auto files = exports.Download(exports.Complete(status));
+  ASSERT_EQ(IdsOf(files["Patient"]), std::set<std::string>{bob});
+  EXPECT_EQ(files["Patient"][bob].find("\"name\""), std::string::npos) << files["Patient"][bob];
+  EXPECT_NE(files["Patient"][bob].find("\"gender\""), std::string::npos) << files["Patient"][bob];
+}
+
+}  // namespace
+}  // namespace kiln::testing
