@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <unordered_set>
 
 #include "core/json.h"
 #include "core/log.h"
@@ -12,6 +13,7 @@
 #include "rest/labels.h"
 #include "rest/outcome.h"
 #include "rest/subset.h"
+#include "rest/type_filter.h"
 
 namespace kiln::rest {
 
@@ -103,6 +105,7 @@ std::string JobJson(const ExportRequest& r, Micros submitted) {
   AppendStrings(out, "patients", r.patients);
   AppendStrings(out, "types", r.types);
   AppendStrings(out, "elements", r.elements);
+  AppendStrings(out, "typeFilters", r.type_filters);
   if (r.since) out += R"(,"since":)" + std::to_string(*r.since);
   out += R"(,"tenant":)";
   json::AppendQuoted(out, r.tenant.value);
@@ -129,9 +132,10 @@ Result<ExportRequest> ParseJobJson(std::string_view text, Micros& submitted) {
   std::optional<std::vector<std::string>> types = ReadStrings(doc, "types");
   if (!types) return Error::Make(Issue::kInvalid, "job.json has no types");
   r.types = std::move(*types);
-  // Jobs written before `patient` and `_elements` existed have neither.
+  // Jobs written before `patient`, `_elements` and `_typeFilter` existed have none of them.
   r.patients = ReadStrings(doc, "patients").value_or(std::vector<std::string>{});
   r.elements = ReadStrings(doc, "elements").value_or(std::vector<std::string>{});
+  r.type_filters = ReadStrings(doc, "typeFilters").value_or(std::vector<std::string>{});
   if (const json::Value* since = json::Find(doc, "since"); since != nullptr && since->IsInt64())
     r.since = since->GetInt64();
   r.tenant = store::TenantId{std::string(json::GetString(doc, "tenant"))};
@@ -461,13 +465,38 @@ std::optional<Subset> ElementsOf(const std::vector<std::string>& elements, const
   return subset;
 }
 
+// `base` narrowed by `filter`: its clauses too, and of its ids those the filter names. nullopt
+// when no id is left.
+std::optional<store::ScanQuery> Filtered(store::ScanQuery base, const TypeFilter& filter) {
+  store::IndexQuery& index = base.index;
+  index.all_of.insert(index.all_of.end(), filter.index.all_of.begin(), filter.index.all_of.end());
+  index.has.insert(index.has.end(), filter.index.has.begin(), filter.index.has.end());
+  if (!filter.index.ids.empty()) {
+    if (index.ids.empty()) {
+      index.ids = filter.index.ids;
+    } else {
+      std::erase_if(index.ids, [&](const std::string& id) {
+        return std::find(filter.index.ids.begin(), filter.index.ids.end(), id) == filter.index.ids.end();
+      });
+      if (index.ids.empty()) return std::nullopt;
+    }
+  }
+  base.last_updated.insert(base.last_updated.end(), filter.last_updated.begin(), filter.last_updated.end());
+  return base;
+}
+
 }  // namespace
 
-std::vector<store::ScanQuery> ExportJobs::Queries(const ExportRequest& request) const {
+Result<std::vector<store::ScanQuery>> ExportJobs::Queries(const ExportRequest& request) const {
+  std::vector<TypeFilter> filters;
+  for (const std::string& f : request.type_filters) {
+    KILN_TRY_ASSIGN(TypeFilter filter, ParseTypeFilter(model_, registry_, f));
+    filters.push_back(std::move(filter));
+  }
   std::vector<store::ScanQuery> queries;
   std::shared_ptr<const store::IndexQuery> chosen = ChosenPatients(request);
   for (const std::string& type : request.types) {
-    store::ScanQuery q{type, {}, request.since};
+    store::ScanQuery q{type, {}, request.since, {}};
     if (chosen && type == "Patient") q.index = *chosen;
     if (request.patient_level && type != "Patient") {
       search::ParsedSearch members;
@@ -482,18 +511,31 @@ std::vector<store::ScanQuery> ExportJobs::Queries(const ExportRequest& request) 
       q.index = std::move(members.query.index);
     }
     HideConfidentiality(request.hidden_labels, type, q.index);  // security labels
-    queries.push_back(std::move(q));
+    bool filtered = false;
+    for (const TypeFilter& filter : filters) {
+      if (filter.type != type) continue;
+      filtered = true;
+      if (auto narrowed = Filtered(q, filter)) queries.push_back(std::move(*narrowed));
+    }
+    if (!filtered) queries.push_back(std::move(q));
   }
   return queries;
 }
 
 Result<std::string> ExportJobs::Run(Job& job) {
   const ExportRequest& request = job.request;
-  std::vector<store::ScanQuery> queries = Queries(request);
+  KILN_TRY_ASSIGN(std::vector<store::ScanQuery> queries, Queries(request));
   NdjsonOutput output(JobDir(job.id), options_.resources_per_file);
-  size_t current = queries.size();
+  std::string current_type;
   std::vector<std::optional<Subset>> subsets;
   for (const store::ScanQuery& q : queries) subsets.push_back(ElementsOf(request.elements, q.type));
+  // A resource that matches several `_typeFilter`s of its type is exported once: the ids of the
+  // type so far, kept for types scanned by more than one query only.
+  std::unordered_set<std::string> seen;
+  auto several = [&](size_t q) {
+    return (q > 0 && queries[q - 1].type == queries[q].type) ||
+           (q + 1 < queries.size() && queries[q + 1].type == queries[q].type);
+  };
   // transactionTime: the snapshot holds every write of this process with lastUpdated up to it,
   // and none after (rest/write_fence.h); writes wait from here until the snapshot is fixed.
   WriteFence::Settled settled = fence_.Settle();
@@ -502,13 +544,15 @@ Result<std::string> ExportJobs::Run(Job& job) {
     if (job.cancelled.load(std::memory_order_relaxed) || stop_now_.load(std::memory_order_relaxed)) {
       return Error::Make(Issue::kTransient, "The export was stopped");
     }
-    if (q != current) {
-      KILN_TRY(output.StartType(queries[q].type));
-      current = q;
+    if (queries[q].type != current_type) {
+      current_type = queries[q].type;
+      KILN_TRY(output.StartType(current_type));
+      seen.clear();
       size_t index =
-          std::find(request.types.begin(), request.types.end(), queries[q].type) - request.types.begin();
+          std::find(request.types.begin(), request.types.end(), current_type) - request.types.begin();
       job.type_index.store(index, std::memory_order_relaxed);
     }
+    if (several(q) && !seen.emplace(r.id).second) return Ok{};
     job.exported.fetch_add(1, std::memory_order_relaxed);
     if (subsets[q]) return output.Add(ApplySubset(model_, r.json, *subsets[q]));
     return output.Add(r.json);

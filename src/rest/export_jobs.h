@@ -59,7 +59,9 @@ struct ExportRequest {
   std::vector<std::string> patients;
   std::vector<std::string> types;     // resource types, in the order they are exported
   std::vector<std::string> elements;  // `_elements`, as given: "[type].[element]" or "[element]"
-  std::optional<Micros> since;        // only resources changed after this instant
+  // `_typeFilter`: "[type]?[query]" each (rest/type_filter.h), checked at kick-off.
+  std::vector<std::string> type_filters;
+  std::optional<Micros> since;  // only resources changed after this instant
   store::TenantId tenant = store::DefaultTenant();
   // Who may poll, cancel and download the job: the OAuth client that kicked it off, and the user
   // it acted for (empty without one). Both empty without authorization (`--no-auth`), where the
@@ -142,8 +144,9 @@ class ExportJobs {
   void WorkerLoop();
   // Runs one job to its end: its manifest, or the error that stopped it.
   Result<std::string> Run(Job& job);
-  // What the store scans for `request`: one query per type that can have members.
-  std::vector<store::ScanQuery> Queries(const ExportRequest& request) const;
+  // What the store scans for `request`: per type that can have members, one query, or one per
+  // `_typeFilter` of the type (in a row).
+  Result<std::vector<store::ScanQuery>> Queries(const ExportRequest& request) const;
   // Removes a job's directory, job.json first so that a crash midway cannot bring it back.
   void Remove(const std::string& id) const;
 

@@ -5,15 +5,11 @@
 
 namespace kiln::rest {
 
-namespace {
-
-// Parameters that shape a result rather than select resources.
 bool IsResultParam(std::string_view name) {
+  name = name.substr(0, name.find(':'));  // _include:iterate
   return name == "_cursor" || name == "_count" || name == "_total" || name == "_summary" || name == "_sort" ||
          name == "_include" || name == "_revinclude" || name == "_elements";
 }
-
-}  // namespace
 
 Result<Params> SearchParams(const Request& req) {
   Params params = req.query;

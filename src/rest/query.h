@@ -15,6 +15,9 @@ namespace kiln::rest {
 
 using Params = search::Params;
 
+// Parameters that shape a search's result rather than select resources (_sort, _include, ...).
+bool IsResultParam(std::string_view name);
+
 // Parses "a=1&b=c%20d" (form encoding: '+' is a space).
 Params ParseQueryString(std::string_view query);
 

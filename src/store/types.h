@@ -123,8 +123,9 @@ struct ListPage {
 // (Store::Scan streams them).
 struct ScanQuery {
   std::string type;
-  IndexQuery index;             // search clauses (all must hold), e.g. compartment membership
-  std::optional<Micros> since;  // last_updated > since
+  IndexQuery index;                        // search clauses (all must hold), e.g. compartment membership
+  std::optional<Micros> since;             // last_updated > since
+  std::vector<TimeInterval> last_updated;  // all must hold (`_lastUpdated` of a `_typeFilter`)
 };
 // One resource as Scan hands it over: views into the store's buffers, valid during the call only.
 struct ScannedResource {

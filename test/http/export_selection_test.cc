@@ -1,7 +1,7 @@
 // The Bulk Data kick-off parameters that narrow what an export holds, over HTTP
 // (hl7.org/fhir/uv/bulkdata/export.html#query-parameters, v2): `patient` (the compartments of
-// the Patients named, at Patient and Group level) and `_elements` (top-level elements only,
-// tagged SUBSETTED).
+// the Patients named, at Patient and Group level), `_elements` (top-level elements only,
+// tagged SUBSETTED) and `_typeFilter` (search queries per type).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "support/export_client.h"
+#include "support/oauth_client.h"
 #include "support/test_server.h"
 
 namespace kiln::testing {
@@ -24,6 +25,10 @@ std::string PatientJson(const std::string& family) {
 std::string ObservationJson(const std::string& patient) {
   return R"({"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/)" +
          patient + R"("}})";
+}
+std::string ObservationJson(const std::string& patient, const std::string& status) {
+  return R"({"resourceType":"Observation","status":")" + status +
+         R"(","code":{"text":"x"},"subject":{"reference":"Patient/)" + patient + R"("}})";
 }
 std::string GroupJson(const std::vector<std::string>& patients) {
   std::string out = R"({"resourceType":"Group","type":"person","actual":true,"member":[)";
@@ -184,6 +189,67 @@ TEST_F(ExportSelectionTest, ARestartRunsAnInterruptedJobWithItsSelection) {
   ASSERT_EQ(IdsOf(files["Patient"]), std::set<std::string>{bob});
   EXPECT_EQ(files["Patient"][bob].find("\"name\""), std::string::npos) << files["Patient"][bob];
   EXPECT_NE(files["Patient"][bob].find("\"gender\""), std::string::npos) << files["Patient"][bob];
+  EXPECT_EQ(files.count("Observation"), 0u) << "Bob's Observation is final, not amended";
+}
+
+TEST_F(ExportSelectionTest, TypeFilterExportsWhatMatchesAnyOfItsTypesQueries) {
+  const std::string& ann = patients[0];
+  const std::string& bob = patients[1];
+  const std::string& cy = patients[2];
+  std::string bob_amended = server.Create("Observation", ObservationJson(bob, "amended"));
+  std::string cy_amended = server.Create("Observation", ObservationJson(cy, "amended"));
+  auto filter = [](const std::string& query) { return "&_typeFilter=" + FormEncode(query); };
+  const std::string all = "$export?_type=Patient,Observation";
+
+  // One query; the Patients, without one, are exported whole.
+  EXPECT_EQ(IdsOfExport(all + filter("Observation?status=amended")),
+            (Exported{{"Observation", {bob_amended, cy_amended}}, {"Patient", {ann, bob, cy}}}));
+  // Two for one type: either may match, and what matches both is there once. As v2 has it (the
+  // parameter repeated) and as v1 had it (queries separated by commas; those between a query's
+  // own values stay in it).
+  Exported either{{"Observation", {bob_amended, cy_amended, observations[cy]}}, {"Patient", {ann, bob, cy}}};
+  EXPECT_EQ(
+      IdsOfExport(all + filter("Observation?status=amended") + filter("Observation?subject=Patient/" + cy)),
+      either);
+  EXPECT_EQ(IdsOfExport(all + filter("Observation?status=amended,Observation?subject=Patient/" + cy)),
+            either);
+  EXPECT_EQ(IdsOfExport(all + filter("Observation?status=amended,final&subject=Patient/" + bob)),
+            (Exported{{"Observation", {observations[bob], bob_amended}}, {"Patient", {ann, bob, cy}}}));
+  // Queries of every kind the search API has: a chain, _id, _lastUpdated, _has.
+  EXPECT_EQ(IdsOfExport(all + filter("Observation?subject:Patient.family=Cy") + filter("Patient?_id=" + ann)),
+            (Exported{{"Observation", {observations[cy], cy_amended}}, {"Patient", {ann}}}));
+  std::string since = LastUpdatedOf(server, "Observation", bob_amended);
+  EXPECT_EQ(IdsOfExport("$export?_type=Observation" + filter("Observation?_lastUpdated=gt" + since)),
+            (Exported{{"Observation", {cy_amended}}}));
+  EXPECT_EQ(IdsOfExport(all + filter("Patient?_has:Observation:subject:status=amended")),
+            (Exported{{"Observation",
+                       {observations[ann], observations[bob], observations[cy], bob_amended, cy_amended}},
+                      {"Patient", {bob, cy}}}));
+  // Within a patient-level export's compartments and `patient`.
+  EXPECT_EQ(IdsOfExport("Patient/$export?_type=Observation&patient=Patient/" + bob +
+                        filter("Observation?status=amended")),
+            (Exported{{"Observation", {bob_amended}}}));
+  // A filter that matches nothing leaves its type out.
+  EXPECT_EQ(IdsOfExport(all + filter("Observation?status=cancelled")),
+            (Exported{{"Patient", {ann, bob, cy}}}));
+}
+
+TEST_F(ExportSelectionTest, TypeFiltersMustBeSearchesOfAnExportedType) {
+  for (const std::string& bad :
+       {std::string("Observation"), std::string("Nope?status=final"), std::string("Observation?"),
+        std::string("Observation?nonsense=1"), std::string("Observation?_sort=date"),
+        std::string("Observation?_include=Observation:subject"), std::string("Observation?_count=1"),
+        std::string("Observation?status:nonsense=final"), std::string("Organization?name=x")}) {
+    ExpectRejected("$export?_type=Patient,Observation&_typeFilter=" + FormEncode(bad), "", "_typeFilter",
+                   "_typeFilter '");
+  }
+  ExpectRejected("Patient/$export?_typeFilter=" + FormEncode("Organization?name=x"), "", "_typeFilter",
+                 "which this export does not include");
+  // By POST, a valueString.
+  ExpectRejected(
+      "$export",
+      R"({"resourceType":"Parameters","parameter":[{"name":"_typeFilter","valueString":"Observation?nonsense=1"}]})",
+      "_typeFilter", "nonsense");
 }
 
 }  // namespace

@@ -57,16 +57,18 @@ TEST_F(ExportTest, BadParametersAre400WithAnOperationOutcome) {
   struct Case {
     std::string path, expression;
   };
-  for (const Case& c : std::vector<Case>{{"$export?_outputFormat=text/csv", "_outputFormat"},
-                                         {"$export?_outputFormat=application/fhir%2Bjson", "_outputFormat"},
-                                         {"$export?_type=Patient,Nonsense", "_type"},
-                                         {"$export?_type=", "_type"},
-                                         {"$export?_since=yesterday", "_since"},
-                                         {"$export?_typeFilter=Patient%3Factive%3Dtrue", "_typeFilter"},
-                                         {"$export?_elements=Patient.name.family", "_elements"},
-                                         {"$export?patient=Patient/1", "patient"},
-                                         {"$export?foo=1", "foo"},
-                                         {"Patient/$export?_type=Organization", "_type"}}) {
+  for (const Case& c :
+       std::vector<Case>{{"$export?_outputFormat=text/csv", "_outputFormat"},
+                         {"$export?_outputFormat=application/fhir%2Bjson", "_outputFormat"},
+                         {"$export?_type=Patient,Nonsense", "_type"},
+                         {"$export?_type=", "_type"},
+                         {"$export?_since=yesterday", "_since"},
+                         {"$export?_typeFilter=Patient%3Fnonsense%3Dtrue", "_typeFilter"},
+                         {"$export?includeAssociatedData=LatestProvenanceResources", "includeAssociatedData"},
+                         {"$export?_elements=Patient.name.family", "_elements"},
+                         {"$export?patient=Patient/1", "patient"},
+                         {"$export?foo=1", "foo"},
+                         {"Patient/$export?_type=Organization", "_type"}}) {
     HttpResponse res = server.Get(c.path, kAsync);
     EXPECT_EQ(res.status, 400) << c.path << " -> " << res.body;
     auto outcome = res.Json();

@@ -3,7 +3,8 @@
 // `Group/[id]/$export` (the compartments of the Group's patient members), by GET with query
 // parameters or POST with a Parameters resource. `Prefer: respond-async` is required. The answer
 // is 202 with Content-Location: the job's status URL (export_status.cc). Supported parameters:
-// `_outputFormat` (ndjson), `_type`, `_since`, `patient` (Patient and Group level) and `_elements`.
+// `_outputFormat` (ndjson), `_type`, `_since`, `patient` (Patient and Group level), `_elements`
+// and `_typeFilter`.
 #include <algorithm>
 #include <set>
 
@@ -17,6 +18,7 @@
 #include "rest/resource_body.h"
 #include "rest/respond.h"
 #include "rest/subset.h"
+#include "rest/type_filter.h"
 
 namespace kiln::rest::interaction {
 
@@ -96,6 +98,19 @@ Result<> CheckElements(const Call& call, const ExportRequest& r) {
   return Ok{};
 }
 
+// `_typeFilter`: queries the job can run (it parses them again), each for an exported type.
+Result<> CheckTypeFilters(const Call& call, const ExportRequest& r) {
+  for (const std::string& f : r.type_filters) {
+    KILN_TRY_ASSIGN(TypeFilter filter, ParseTypeFilter(call.ctx.model, call.ctx.registry, f));
+    if (!std::binary_search(r.types.begin(), r.types.end(), filter.type)) {
+      return Error::At(
+          Issue::kInvalid, "_typeFilter",
+          "_typeFilter '" + f + "' is for " + filter.type + ", which this export does not include");
+    }
+  }
+  return Ok{};
+}
+
 // The kick-off's `patient` references, checked as the spec asks (an error for "patients who are
 // not present on the server, or in the case of a group level export, who are not members of
 // the group"): each must be a Patient a read would serve the requester, and a member of the Group.
@@ -154,7 +169,9 @@ Result<ExportRequest> ParseKickOff(const Call& call, const Params& params) {
         r.elements.push_back(raw.substr(start, comma - start));
         start = comma + 1;
       }
-    } else if (name == "includeAssociatedData" || name == "_typeFilter") {
+    } else if (name == "_typeFilter") {
+      for (std::string& f : SplitTypeFilters(call.ctx.model, raw)) r.type_filters.push_back(std::move(f));
+    } else if (name == "includeAssociatedData") {
       return Error::At(Issue::kNotSupported, name,
                        "This server does not support the $export parameter " + name);
     } else if (name != "_format" && name != "_pretty") {
@@ -181,6 +198,7 @@ Result<ExportRequest> ParseKickOff(const Call& call, const Params& params) {
   std::sort(r.patients.begin(), r.patients.end());
   r.patients.erase(std::unique(r.patients.begin(), r.patients.end()), r.patients.end());
   KILN_TRY(CheckElements(call, r));
+  KILN_TRY(CheckTypeFilters(call, r));
   r.request_url = call.req.base_url + "/" + call.req.path;
   if (!call.req.query.empty()) r.request_url += "?" + EncodeQuery(call.req.query);
   r.base_url = call.req.base_url;

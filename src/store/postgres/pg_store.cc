@@ -251,6 +251,7 @@ Result<> PgStore::Scan(const TenantId& tenant, const std::vector<ScanQuery>& que
     int next_alias = 1;
     KILN_TRY(sql::AppendMatching(select, keys, index, "c", next_alias));
     if (query.since) select.Add(" AND c.last_updated > ?", *query.since);
+    sql::AddTimeIntervals(select, "c.last_updated", query.last_updated);
     select.sql += " ORDER BY c.rid";
     KILN_TRY(conn.ExecOnce(select.sql, Params(select.params)));
     for (;;) {

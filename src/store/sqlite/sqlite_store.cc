@@ -513,6 +513,7 @@ Result<> SqliteStore::Scan(const TenantId& tenant, const std::vector<ScanQuery>&
     int next_alias = 1;
     KILN_TRY(AppendMatching(select, keys, index, "c", next_alias));
     if (query.since) select.Add(" AND c.last_updated > ?", *query.since);
+    sql::AddTimeIntervals(select, "c.last_updated", query.last_updated);
     select.sql += " ORDER BY c.rid";
     KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, select));
     for (;;) {

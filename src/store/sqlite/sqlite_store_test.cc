@@ -326,13 +326,20 @@ TEST_F(SqliteStoreTest, ScanStreamsCurrentVersionsInStoredOrderFromOneSnapshot) 
   obs.index.emplace_back("status", TokenValue{"", "final", ""});
   ASSERT_TRUE(store_->Commit(tenant, {obs}));
 
-  ScanQuery patients{"Patient", {}, {}};
-  ScanQuery observations{"Observation", {}, {}};
+  ScanQuery patients{"Patient", {}, {}, {}};
+  ScanQuery observations{"Observation", {}, {}, {}};
   EXPECT_EQ(Scanned(*store_, {patients, observations}),
             (std::vector<std::string>{"0:c=v1c", "0:a=v1a", "0:b=v2b", "1:o=obs"}));
   ScanQuery since = patients;
   since.since = 100;
   EXPECT_EQ(Scanned(*store_, {since}), std::vector<std::string>{"0:b=v2b"}) << "strictly after";
+  ScanQuery updated_in = patients;  // _lastUpdated intervals: [start, end), and outside one
+  updated_in.last_updated = {TimeInterval{100, 101, false}};
+  EXPECT_EQ(Scanned(*store_, {updated_in}), (std::vector<std::string>{"0:c=v1c", "0:a=v1a"}));
+  updated_in.last_updated.push_back(TimeInterval{0, 100, true});
+  EXPECT_EQ(Scanned(*store_, {updated_in}), (std::vector<std::string>{"0:c=v1c", "0:a=v1a"}));
+  updated_in.last_updated.back().negate = false;
+  EXPECT_TRUE(Scanned(*store_, {updated_in}).empty());
   ScanQuery final_only = observations;
   final_only.index = TokenQuery("status", "final").index;
   EXPECT_EQ(Scanned(*store_, {final_only}).size(), 1u);
@@ -352,7 +359,7 @@ TEST_F(SqliteStoreTest, ScanStreamsCurrentVersionsInStoredOrderFromOneSnapshot) 
 
   // The snapshot is fixed when snapshot_taken is called, even when the first query finds nothing
   // (bulk export opens its write gate there: rest/write_fence.h).
-  ScanQuery none{"Condition", {}, {}};
+  ScanQuery none{"Condition", {}, {}, {}};
   bool told = false;
   auto fixed = Scanned(*store_, {none, patients}, {}, [&] {
     told = true;
