@@ -106,6 +106,7 @@ std::string JobJson(const ExportRequest& r, Micros submitted) {
   AppendStrings(out, "types", r.types);
   AppendStrings(out, "elements", r.elements);
   AppendStrings(out, "typeFilters", r.type_filters);
+  if (r.relevant_provenance) out += R"(,"associatedData":["RelevantProvenanceResources"])";
   if (r.since) out += R"(,"since":)" + std::to_string(*r.since);
   out += R"(,"tenant":)";
   json::AppendQuoted(out, r.tenant.value);
@@ -136,6 +137,10 @@ Result<ExportRequest> ParseJobJson(std::string_view text, Micros& submitted) {
   r.patients = ReadStrings(doc, "patients").value_or(std::vector<std::string>{});
   r.elements = ReadStrings(doc, "elements").value_or(std::vector<std::string>{});
   r.type_filters = ReadStrings(doc, "typeFilters").value_or(std::vector<std::string>{});
+  std::vector<std::string> associated =
+      ReadStrings(doc, "associatedData").value_or(std::vector<std::string>{});
+  r.relevant_provenance =
+      std::find(associated.begin(), associated.end(), "RelevantProvenanceResources") != associated.end();
   if (const json::Value* since = json::Find(doc, "since"); since != nullptr && since->IsInt64())
     r.since = since->GetInt64();
   r.tenant = store::TenantId{std::string(json::GetString(doc, "tenant"))};
@@ -384,7 +389,8 @@ Result<ExportJobStatus> ExportJobs::Status(std::string_view id, const Request& r
       status.progress = "queued";
       break;
     case ExportJobStatus::State::kRunning: {
-      size_t type = std::min(job->type_index.load(), job->request.types.size());
+      // Associated Provenance is scanned after the types, as part of the last.
+      size_t type = std::min(job->type_index.load(), std::max<size_t>(job->request.types.size(), 1) - 1);
       status.progress = "in progress: " + std::to_string(job->exported.load()) + " resources, type " +
                         std::to_string(type + 1) + " of " + std::to_string(job->request.types.size());
       break;
@@ -519,7 +525,38 @@ Result<std::vector<store::ScanQuery>> ExportJobs::Queries(const ExportRequest& r
     }
     if (!filtered) queries.push_back(std::move(q));
   }
+  if (request.relevant_provenance) KILN_TRY(AddRelevantProvenance(request, queries));
   return queries;
+}
+
+Result<> ExportJobs::AddRelevantProvenance(const ExportRequest& request,
+                                           std::vector<store::ScanQuery>& queries) const {
+  const search::ParamDef* target = registry_.Find("Provenance", "target");
+  if (target == nullptr || !target->compiled) {
+    return Error::Make(Issue::kNotSupported, "Provenance.target is not indexed on this server");
+  }
+  // Provenance whose target is one of the resources the queries export (a chained reference
+  // per query): relevant to the export, whatever compartment the Provenance is in.
+  store::Clause targets;
+  for (const store::ScanQuery& q : queries) {
+    if (q.type == "Provenance") continue;
+    auto exported = std::make_shared<store::IndexQuery>(q.index);
+    exported->type = q.type;
+    store::Predicate p;
+    p.kind = store::IndexKind::kReference;
+    p.param = "target";
+    p.chain = std::move(exported);
+    targets.any_of.push_back(std::move(p));
+  }
+  if (targets.any_of.empty()) return Ok{};
+  store::ScanQuery provenance{"Provenance", {}, request.since, {}};
+  provenance.index.all_of.push_back(std::move(targets));
+  HideConfidentiality(request.hidden_labels, "Provenance", provenance.index);  // security labels
+  // Next to the export's own Provenance queries, if any: a Provenance both match is written once.
+  auto last = std::find_if(queries.rbegin(), queries.rend(),
+                           [](const store::ScanQuery& q) { return q.type == "Provenance"; });
+  queries.insert(last == queries.rend() ? queries.end() : last.base(), std::move(provenance));
+  return Ok{};
 }
 
 Result<std::string> ExportJobs::Run(Job& job) {

@@ -61,6 +61,9 @@ struct ExportRequest {
   std::vector<std::string> elements;  // `_elements`, as given: "[type].[element]" or "[element]"
   // `_typeFilter`: "[type]?[query]" each (rest/type_filter.h), checked at kick-off.
   std::vector<std::string> type_filters;
+  // `includeAssociatedData=RelevantProvenanceResources`: also the Provenance resources whose
+  // `target` references a resource of the export, scanned after the types.
+  bool relevant_provenance = false;
   std::optional<Micros> since;  // only resources changed after this instant
   store::TenantId tenant = store::DefaultTenant();
   // Who may poll, cancel and download the job: the OAuth client that kicked it off, and the user
@@ -147,6 +150,8 @@ class ExportJobs {
   // What the store scans for `request`: per type that can have members, one query, or one per
   // `_typeFilter` of the type (in a row).
   Result<std::vector<store::ScanQuery>> Queries(const ExportRequest& request) const;
+  // includeAssociatedData=RelevantProvenanceResources: the Provenance query for `queries`.
+  Result<> AddRelevantProvenance(const ExportRequest& request, std::vector<store::ScanQuery>& queries) const;
   // Removes a job's directory, job.json first so that a crash midway cannot bring it back.
   void Remove(const std::string& id) const;
 

@@ -1,7 +1,8 @@
 // The Bulk Data kick-off parameters that narrow what an export holds, over HTTP
 // (hl7.org/fhir/uv/bulkdata/export.html#query-parameters, v2): `patient` (the compartments of
 // the Patients named, at Patient and Group level), `_elements` (top-level elements only,
-// tagged SUBSETTED) and `_typeFilter` (search queries per type).
+// tagged SUBSETTED), `_typeFilter` (search queries per type) and
+// `includeAssociatedData=RelevantProvenanceResources`.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -29,6 +30,10 @@ std::string ObservationJson(const std::string& patient) {
 std::string ObservationJson(const std::string& patient, const std::string& status) {
   return R"({"resourceType":"Observation","status":")" + status +
          R"(","code":{"text":"x"},"subject":{"reference":"Patient/)" + patient + R"("}})";
+}
+std::string ProvenanceJson(const std::string& target) {
+  return R"({"resourceType":"Provenance","target":[{"reference":")" + target +
+         R"("}],"recorded":"2026-01-01T00:00:00Z","agent":[{"who":{"display":"Dr X"}}]})";
 }
 std::string GroupJson(const std::vector<std::string>& patients) {
   std::string out = R"({"resourceType":"Group","type":"person","actual":true,"member":[)";
@@ -250,6 +255,40 @@ TEST_F(ExportSelectionTest, TypeFiltersMustBeSearchesOfAnExportedType) {
       "$export",
       R"({"resourceType":"Parameters","parameter":[{"name":"_typeFilter","valueString":"Observation?nonsense=1"}]})",
       "_typeFilter", "nonsense");
+}
+
+TEST_F(ExportSelectionTest, RelevantProvenanceIsThatOfTheExportedResources) {
+  const std::string& ann = patients[0];
+  const std::string& bob = patients[1];
+  std::string org = server.Create("Organization", R"({"resourceType":"Organization","name":"Clinic"})");
+  std::string of_ann_obs = server.Create("Provenance", ProvenanceJson("Observation/" + observations[ann]));
+  std::string of_bob = server.Create("Provenance", ProvenanceJson("Patient/" + bob));
+  std::string of_org = server.Create("Provenance", ProvenanceJson("Organization/" + org));
+  const std::string relevant = "&includeAssociatedData=RelevantProvenanceResources";
+
+  auto two_types = IdsOfExport("$export?_type=Patient,Observation" + relevant);
+  EXPECT_EQ(two_types["Provenance"], (std::set<std::string>{of_ann_obs, of_bob}));
+  EXPECT_EQ(two_types["Patient"].size(), 3u);
+  // Narrowed with the export: Bob's compartment only, or the Observations a filter keeps.
+  auto bobs = IdsOfExport("Patient/$export?_type=Patient,Observation&patient=Patient/" + bob + relevant);
+  EXPECT_EQ(bobs["Provenance"], std::set<std::string>{of_bob});
+  auto filtered = IdsOfExport(
+      "$export?_type=Observation&_typeFilter=" + FormEncode("Observation?subject=Patient/" + bob) + relevant);
+  EXPECT_EQ(filtered, (Exported{{"Observation", {observations[bob]}}}));
+  // With Provenance exported too, each once.
+  auto everything = IdsOfExport("$export?" + relevant.substr(1));
+  EXPECT_EQ(everything["Provenance"], (std::set<std::string>{of_ann_obs, of_bob, of_org}));
+  // By POST, and the values this server does not support.
+  auto posted = IdsOfExport(
+      "$export", R"({"resourceType":"Parameters","parameter":[)"
+                 R"({"name":"_type","valueString":"Organization"},)"
+                 R"({"name":"includeAssociatedData","valueCode":"RelevantProvenanceResources"}]})");
+  EXPECT_EQ(posted, (Exported{{"Organization", {org}}, {"Provenance", {of_org}}}));
+  for (const char* value : {"LatestProvenanceResources", "_custom", "RelevantProvenanceResources,"}) {
+    HttpResponse res = server.Get(std::string("$export?includeAssociatedData=") + value, kAsync);
+    EXPECT_EQ(res.status, 400) << value << " -> " << res.body;
+    EXPECT_EQ(IssueExpressions(res.Json()), std::vector<std::string>{"includeAssociatedData"}) << value;
+  }
 }
 
 }  // namespace

@@ -3,8 +3,8 @@
 // `Group/[id]/$export` (the compartments of the Group's patient members), by GET with query
 // parameters or POST with a Parameters resource. `Prefer: respond-async` is required. The answer
 // is 202 with Content-Location: the job's status URL (export_status.cc). Supported parameters:
-// `_outputFormat` (ndjson), `_type`, `_since`, `patient` (Patient and Group level), `_elements`
-// and `_typeFilter`.
+// `_outputFormat` (ndjson), `_type`, `_since`, `patient` (Patient and Group level), `_elements`,
+// `_typeFilter` and `includeAssociatedData=RelevantProvenanceResources`.
 #include <algorithm>
 #include <set>
 
@@ -56,6 +56,17 @@ Expected<Params, Errors> KickOffParams(const Call& call) {
   return params;
 }
 
+// "a,b,,c" -> a, b, "", c: the empty items too, for the caller to reject.
+std::vector<std::string> CommaList(std::string_view value) {
+  std::vector<std::string> items;
+  for (size_t start = 0; start <= value.size();) {
+    size_t comma = std::min(value.find(',', start), value.size());
+    items.emplace_back(value.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
 bool InPatientCompartment(const Call& call, const std::string& type) {
   return type == "Patient" || call.ctx.registry.CompartmentParams("Patient", type) != nullptr;
 }
@@ -94,6 +105,19 @@ Result<> CheckElements(const Call& call, const ExportRequest& r) {
       return Error::At(Issue::kInvalid, "_elements",
                        "_elements '" + e + "' names no top-level element of an exported resource type");
     }
+  }
+  return Ok{};
+}
+
+// `includeAssociatedData` (comma lists, may repeat): RelevantProvenanceResources only.
+Result<> ParseAssociatedData(std::string_view value, ExportRequest& r) {
+  for (const std::string& v : CommaList(value)) {
+    if (v != "RelevantProvenanceResources") {
+      return Error::At(Issue::kNotSupported, "includeAssociatedData",
+                       "includeAssociatedData '" + v +
+                           "' is not supported; this server supports RelevantProvenanceResources");
+    }
+    r.relevant_provenance = true;
   }
   return Ok{};
 }
@@ -164,16 +188,11 @@ Result<ExportRequest> ParseKickOff(const Call& call, const Params& params) {
       KILN_TRY_ASSIGN(std::string id, PatientId(call, raw));
       r.patients.push_back(std::move(id));
     } else if (name == "_elements") {
-      for (size_t start = 0; start <= raw.size();) {
-        size_t comma = std::min(raw.find(',', start), raw.size());
-        r.elements.push_back(raw.substr(start, comma - start));
-        start = comma + 1;
-      }
+      for (std::string& e : CommaList(raw)) r.elements.push_back(std::move(e));
     } else if (name == "_typeFilter") {
       for (std::string& f : SplitTypeFilters(call.ctx.model, raw)) r.type_filters.push_back(std::move(f));
     } else if (name == "includeAssociatedData") {
-      return Error::At(Issue::kNotSupported, name,
-                       "This server does not support the $export parameter " + name);
+      KILN_TRY(ParseAssociatedData(raw, r));
     } else if (name != "_format" && name != "_pretty") {
       return Error::At(Issue::kNotSupported, name, "$export does not take the parameter '" + name + "'");
     }
