@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <random>
 
 #include "audit/audit.h"
 #include "auth/auth.h"
@@ -133,9 +134,17 @@ std::string TestStoreUrl(const std::string& data_dir) {
     ADD_FAILURE() << "KILN_TEST_STORE=postgres needs KILN_TEST_PG_URL (scripts/pg-test-server.sh start DIR)";
     return data_dir;
   }
-  // A schema per server: every test starts from an empty database, as with SQLite.
+  // A schema per server: every test starts from an empty database, as with SQLite. Named by
+  // random bits, not by the process id alone: a later run on the same PostgreSQL server (the
+  // suite runs again under the sanitizers) may get a pid back and would find that schema full.
+  static const std::string run = [] {
+    std::random_device random;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%08x%08x", random(), random());
+    return std::string(hex);
+  }();
   static std::atomic<int> next{0};
-  std::string schema = "t" + std::to_string(getpid()) + "_" + std::to_string(next++);
+  std::string schema = "t" + run + "_" + std::to_string(next++);
   std::string url = base;
   url += url.find('?') == std::string::npos ? "?" : "&";
   url += "options=-csearch_path%3D" + schema;
