@@ -28,6 +28,10 @@ struct Server::Impl {
   Handler admin;  // may be empty: then nothing is served at options.admin_path
   Handler root;   // auth: may be empty; then nothing is served outside the FHIR base and admin API
   asio::io_context ioc;
+  // The I/O threads run until StopNow stops them, not until the io_context runs out of work:
+  // once the acceptor is closed, a write on a worker thread is no work of the io_context, and
+  // its response would never be sent.
+  asio::executor_work_guard<asio::io_context::executor_type> keep_running{ioc.get_executor()};
   asio::thread_pool workers;
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc};
@@ -219,6 +223,9 @@ void Server::Impl::StopNow() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.drain_seconds);
   while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (int left = in_flight.load(); left > 0) {
+    log::Warn("stopping: requests still in flight after the drain time", {{"requests", left}});
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the last writes
   ioc.stop();

@@ -282,6 +282,37 @@ TEST_F(ProcessTest, SigtermStopsCleanly) {
   EXPECT_EQ(server.WaitExit(std::chrono::seconds(20)), 0);
 }
 
+// A write still running when SIGTERM comes gets its response, and the server then exits at once
+// (it used to wait out its drain time: the I/O threads had stopped with the acceptor, and the
+// write's response could not be sent).
+TEST_F(ProcessTest, SigtermLetsAWriteInFlightFinish) {
+  ServerProcess server(dir.path());
+  std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[)";
+  for (int i = 0; i < 5000; ++i) {
+    bundle += (i ? "," : "") + std::string(R"({"request":{"method":"POST","url":"Patient"},)"
+                                           R"("resource":{"resourceType":"Patient","active":true}})");
+  }
+  bundle += "]}";
+  HttpResponse res;
+  std::chrono::steady_clock::time_point answered;
+  std::thread client([&] {
+    try {
+      res = Send(server.port(), "POST", "/fhir", bundle, {{"Content-Type", "application/fhir+json"}});
+    } catch (const std::exception& e) {
+      res.body = e.what();  // no response: status 0
+    }
+    answered = std::chrono::steady_clock::now();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the transaction is being written
+  auto signalled = std::chrono::steady_clock::now();
+  server.Kill(SIGTERM);
+  client.join();
+  EXPECT_EQ(res.status, 200) << res.body.substr(0, 300);
+  EXPECT_GT(answered, signalled) << "the transaction was done before the signal: make it bigger";
+  EXPECT_EQ(server.WaitExit(std::chrono::seconds(5)), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - answered, std::chrono::seconds(3));
+}
+
 // auth: a client's token by client_secret_basic, or "" (with the response in the failure).
 std::string TokenFrom(int port, const std::string& id, const std::string& secret) {
   HttpResponse res = Send(port, "POST", "/auth/token", "grant_type=client_credentials",
