@@ -1,5 +1,5 @@
-// PgStore::Commit: one transaction of four statements (lock, sequence numbers, one write
-// statement, COMMIT) after BEGIN. Correct with several Kiln
+// PgStore::Commit: one transaction in two round trips (pipelined: BEGIN, lock, sequence
+// numbers; then one write statement and COMMIT). Correct with several Kiln
 // processes on one database: the current rows of the resources written are locked (FOR UPDATE,
 // in one order, so two commits cannot deadlock on them) before their versions are checked, and a
 // resource created by two commits at once breaks a unique key for one of them (kConflict). The
@@ -26,53 +26,62 @@ std::string Name(std::string_view type, std::string_view id) {
   return n;
 }
 
-// The current rows of the resources `writes` name, locked until the transaction ends. One
-// resource (a single interaction) is a prepared key lookup. More travel as two arrays of (type,
-// id), planned for each commit: an IN list of row values took the planner ~50 ms for 500 pairs,
-// and a generic plan of the join, made while the table was nearly empty, would go on scanning it
-// after it grew.
-Result<std::unordered_map<std::string, Current>> LockCurrent(Connection& conn, const TenantId& tenant,
-                                                             const std::vector<WriteOp>& writes) {
-  static const std::string one =
-      "SELECT type, id, version, rid FROM resource_current WHERE tenant = $1 AND type = $2 AND id = $3"
-      " FOR UPDATE";
-  static const std::string many =
-      "SELECT c.type, c.id, c.version, c.rid FROM resource_current c"
-      " JOIN unnest($2::text[], $3::text[]) AS w(type, id) ON c.type = w.type AND c.id = w.id"
-      " WHERE c.tenant = $1 ORDER BY c.type, c.id FOR UPDATE OF c";
-  ArrayText types, ids;
-  size_t distinct = 0;
-  {
+// The statement that locks the current rows of the resources `writes` name until the
+// transaction ends. One resource (a single interaction) is a prepared key lookup. More travel as
+// two arrays of (type, id), planned for each commit: an IN list of row values took the planner
+// ~50 ms for 500 pairs, and a generic plan of the join, made while the table was nearly empty,
+// would go on scanning it after it grew.
+class LockStatement {
+ public:
+  LockStatement(const TenantId& tenant, const std::vector<WriteOp>& writes) {
+    static const std::string one =
+        "SELECT type, id, version, rid FROM resource_current WHERE tenant = $1 AND type = $2 AND id = $3"
+        " FOR UPDATE";
+    static const std::string many =
+        "SELECT c.type, c.id, c.version, c.rid FROM resource_current c"
+        " JOIN unnest($2::text[], $3::text[]) AS w(type, id) ON c.type = w.type AND c.id = w.id"
+        " WHERE c.tenant = $1 ORDER BY c.type, c.id FOR UPDATE OF c";
+    size_t distinct = 0;
     std::unordered_map<std::string, bool> seen;
     for (const WriteOp& w : writes) {
       if (!seen.emplace(Name(w.type, w.id), true).second) continue;
-      types.Text(w.type);
-      ids.Text(w.id);
+      types_.Text(w.type);
+      ids_.Text(w.id);
       ++distinct;
     }
+    params_.Text(tenant.value);
+    if (distinct == 1) {
+      params_.Text(writes.front().type);
+      params_.Text(writes.front().id);
+    } else {
+      params_.Array("text", types_.Done());
+      params_.Array("text", ids_.Done());
+    }
+    statement_ = {distinct == 1 ? &one : &many, &params_, distinct == 1};
   }
-  Params p;
-  p.Text(tenant.value);
-  if (distinct == 1) {
-    p.Text(writes.front().type);
-    p.Text(writes.front().id);
-  } else {
-    p.Array("text", types.Done());
-    p.Array("text", ids.Done());
-  }
-  KILN_TRY_ASSIGN(Rows rows, distinct == 1 ? conn.Exec(one, p) : conn.ExecOnce(many, p));
-  std::unordered_map<std::string, Current> out;
-  for (int r = 0; r < rows.size(); ++r)
-    out[Name(rows.View(r, 0), rows.View(r, 1))] = {rows.Int(r, 2), rows.Int(r, 3)};
-  return out;
-}
+  LockStatement(const LockStatement&) = delete;
+  LockStatement& operator=(const LockStatement&) = delete;
 
-// New seq numbers, ascending.
-Result<std::vector<int64_t>> NextSeqs(Connection& conn, size_t n) {
+  const Connection::Statement& statement() const { return statement_; }
+
+  // The rows it locked, by "Type/id".
+  static std::unordered_map<std::string, Current> Locked(const Rows& rows) {
+    std::unordered_map<std::string, Current> out;
+    for (int r = 0; r < rows.size(); ++r)
+      out[Name(rows.View(r, 0), rows.View(r, 1))] = {rows.Int(r, 2), rows.Int(r, 3)};
+    return out;
+  }
+
+ private:
+  ArrayText types_, ids_;  // borrowed by params_
+  Params params_;
+  Connection::Statement statement_;
+};
+
+// New seq numbers, ascending, from the rows of NextSeqsSql.
+const std::string kNextSeqsSql = "SELECT nextval('resource_seq') FROM generate_series(1, ?)";
+std::vector<int64_t> Seqs(const Rows& rows) {
   std::vector<int64_t> seqs;
-  if (n == 0) return seqs;
-  KILN_TRY_ASSIGN(Rows rows, conn.Exec("SELECT nextval('resource_seq') FROM generate_series(1, ?)",
-                                       {static_cast<int64_t>(n)}));
   for (int r = 0; r < rows.size(); ++r) seqs.push_back(rows.Int(r, 0));
   std::sort(seqs.begin(), seqs.end());
   return seqs;
@@ -159,6 +168,15 @@ void BindCurrent(Params& p, const std::vector<CurrentRow>& rows) {
 }  // namespace
 
 Result<CommitInfo> PgStore::Commit(const TenantId& tenant, std::vector<WriteOp> writes) {
+  Result<CommitInfo> done = CommitRetrying(tenant, writes);
+  if (done) {
+    KeepStatisticsFresh(
+        std::count_if(writes.begin(), writes.end(), [](const WriteOp& w) { return !w.index_only; }));
+  }
+  return done;
+}
+
+Result<CommitInfo> PgStore::CommitRetrying(const TenantId& tenant, const std::vector<WriteOp>& writes) {
   for (int attempt = 0;; ++attempt) {
     KILN_TRY_ASSIGN(auto lease, pool_.Borrow());
     bool commit_sent = false;
@@ -192,9 +210,25 @@ Result<CommitInfo> PgStore::CommitOn(Connection& conn, const TenantId& tenant,
     }
   }
 
-  KILN_TRY(conn.Exec("BEGIN"));
-  if (tenant != DefaultTenant()) KILN_TRY(CheckActive(conn, tenant));
-  KILN_TRY_ASSIGN(auto locked, LockCurrent(conn, tenant, writes));
+  // One round trip up to the checks: BEGIN, the tenant's status, the locks and the new seq
+  // numbers (for every write that stores a version; drawn before the checks, so a commit that
+  // fails them leaves a gap, as any rollback does).
+  static const std::string begin = "BEGIN";
+  const Params none;
+  LockStatement lock(tenant, writes);
+  Params tenant_param{tenant.value};
+  int64_t storing =
+      std::count_if(writes.begin(), writes.end(), [](const WriteOp& w) { return !w.index_only; });
+  Params seq_count{storing};
+  std::vector<Connection::Statement> first{{&begin, &none}};
+  bool check_tenant = tenant != DefaultTenant();
+  if (check_tenant) first.push_back({&TenantStatusSql(), &tenant_param});
+  first.push_back(lock.statement());
+  if (storing > 0) first.push_back({&kNextSeqsSql, &seq_count});
+  KILN_TRY_ASSIGN(std::vector<Rows> answers, conn.Pipeline(first));
+  if (check_tenant) KILN_TRY(TenantActive(answers[1], tenant));
+  auto locked = LockStatement::Locked(answers[check_tenant ? 2 : 1]);
+  std::vector<int64_t> seqs = storing > 0 ? Seqs(answers.back()) : std::vector<int64_t>{};
 
   // Every check before any write, as on SQLite. A commit may write one resource twice (in
   // order): the later write builds on the earlier.
@@ -216,8 +250,6 @@ Result<CommitInfo> PgStore::CommitOn(Connection& conn, const TenantId& tenant,
     written[name] = i;
     stored.push_back(&w);
   }
-
-  KILN_TRY_ASSIGN(std::vector<int64_t> seqs, NextSeqs(conn, stored.size()));
 
   // The final state of each resource: its current row and index rows come from its last write.
   std::unordered_map<std::string, int64_t> rids;  // a new resource's rid: the seq of its first version
@@ -266,9 +298,10 @@ Result<CommitInfo> PgStore::CommitOn(Connection& conn, const TenantId& tenant,
   BindVersions(p, stored, seqs);
   BindCurrent(p, rows);
   index.Bind(p, replaced);
-  KILN_TRY(conn.Exec(WriteSql(!replaced.empty()), p));
+  // And one more: the write statement and COMMIT (which does not run if the write fails).
+  static const std::string commit = "COMMIT";
   commit_sent = true;
-  KILN_TRY(conn.Exec("COMMIT"));
+  KILN_TRY(conn.Pipeline({{&WriteSql(!replaced.empty()), &p}, {&commit, &none}}));
   CommitInfo info;
   info.sequence = seqs.empty() ? 0 : seqs.back();
   return info;

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 namespace kiln::store::postgres {
 
@@ -229,7 +230,23 @@ Result<Rows> Connection::Check(PGresult* res, std::string_view what) {
                                             " (SQLSTATE " + state + ")");
 }
 
-Result<Rows> Connection::Exec(const std::string& sql, const Params& params) {
+// A statement's parameters as libpq takes them: pointers into `params`, valid while it is.
+struct Wire {
+  explicit Wire(const Params& params) {
+    for (const auto& v : params.values_) {
+      types.push_back(v.type);
+      values.push_back(v.data ? v.data : params.owned_.data() + v.offset);
+      lengths.push_back(v.length);
+      formats.push_back(v.format);
+    }
+  }
+  int size() const { return static_cast<int>(values.size()); }
+  std::vector<unsigned int> types;
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+};
+
+Result<std::string> Connection::Prepare(const std::string& sql, const Params& params) {
   auto it = prepared_.find(sql);
   uint64_t replan_after = kFirstReplan;
   if (it != prepared_.end() && ++it->second.runs > it->second.replan_after) {
@@ -246,37 +263,85 @@ Result<Rows> Connection::Exec(const std::string& sql, const Params& params) {
     // Built with append: GCC 12 misreports `"k" + std::to_string(n)` under -Wrestrict.
     std::string name(1, 'k');
     name.append(std::to_string(next_name_++));
-    std::vector<unsigned int> types;
-    for (const auto& v : params.values_) types.push_back(v.type);
-    KILN_TRY(Check(PQprepare(conn_, name.c_str(), NumberPlaceholders(sql).c_str(),
-                             static_cast<int>(types.size()), types.data()),
+    Wire w(params);
+    KILN_TRY(Check(PQprepare(conn_, name.c_str(), NumberPlaceholders(sql).c_str(), w.size(), w.types.data()),
                    "preparing a statement"));
     it = prepared_.emplace(sql, Prepared{std::move(name), 1, replan_after}).first;
   }
-  std::vector<const char*> values;
-  std::vector<int> lengths, formats;
-  for (const auto& v : params.values_) {
-    values.push_back(v.data ? v.data : params.owned_.data() + v.offset);
-    lengths.push_back(v.length);
-    formats.push_back(v.format);
+  return it->second.name;
+}
+
+Result<Rows> Connection::Exec(const std::string& sql, const Params& params) {
+  KILN_TRY_ASSIGN(std::string name, Prepare(sql, params));
+  Wire w(params);
+  return Check(
+      PQexecPrepared(conn_, name.c_str(), w.size(), w.values.data(), w.lengths.data(), w.formats.data(), 1),
+      "running a statement");
+}
+
+Error Connection::Lost() {
+  lost_ = true;
+  std::string message = PQerrorMessage(conn_);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  return Error::Make(Issue::kTransient, "The database is unavailable (" + message + ")");
+}
+
+Result<std::vector<Rows>> Connection::Pipeline(const std::vector<Statement>& statements) {
+  // Prepared first, outside the pipeline; room for all of them, so that making room for one
+  // cannot deallocate another.
+  if (prepared_.size() + statements.size() > kMaxPrepared) {
+    KILN_TRY(Run("DEALLOCATE ALL"));
+    prepared_.clear();
   }
-  return Check(PQexecPrepared(conn_, it->second.name.c_str(), static_cast<int>(values.size()), values.data(),
-                              lengths.data(), formats.data(), 1),
-               "running a statement");
+  std::vector<std::string> names;
+  for (const Statement& s : statements) {
+    std::string name;
+    if (s.prepare) {
+      KILN_TRY_ASSIGN(name, Prepare(*s.sql, *s.params));
+    }
+    names.push_back(std::move(name));
+  }
+  if (PQenterPipelineMode(conn_) != 1) return Lost();
+  for (size_t i = 0; i < statements.size(); ++i) {
+    const Statement& s = statements[i];
+    Wire w(*s.params);
+    int sent = s.prepare
+                   ? PQsendQueryPrepared(conn_, names[i].c_str(), w.size(), w.values.data(), w.lengths.data(),
+                                         w.formats.data(), 1)
+                   : PQsendQueryParams(conn_, NumberPlaceholders(*s.sql).c_str(), w.size(), w.types.data(),
+                                       w.values.data(), w.lengths.data(), w.formats.data(), 1);
+    if (sent != 1) return Lost();
+  }
+  if (PQpipelineSync(conn_) != 1) return Lost();
+  // Each statement's result (PGRES_PIPELINE_ABORTED after a failure), each followed by a null;
+  // then the sync's.
+  std::vector<Rows> rows;
+  std::optional<Error> failed;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    PGresult* res = PQgetResult(conn_);
+    if (res == nullptr) return Lost();
+    if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
+      PQclear(res);
+    } else if (auto r = Check(res, "running a statement"); r) {
+      rows.push_back(std::move(r).value());
+    } else {
+      if (lost_) return std::move(r).error();
+      if (!failed) failed = std::move(r).error();
+    }
+    while (PGresult* more = PQgetResult(conn_)) PQclear(more);
+  }
+  PGresult* sync = PQgetResult(conn_);
+  bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  if (sync) PQclear(sync);
+  if (!synced || PQexitPipelineMode(conn_) != 1) return Lost();
+  if (failed) return *failed;
+  return rows;
 }
 
 Result<Rows> Connection::ExecOnce(const std::string& sql, const Params& params) {
-  std::vector<unsigned int> types;
-  std::vector<const char*> values;
-  std::vector<int> lengths, formats;
-  for (const auto& v : params.values_) {
-    types.push_back(v.type);
-    values.push_back(v.data ? v.data : params.owned_.data() + v.offset);
-    lengths.push_back(v.length);
-    formats.push_back(v.format);
-  }
-  return Check(PQexecParams(conn_, NumberPlaceholders(sql).c_str(), static_cast<int>(values.size()),
-                            types.data(), values.data(), lengths.data(), formats.data(), 1),
+  Wire w(params);
+  return Check(PQexecParams(conn_, NumberPlaceholders(sql).c_str(), w.size(), w.types.data(), w.values.data(),
+                            w.lengths.data(), w.formats.data(), 1),
                "running a statement");
 }
 

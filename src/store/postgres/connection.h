@@ -18,6 +18,8 @@
 
 namespace kiln::store::postgres {
 
+struct Wire;  // Params as libpq takes them (connection.cc)
+
 // Statement parameters in order. Text and bytes are borrowed (the caller keeps them alive until
 // the statement has run); numbers are copied.
 class Params {
@@ -37,7 +39,7 @@ class Params {
   size_t size() const { return values_.size(); }
 
  private:
-  friend class Connection;
+  friend struct Wire;
   struct Value {
     unsigned int type;  // Oid
     int format;         // 1 binary, 0 text
@@ -96,12 +98,29 @@ class Connection {
   Result<Rows> ExecOnce(const std::string& sql, const Params& params = {});
   // Runs one or more statements without parameters (BEGIN, COMMIT, migrations).
   Result<> Run(const std::string& sql);
+  // One statement of a Pipeline: prepared as Exec runs it, or (`prepare` false) planned for its
+  // values as ExecOnce runs it. `sql` and `params` are borrowed until Pipeline returns.
+  struct Statement {
+    const std::string* sql;
+    const Params* params;
+    bool prepare = true;
+  };
+  // Sends `statements` together and reads their results: one round trip for all of them
+  // (libpq's pipeline mode). They run in order, and once one fails the rest do not run: the
+  // result is then the first error. A transaction they BEGIN stays open (and after an error,
+  // aborted) for the caller to end.
+  Result<std::vector<Rows>> Pipeline(const std::vector<Statement>& statements);
   // The connection was lost (or is in a state no statement can fix): drop it, do not reuse it.
   bool broken() const;
 
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}
   Result<Rows> Check(PGresult* res, std::string_view what);
+  // The server-side name of `sql`'s prepared statement, prepared now if it is not yet, or
+  // prepared anew once it has run its plan's share of times.
+  Result<std::string> Prepare(const std::string& sql, const Params& params);
+  // Marks the connection lost after a failure to send or receive.
+  Error Lost();
   PGconn* conn_;
   struct Prepared {
     std::string name;

@@ -7,6 +7,10 @@
 // thread (PostgreSQL groups their WAL flushes itself).
 #pragma once
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +26,7 @@ class PgStore final : public Store {
   // Connects to `url` (a libpq URL, postgresql://...) and checks that the database has the
   // schema this binary knows (`kiln migrate` makes it so); kTransient when unreachable.
   static Result<std::unique_ptr<PgStore>> Open(const std::string& url, int connections);
+  ~PgStore() override;
   // Applies the missing migrations; the schema version reached.
   static Result<int> Migrate(const std::string& url);
 
@@ -69,16 +74,28 @@ class PgStore final : public Store {
 
  private:
   PgStore(const std::string& url, int connections) : pool_(url, connections) {}
+  // Commit, retried once on a new connection when a reused one turns out dead before COMMIT.
+  Result<CommitInfo> CommitRetrying(const TenantId& tenant, const std::vector<WriteOp>& writes);
   // One attempt at a commit on `conn` (commit.cc); `commit_sent` tells whether COMMIT went out,
   // after which a lost connection leaves the outcome unknown and the commit must not be retried.
   Result<CommitInfo> CommitOn(Connection& conn, const TenantId& tenant, const std::vector<WriteOp>& writes,
                               bool& commit_sent);
-  // kNotFound unless `tenant` is in the registry and active; inside a transaction, it also keeps
-  // the tenant's deletion from starting until that transaction ends (tenants.cc).
-  static Result<> CheckActive(Connection& conn, const TenantId& tenant);
+  // The statement (one parameter: the tenant) whose result TenantActive checks: kNotFound unless
+  // the tenant is in the registry and active. Inside a transaction, it also keeps the tenant's
+  // deletion from starting until that transaction ends (tenants.cc).
+  static const std::string& TenantStatusSql();
+  static Result<> TenantActive(const Rows& status, const TenantId& tenant);
+
+  // After a commit that stored `stored` versions: ANALYZE the resource tables, on a thread of
+  // its own, once this process has written 1,000, 4,000, 16,000 ... of them (statistics.cc).
+  void KeepStatisticsFresh(int64_t stored);
 
   Pool pool_;
   SearchKeys keys_;
+  std::atomic<int64_t> written_{0};          // versions this process has committed
+  std::atomic<int64_t> next_analyze_{1000};  // written_ at which to ANALYZE next
+  std::mutex analyze_mu_;
+  std::thread analyzer_;  // GUARDED_BY(analyze_mu_); the last ANALYZE, joined by the destructor
 };
 
 }  // namespace kiln::store::postgres

@@ -72,9 +72,10 @@ Result<> DeleteBatch(Connection& conn, const TenantId& tenant, bool& left) {
 
 }  // namespace
 
-Result<> PgStore::CheckActive(Connection& conn, const TenantId& tenant) {
-  KILN_TRY_ASSIGN(Rows rows, conn.Exec(kStatusSql, {tenant.value}));
-  if (rows.size() == 0 || rows.View(0, 0) != kActive) return Unknown(tenant);
+const std::string& PgStore::TenantStatusSql() { return kStatusSql; }
+
+Result<> PgStore::TenantActive(const Rows& status, const TenantId& tenant) {
+  if (status.size() == 0 || status.View(0, 0) != kActive) return Unknown(tenant);
   return Ok{};
 }
 
