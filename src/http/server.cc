@@ -27,6 +27,8 @@ struct Server::Impl {
   Handler handler;
   Handler admin;  // may be empty: then nothing is served at options.admin_path
   Handler root;   // auth: may be empty; then nothing is served outside the FHIR base and admin API
+  // Before the io_context: a session it destroys with a request still in flight counts it down.
+  std::atomic<int> in_flight{0};
   asio::io_context ioc;
   // The I/O threads run until StopNow stops them, not until the io_context runs out of work:
   // once the acceptor is closed, a write on a worker thread is no work of the io_context, and
@@ -36,7 +38,6 @@ struct Server::Impl {
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc};
   std::vector<std::thread> threads;
-  std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};
   std::atomic<uint64_t> next_request{0};
   std::mutex stop_mu;
@@ -62,28 +63,57 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
 
   void Start() { ReadRequest(); }
+  ~Session() { Answered(); }
 
  private:
+  // The header first: from then on the request is in flight, and a graceful stop waits for it
+  // (a stop that came while its body was still arriving used to drop it).
   void ReadRequest() {
     parser_.emplace();
     parser_->body_limit(server_.options.max_body_bytes);
     parser_->header_limit(64 * 1024);
     stream_.expires_after(std::chrono::seconds(60));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    if (ec == bhttp::error::body_limit) {  // a Content-Length over the limit
+      TooLarge();
+      return;
+    }
+    if (ec) {
+      Close();
+      return;
+    }
+    in_flight_ = true;
+    ++server_.in_flight;
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
+  // The request being answered (or given up) is no longer in flight.
+  void Answered() {
+    if (in_flight_) --server_.in_flight;
+    in_flight_ = false;
+  }
+
+  void TooLarge() {
+    keep_alive_ = false;
+    Send(rest::ErrorResponseFor(Error::Make(Issue::kTooLong,
+                                            "The request body is larger than the limit of " +
+                                                std::to_string(server_.options.max_body_bytes) + " bytes",
+                                            413)),
+         11, false, "-", std::chrono::steady_clock::now());
+  }
+
   void OnRead(beast::error_code ec, size_t) {
-    if (ec == bhttp::error::body_limit) {
-      keep_alive_ = false;
-      Send(rest::ErrorResponseFor(Error::Make(Issue::kTooLong,
-                                              "The request body is larger than the limit of " +
-                                                  std::to_string(server_.options.max_body_bytes) + " bytes",
-                                              413)),
-           11, false, "-", std::chrono::steady_clock::now());
+    if (ec == bhttp::error::body_limit) {  // a chunked body over the limit
+      TooLarge();
       return;
     }
     if (ec) {
+      Answered();
       Close();
       return;
     }
@@ -107,7 +137,6 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     rest::Request req = std::move(translated->request);
-    ++server_.in_flight;
     if (raw.method() == bhttp::verb::get || head) {
       rest::Response res = Dispatch(*handler, req);
       Send(std::move(res), version, head, req.request_id, started, &req);
@@ -157,8 +186,8 @@ class Session : public std::enable_shared_from_this<Session> {
                               {"status", file ? static_cast<int>(file->result_int()) : res.status},
                               {"ms", ms}});
       }
-      --server_.in_flight;
     }
+    Answered();
     if (file) {
       // A large download: allow a slow client about 256 KiB/s, beyond the usual minute.
       uint64_t size = file->body().size();
@@ -196,6 +225,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<void> response_;  // the message being written (string or file body)
   bool keep_alive_ = true;
+  bool in_flight_ = false;  // counted in server_.in_flight: from its header to its response
 };
 
 }  // namespace
