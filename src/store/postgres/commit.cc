@@ -78,7 +78,7 @@ class LockStatement {
   Connection::Statement statement_;
 };
 
-// New seq numbers, ascending, from the rows of NextSeqsSql.
+// New seq numbers: as many as the parameter says; Seqs reads them from its rows, ascending.
 const std::string kNextSeqsSql = "SELECT nextval('resource_seq') FROM generate_series(1, ?)";
 std::vector<int64_t> Seqs(const Rows& rows) {
   std::vector<int64_t> seqs;

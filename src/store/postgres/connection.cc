@@ -10,6 +10,12 @@ namespace kiln::store::postgres {
 
 namespace {
 
+// A libpq message without its trailing newline.
+std::string Trimmed(std::string message) {
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  return message;
+}
+
 // Type OIDs (pg_type.h, stable across versions).
 constexpr unsigned int kInt2 = 21, kInt4 = 23, kInt8 = 20, kFloat8 = 701, kText = 25, kBytea = 17,
                        kInt8Array = 1016;
@@ -191,8 +197,7 @@ int64_t Rows::affected() const {
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo) {
   PGconn* conn = PQconnectdb(conninfo.c_str());
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
-    std::string why = conn ? PQerrorMessage(conn) : "out of memory";
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    std::string why = Trimmed(conn ? PQerrorMessage(conn) : "out of memory");
     // Not where the server is (clients see this message): only why it failed.
     if (size_t at = why.rfind("failed: "); at != std::string::npos) why = why.substr(at + 8);
     if (conn) PQfinish(conn);
@@ -214,10 +219,9 @@ Result<Rows> Connection::Check(PGresult* res, std::string_view what) {
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Rows(res);
   std::string state =
       res && PQresultErrorField(res, PG_DIAG_SQLSTATE) ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : "";
-  std::string message = res && PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-                            ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-                            : PQerrorMessage(conn_);
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  std::string message = Trimmed(res && PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+                                    ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+                                    : PQerrorMessage(conn_));
   if (res) PQclear(res);
   if (PQstatus(conn_) != CONNECTION_OK || TransientState(state) || state.empty()) {
     lost_ = true;
@@ -281,9 +285,8 @@ Result<Rows> Connection::Exec(const std::string& sql, const Params& params) {
 
 Error Connection::Lost() {
   lost_ = true;
-  std::string message = PQerrorMessage(conn_);
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  return Error::Make(Issue::kTransient, "The database is unavailable (" + message + ")");
+  return Error::Make(Issue::kTransient,
+                     "The database is unavailable (" + Trimmed(PQerrorMessage(conn_)) + ")");
 }
 
 Result<std::vector<Rows>> Connection::Pipeline(const std::vector<Statement>& statements) {
