@@ -16,6 +16,8 @@ namespace {
 
 // Commits that arrive while one is in flight share the next transaction, up to this many.
 constexpr size_t kMaxGroup = 512;
+// ... and until they hold this many writes.
+constexpr size_t kMaxGroupWrites = 256;
 
 // Page caches: the writer's holds the index pages that writes touch; readers share the OS page
 // cache, so a small one each keeps memory flat as connections are added.
@@ -179,6 +181,7 @@ void SqliteStore::CommitGroup(std::vector<PendingCommit*>& group) {
   // rolled back and applied again with a savepoint per commit, failing just the commits that fail.
   bool savepoints = false;
   bool applied = Begin(*results);
+  size_t writes = 0;
   while (applied) {
     size_t from = group.size();
     TakeQueued(group);
@@ -188,7 +191,8 @@ void SqliteStore::CommitGroup(std::vector<PendingCommit*>& group) {
       savepoints = true;
       applied = Begin(*results) && ApplyCommits(group, 0, savepoints, *results);
     }
-    if (!applied || group.size() >= kMaxGroup) break;
+    for (size_t i = from; i < group.size(); ++i) writes += group[i]->writes->size();
+    if (!applied || group.size() >= kMaxGroup || writes >= kMaxGroupWrites) break;
     // While the previous commit is still being synced, a commit now would wait for the next
     // fdatasync anyway: keep applying what arrives into this transaction until the syncer is
     // free. Each commit rewrites every index page it touched, so fewer, larger commits write
