@@ -5,6 +5,8 @@
 #include <cstring>
 #include <iterator>
 #include <optional>
+#include <string_view>
+#include <unordered_map>
 #include <variant>
 
 namespace kiln::store::sqlite {
@@ -89,17 +91,16 @@ int BindRow(Statement& s, int i, int64_t key, int64_t rid, const IndexEntry& e) 
   return i;
 }
 
-using Row = IndexWriter::Row;
+using Row = SortedIndexRows::Row;
 static_assert(std::size(kShapes) == static_cast<size_t>(IndexKind::kText), "a shape per table");
 
-// Orders rows as their table's primary key does (the columns of migration 004, compared as
-// SQLite's BINARY collation compares text: bytewise).
-bool PrimaryKeyLess(const Row& a, const Row& b) {
-  if (a.key != b.key) return a.key < b.key;
-  int c = std::visit(
+// Compares two values of one table as its primary key does (the columns of migration 004 after
+// the key, compared as SQLite's BINARY collation compares text: bytewise).
+int CompareValues(const IndexValue& a, const IndexValue& b) {
+  return std::visit(
       [&](const auto& x) -> int {
         using T = std::decay_t<decltype(x)>;
-        const T& y = std::get<T>(b.entry->value);
+        const T& y = std::get<T>(b);
         auto cmp = [](const auto& l, const auto& r) { return l < r ? -1 : (r < l ? 1 : 0); };
         if constexpr (std::is_same_v<T, StringValue>) {
           if (int n = x.norm.compare(y.norm)) return n;
@@ -126,10 +127,7 @@ bool PrimaryKeyLess(const Row& a, const Row& b) {
           return 0;  // TextValue: never a row of these tables
         }
       },
-      a.entry->value);
-  if (c != 0) return c < 0;
-  if (a.rid != b.rid) return a.rid < b.rid;
-  return a.entry->group < b.entry->group;
+      a);
 }
 
 // The first 16 bytes of `s` as two big-endian words (zero-padded): compared as integers, they
@@ -150,22 +148,26 @@ uint64_t Ordered(double v) {
   return (bits >> 63) != 0 ? ~bits : bits | (uint64_t{1} << 63);
 }
 
-// A row's place in primary-key order, cheap to compare: the key and the leading bytes of the
-// first column after it. Sorting these instead of the rows compares integers almost always.
+// A row's place in the insertion order, cheap to compare: its parameter (numbered in the order
+// the commit's writes first name them; which parameter comes first does not matter, only that
+// each one's rows are together) and the leading bytes of its first value column. Sorting these
+// instead of the rows compares integers almost always.
 struct SortKey {
-  int64_t key;
+  uint32_t param;
   uint64_t lead[2];
-  const Row* row;
+  Row row;
   bool operator<(const SortKey& o) const {
-    if (key != o.key) return key < o.key;
+    if (param != o.param) return param < o.param;
     if (lead[0] != o.lead[0]) return lead[0] < o.lead[0];
     if (lead[1] != o.lead[1]) return lead[1] < o.lead[1];
-    return PrimaryKeyLess(*row, *o.row);
+    if (int c = CompareValues(row.entry->value, o.row.entry->value)) return c < 0;
+    if (row.write != o.row.write) return row.write < o.row.write;  // new resources: rid order
+    return row.entry->group < o.row.entry->group;
   }
 };
 
-SortKey SortKeyOf(const Row& r) {
-  SortKey k{r.key, {0, 0}, &r};
+SortKey SortKeyOf(uint32_t param, const Row& r) {
+  SortKey k{param, {0, 0}, r};
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
@@ -188,20 +190,20 @@ SortKey SortKeyOf(const Row& r) {
   return k;
 }
 
-// Inserts `rows`, all of table `kind`, in statements of up to kMaxRows rows, in primary-key order.
-Result<> InsertSorted(Connection& conn, size_t kind, const std::vector<Row>& rows) {
-  std::vector<SortKey> order;
-  order.reserve(rows.size());
-  for (const Row& r : rows) order.push_back(SortKeyOf(r));
-  std::sort(order.begin(), order.end());
-  for (size_t from = 0; from < order.size(); from += kMaxRows) {
-    size_t n = std::min(kMaxRows, order.size() - from);
+// One row ready to bind: its entry and the keys of its parameter and resource.
+struct KeyedRow {
+  const IndexEntry* entry;
+  int64_t key;
+  int64_t rid;
+};
+
+// Inserts `rows`, all of table `kind`, in statements of up to kMaxRows rows, in their order.
+Result<> InsertRows(Connection& conn, size_t kind, const std::vector<KeyedRow>& rows) {
+  for (size_t from = 0; from < rows.size(); from += kMaxRows) {
+    size_t n = std::min(kMaxRows, rows.size() - from);
     KILN_TRY_ASSIGN(auto s, conn.Prepare(InsertSql(kind, n)));
     int i = 1;
-    for (size_t r = from; r < from + n; ++r) {
-      const Row& row = *order[r].row;
-      i = BindRow(*s, i, row.key, row.rid, *row.entry);
-    }
+    for (size_t r = from; r < from + n; ++r) i = BindRow(*s, i, rows[r].key, rows[r].rid, *rows[r].entry);
     KILN_TRY(s->Run());
   }
   return Ok{};
@@ -247,8 +249,37 @@ Result<std::unique_ptr<Statement>> PrepareWith(Connection& conn, const SqlText& 
   return stmt;
 }
 
-Result<> IndexWriter::Remove(Connection& conn, int64_t rid) {
-  if (pending_.contains(rid)) KILN_TRY(Flush(conn));
+SortedIndexRows::SortedIndexRows(const std::vector<WriteOp>& writes) {
+  // Parameters numbered per (type, name); entries come grouped by parameter, so the previous
+  // entry's number usually answers the next one's.
+  std::unordered_map<std::string_view, std::unordered_map<std::string_view, uint32_t>> numbers;
+  uint32_t next = 0;
+  std::vector<SortKey> keys[std::size(rows_)];
+  for (size_t w = 0; w < writes.size(); ++w) {
+    auto& of_type = numbers[writes[w].type];
+    const std::string* last_param = nullptr;
+    uint32_t param = 0;
+    for (const IndexEntry& e : writes[w].index) {
+      if (std::holds_alternative<TextValue>(e.value)) {
+        text_.push_back(Row{&e, w});
+        continue;
+      }
+      if (last_param == nullptr || *last_param != e.param) {
+        param = of_type.try_emplace(e.param, next).first->second;
+        if (param == next) ++next;
+        last_param = &e.param;
+      }
+      keys[e.value.index()].push_back(SortKeyOf(param, Row{&e, w}));
+    }
+  }
+  for (size_t kind = 0; kind < std::size(rows_); ++kind) {
+    std::sort(keys[kind].begin(), keys[kind].end());
+    rows_[kind].reserve(keys[kind].size());
+    for (const SortKey& k : keys[kind]) rows_[kind].push_back(k.row);
+  }
+}
+
+Result<> RemoveIndexRows(Connection& conn, int64_t rid) {
   for (const char* table : sql::kIndexTables) {
     KILN_TRY_ASSIGN(auto s, conn.Prepare(std::string("DELETE FROM ") + table + " WHERE rid = ?"));
     s->Bind(1, rid);
@@ -259,47 +290,46 @@ Result<> IndexWriter::Remove(Connection& conn, int64_t rid) {
   return s->Run();
 }
 
-Result<> IndexWriter::Add(Connection& conn, SearchKeys& keys, const TenantId& tenant, const std::string& type,
-                          int64_t rid, const std::vector<IndexEntry>& entries) {
-  // A resource added twice before a Flush (written twice in one commit without a Remove between)
-  // keeps only its later rows.
-  if (pending_.contains(rid)) KILN_TRY(Flush(conn));
-  pending_.insert(rid);
-  // Rows come grouped by parameter, so the previous key usually answers the next entry too.
-  const std::string* last_param = nullptr;
-  int64_t key = kNoKey;
-  TextRow text{rid, nullptr, nullptr};
-  for (const IndexEntry& e : entries) {
-    if (const auto* t = std::get_if<TextValue>(&e.value)) {
-      (e.param == "_text" ? text.narrative : text.content) = &t->text;
-      continue;
+Result<> InsertIndexRows(Connection& conn, SearchKeys& keys, const TenantId& tenant,
+                         const std::vector<WriteOp>& writes, const SortedIndexRows& rows,
+                         const std::vector<int64_t>& rids) {
+  std::vector<KeyedRow> keyed;
+  for (size_t kind = 0; kind < static_cast<size_t>(IndexKind::kText); ++kind) {
+    keyed.clear();
+    // Rows come grouped by parameter, so the previous row's key usually answers the next one.
+    const std::string* last_type = nullptr;
+    const std::string* last_param = nullptr;
+    int64_t key = kNoKey;
+    for (const Row& r : rows.Table(kind)) {
+      if (rids[r.write] == 0) continue;
+      const std::string& type = writes[r.write].type;
+      if (last_param == nullptr || *last_param != r.entry->param || *last_type != type) {
+        KILN_TRY_ASSIGN(key, keys.Ensure(conn, tenant, type, r.entry->param));
+        last_type = &type;
+        last_param = &r.entry->param;
+      }
+      keyed.push_back(KeyedRow{r.entry, key, rids[r.write]});
     }
-    if (last_param == nullptr || *last_param != e.param) {
-      KILN_TRY_ASSIGN(key, keys.Ensure(conn, tenant, type, e.param));
-      last_param = &e.param;
-    }
-    rows_[e.value.index()].push_back(Row{&e, key, rid});
+    KILN_TRY(InsertRows(conn, kind, keyed));
   }
-  if (text.narrative != nullptr || text.content != nullptr) text_.push_back(text);
-  return Ok{};
-}
-
-Result<> IndexWriter::Flush(Connection& conn) {
-  for (size_t kind = 0; kind < std::size(kShapes); ++kind) {
-    KILN_TRY(InsertSorted(conn, kind, rows_[kind]));
-    rows_[kind].clear();
-  }
+  // One full-text row per resource, with its narrative and its content.
   static const std::string kEmpty;
-  for (const TextRow& t : text_) {
-    KILN_TRY_ASSIGN(auto s,
-                    conn.Prepare("INSERT INTO idx_text (rowid, narrative, content) VALUES (?, ?, ?)"));
-    s->Bind(1, t.rid);
-    s->BindStatic(2, t.narrative ? *t.narrative : kEmpty);
-    s->BindStatic(3, t.content ? *t.content : kEmpty);
-    KILN_TRY(s->Run());
+  const std::string* text[2] = {&kEmpty, &kEmpty};  // narrative, content
+  const std::vector<Row>& texts = rows.Text();
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const Row& r = texts[i];
+    text[texts[i].entry->param == "_text" ? 0 : 1] = &std::get<TextValue>(r.entry->value).text;
+    if (i + 1 < texts.size() && texts[i + 1].write == r.write) continue;
+    if (rids[r.write] != 0) {
+      KILN_TRY_ASSIGN(auto s,
+                      conn.Prepare("INSERT INTO idx_text (rowid, narrative, content) VALUES (?, ?, ?)"));
+      s->Bind(1, rids[r.write]);
+      s->BindStatic(2, *text[0]);
+      s->BindStatic(3, *text[1]);
+      KILN_TRY(s->Run());
+    }
+    text[0] = text[1] = &kEmpty;
   }
-  text_.clear();
-  pending_.clear();
   return Ok{};
 }
 

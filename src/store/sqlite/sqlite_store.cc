@@ -140,7 +140,8 @@ void SqliteStore::Return(std::unique_ptr<Connection> conn) {
 }
 
 Result<CommitInfo> SqliteStore::Commit(const TenantId& tenant, std::vector<WriteOp> writes) {
-  PendingCommit pending{&tenant, &writes, {}};
+  // Sorted here, on the committing thread: the writer is the one thread all commits wait for.
+  PendingCommit pending{&tenant, &writes, SortedIndexRows(writes), {}};
   auto future = pending.done.get_future();
   {
     std::lock_guard lock(queue_mu_);
@@ -236,7 +237,7 @@ bool SqliteStore::ApplyCommits(std::vector<PendingCommit*>& group, size_t from, 
     if (savepoints) (void)writer_->Run(kSavepointSql);
     size_t keys_mark = keys_.Mark();
     bool wrote = false;
-    results.push_back(Apply(*p->tenant, *p->writes, wrote));
+    results.push_back(Apply(*p->tenant, *p->writes, p->rows, wrote));
     if (!results.back() && wrote) {
       if (!savepoints) {
         (void)writer_->Exec("ROLLBACK");
@@ -252,7 +253,7 @@ bool SqliteStore::ApplyCommits(std::vector<PendingCommit*>& group, size_t from, 
 }
 
 Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<WriteOp>& writes,
-                                      bool& wrote) {
+                                      const SortedIndexRows& rows, bool& wrote) {
   // Every check first: a conflict fails the commit before any of its writes happened. The
   // default tenant always exists; another must still be active in this very transaction, so no
   // commit lands in a tenant once its deletion began.
@@ -289,13 +290,16 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
   }
   wrote = true;
   CommitInfo info;
-  IndexWriter index;
+  std::vector<int64_t> rids(writes.size(), 0);  // whose index rows to insert, as what resource
   for (size_t i = 0; i < writes.size(); ++i) {
     const WriteOp& w = writes[i];
+    // A later write of a resource replaces the rows of its earlier one in this commit.
+    if (current[i].earlier != SIZE_MAX && (!w.index_only || current[i].version == w.base_version))
+      rids[current[i].earlier] = 0;
     if (w.index_only) {
       if (current[i].version == w.base_version && current[i].rid != 0) {
-        KILN_TRY(index.Remove(*writer_, current[i].rid));
-        KILN_TRY(index.Add(*writer_, keys_, tenant, w.type, current[i].rid, w.index));
+        KILN_TRY(RemoveIndexRows(*writer_, current[i].rid));
+        rids[i] = current[i].rid;
       }
       continue;
     }
@@ -325,11 +329,12 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
       return Error::Make(Issue::kException, "Storing " + w.type + "/" + w.id + " changed no current row");
     if (rid == 0) rid = info.sequence;
     current[i].rid = rid;  // for a later write of the same resource in this commit
-    // Rows to replace: the resource existed before, or an earlier write of this commit made it.
-    if (current[i].version != 0) KILN_TRY(index.Remove(*writer_, rid));
-    KILN_TRY(index.Add(*writer_, keys_, tenant, w.type, rid, w.index));
+    // Rows to replace: the resource was stored before this commit (its own earlier writes' rows
+    // are not inserted at all).
+    if (current[i].version != 0 && current[i].earlier == SIZE_MAX) KILN_TRY(RemoveIndexRows(*writer_, rid));
+    rids[i] = rid;
   }
-  KILN_TRY(index.Flush(*writer_));
+  KILN_TRY(InsertIndexRows(*writer_, keys_, tenant, writes, rows, rids));
   return info;
 }
 

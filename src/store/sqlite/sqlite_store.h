@@ -15,6 +15,7 @@
 #include "store/sqlite/checkpointer.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/durability.h"
+#include "store/sqlite/index_sql.h"
 #include "store/sqlite/search_keys.h"
 #include "store/store.h"
 
@@ -73,6 +74,7 @@ class SqliteStore final : public Store {
   struct PendingCommit {
     const TenantId* tenant;
     std::vector<WriteOp>* writes;
+    SortedIndexRows rows;  // of `writes`
     std::promise<Result<CommitInfo>> done;
   };
 
@@ -107,7 +109,8 @@ class SqliteStore final : public Store {
                     std::vector<Result<CommitInfo>>& results);
   // Applies one commit; `wrote` tells whether it got as far as writing (and so, on failure,
   // left something that must be rolled back).
-  Result<CommitInfo> Apply(const TenantId& tenant, const std::vector<WriteOp>& writes, bool& wrote);
+  Result<CommitInfo> Apply(const TenantId& tenant, const std::vector<WriteOp>& writes,
+                           const SortedIndexRows& rows, bool& wrote);
   // kNotFound unless `tenant` is in the registry and active (tenants.cc).
   static Result<> CheckActive(Connection& conn, const TenantId& tenant);
 

@@ -394,6 +394,30 @@ TEST_F(SqliteStoreTest, UpdateReplacesIndexRowsAndOneCommitMayWriteAResourceTwic
   EXPECT_EQ(Ids(store_->List(tenant, TokenQuery("gender", "male"))), std::vector<std::string>{"a"});
 }
 
+// A commit's index rows are inserted at its end, sorted across its writes: of a resource written
+// several times in one commit only the last write's rows stay, whether it was stored before or
+// not, and a reindex after an update in the same commit replaces the update's rows.
+TEST_F(SqliteStoreTest, OnlyTheLastWriteOfAResourceInOneCommitKeepsItsIndexRows) {
+  auto gender = [](WriteOp w, const std::string& code) {
+    w.index.emplace_back("gender", TokenValue{"", code, ""});
+    return w;
+  };
+  ASSERT_TRUE(store_->Commit(tenant, {gender(Op(Change::kCreate, "a", 0, 100), "female"),
+                                      gender(Op(Change::kCreate, "b", 0, 100), "female")}));
+  WriteOp reindex = gender(Op(Change::kUpdate, "b", 2, 300), "unknown");
+  reindex.index_only = true;
+  ASSERT_TRUE(store_->Commit(tenant, {gender(Op(Change::kUpdate, "a", 1, 200), "male"),
+                                      gender(Op(Change::kUpdate, "b", 1, 200), "male"),
+                                      gender(Op(Change::kUpdate, "a", 2, 300), "other"), reindex,
+                                      gender(Op(Change::kCreate, "c", 0, 300), "male")}));
+  EXPECT_EQ(store_->ReadCurrent(tenant, "Patient", "a")->version, 3);
+  EXPECT_EQ(store_->ReadCurrent(tenant, "Patient", "b")->version, 2);
+  EXPECT_TRUE(Ids(store_->List(tenant, TokenQuery("gender", "female"))).empty());
+  EXPECT_EQ(Ids(store_->List(tenant, TokenQuery("gender", "male"))), std::vector<std::string>{"c"});
+  EXPECT_EQ(Ids(store_->List(tenant, TokenQuery("gender", "other"))), std::vector<std::string>{"a"});
+  EXPECT_EQ(Ids(store_->List(tenant, TokenQuery("gender", "unknown"))), std::vector<std::string>{"b"});
+}
+
 // Rows of one table go in statements of several rows: more rows than one statement takes are
 // all stored and found, and a duplicate row does not fail the commit.
 TEST_F(SqliteStoreTest, ManyIndexRowsOfOneTableAreAllStored) {

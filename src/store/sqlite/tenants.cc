@@ -76,9 +76,8 @@ Result<> DeleteBatch(Connection& conn, const TenantId& tenant, bool& left) {
   left = !batch.empty();
   // Only the resources' index rows go; the tenant's search_key rows stay (codes are never
   // reused: other processes cache them).
-  IndexWriter index;
   for (const Resource& r : batch) {
-    KILN_TRY(index.Remove(conn, r.rid));
+    KILN_TRY(RemoveIndexRows(conn, r.rid));
     for (const std::string* sql : {&kDeleteVersionsSql, &kDeleteCurrentSql}) {
       KILN_TRY_ASSIGN(auto s, conn.Prepare(*sql));
       s->BindStatic(1, tenant.value);
