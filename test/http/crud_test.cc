@@ -2,6 +2,11 @@
 // delete, with their headers and Prefer handling.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <latch>
+#include <thread>
+#include <vector>
+
 #include "support/test_server.h"
 
 namespace kiln::testing {
@@ -225,6 +230,63 @@ TEST_F(CrudTest, HundredsOfSequentialWritesAndReadsKeepEveryVersion) {
   EXPECT_EQ(json::Find(server.Get("Patient?family=Second&_summary=count").Json(), "total")->GetInt(),
             kResources);
   EXPECT_EQ(json::Find(server.Get("Patient?family:exact=Second7").Json(), "total")->GetInt(), 1);
+}
+
+// Writes sent at the same moment may be committed together (on PostgreSQL small commits that
+// arrive together share a transaction): each still gets its own outcome. Of the updates based
+// on one version exactly one wins and the others get 412 and store nothing; the creates sent
+// with them are all stored, with their own index rows.
+TEST_F(CrudTest, SimultaneousWritesEachGetTheirOwnOutcome) {
+  constexpr int kRacers = 8, kCreators = 8, kRounds = 4;
+  auto body = [](const std::string& id, const std::string& family) {
+    return R"({"resourceType":"Patient","id":")" + id + R"(","name":[{"family":")" + family + R"("}]})";
+  };
+  ASSERT_EQ(server.Put("Patient/race", body("race", "start")).status, 201);
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string base = "W/\"" + std::to_string(round + 1) + "\"";
+    std::latch start(kRacers + kCreators);
+    std::atomic<int> won{0}, lost{0}, created{0};
+    std::vector<std::string> winner(kRacers);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kRacers + kCreators; ++t) {
+      threads.emplace_back([&, t] {
+        std::string tag = std::to_string(round) + "x" + std::to_string(t);
+        start.arrive_and_wait();
+        if (t < kRacers) {
+          HttpResponse put = server.Put("Patient/race", body("race", "racer" + tag), {{"If-Match", base}});
+          if (put.status == 200) {
+            ++won;
+            winner[t] = "racer" + tag;
+          } else {
+            EXPECT_EQ(put.status, 412) << put.body;
+            ++lost;
+          }
+        } else {
+          HttpResponse put = server.Put("Patient/own" + tag, body("own" + tag, "own" + tag));
+          EXPECT_EQ(put.status, 201) << put.body;
+          created += put.status == 201;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(won, 1) << "round " << round;
+    EXPECT_EQ(lost, kRacers - 1) << "round " << round;
+    EXPECT_EQ(created, kCreators);
+    std::string family;
+    for (const auto& w : winner) family += w;
+    HttpResponse race = server.Get("Patient/race");
+    EXPECT_EQ(race.Header("ETag"), "W/\"" + std::to_string(round + 2) + "\"");
+    EXPECT_NE(race.body.find(R"("family":")" + family + "\""), std::string::npos) << race.body;
+    EXPECT_EQ(json::Find(server.Get("Patient?family:exact=" + family).Json(), "total")->GetInt(), 1);
+    for (int t = kRacers; t < kRacers + kCreators; ++t) {
+      std::string tag = std::to_string(round) + "x" + std::to_string(t);
+      EXPECT_EQ(server.Get("Patient/own" + tag).status, 200) << tag;
+      EXPECT_EQ(json::Find(server.Get("Patient?family:exact=own" + tag).Json(), "total")->GetInt(), 1) << tag;
+    }
+  }
+  // Only the winners' updates are versions, and only the last one's rows are indexed.
+  EXPECT_EQ(json::Find(server.Get("Patient/race/_history").Json(), "total")->GetInt(), kRounds + 1);
+  EXPECT_EQ(json::Find(server.Get("Patient?family=racer&_summary=count").Json(), "total")->GetInt(), 1);
 }
 
 }  // namespace

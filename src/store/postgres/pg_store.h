@@ -4,11 +4,14 @@
 // (SELECT ... FOR UPDATE) and unique keys catch concurrent creates, so every version number is
 // issued once and a lost race is kConflict. A commit is one transaction of a few multi-row
 // statements; it is durable when COMMIT returns (synchronous_commit). Commits run on the calling
-// thread (PostgreSQL groups their WAL flushes itself).
+// thread; small ones arriving together share a transaction (commit.cc).
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <memory>
@@ -74,12 +77,24 @@ class PgStore final : public Store {
 
  private:
   PgStore(const std::string& url, int connections) : pool_(url, connections) {}
-  // Commit, retried once on a new connection when a reused one turns out dead before COMMIT.
-  Result<CommitInfo> CommitRetrying(const TenantId& tenant, const std::vector<WriteOp>& writes);
-  // One attempt at a commit on `conn` (commit.cc); `commit_sent` tells whether COMMIT went out,
-  // after which a lost connection leaves the outcome unknown and the commit must not be retried.
-  Result<CommitInfo> CommitOn(Connection& conn, const TenantId& tenant, const std::vector<WriteOp>& writes,
-                              bool& commit_sent);
+  // One commit of those applied together in one transaction (commit.cc).
+  struct Member {
+    const TenantId* tenant;
+    const std::vector<WriteOp>* writes;
+    std::optional<Result<CommitInfo>> result;  // set (under group_mu_ when queued) once decided
+  };
+  // Queues a small commit and returns once it is decided, having led the groups it had to.
+  void CommitQueued(Member& me);
+  // Commits `group` (one tenant's) in one transaction and sets each member's result: a member
+  // that fails its checks fails alone.
+  void CommitGroup(std::vector<Member*>& group);
+  // CommitOn, retried once on a new connection when a reused one turns out dead before COMMIT.
+  Result<> CommitRetrying(const std::vector<Member*>& group, std::vector<Result<CommitInfo>>& results);
+  // One attempt on `conn`: a transaction-level failure, or each member's result in `results`.
+  // `commit_sent` tells whether COMMIT went out, after which a lost connection leaves the
+  // outcome unknown and the commit must not be retried.
+  Result<> CommitOn(Connection& conn, const std::vector<Member*>& group,
+                    std::vector<Result<CommitInfo>>& results, bool& commit_sent);
   // The statement (one parameter: the tenant) whose result TenantActive checks: kNotFound unless
   // the tenant is in the registry and active. Inside a transaction, it also keeps the tenant's
   // deletion from starting until that transaction ends (tenants.cc).
@@ -96,6 +111,10 @@ class PgStore final : public Store {
   std::atomic<int64_t> next_analyze_{1000};  // written_ at which to ANALYZE next
   std::mutex analyze_mu_;
   std::thread analyzer_;  // GUARDED_BY(analyze_mu_); the last ANALYZE, joined by the destructor
+  std::mutex group_mu_;
+  std::condition_variable group_cv_;
+  std::deque<Member*> queued_;  // GUARDED_BY(group_mu_); small commits waiting for a group
+  int groups_in_flight_ = 0;    // GUARDED_BY(group_mu_)
 };
 
 }  // namespace kiln::store::postgres
