@@ -1,5 +1,7 @@
 #include "core/json.h"
 
+#include <array>
+#include <cstring>
 #include <type_traits>
 #include <unordered_map>
 
@@ -11,10 +13,12 @@
 
 namespace kiln::json {
 
-Result<Document> Parse(std::string_view text) {
+namespace {
+
+template <unsigned kFlags>
+Result<Document> ParseWith(std::string_view text) {
   Document doc;
-  doc.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
-                                                                                        text.size());
+  doc.Parse<rapidjson::kParseFullPrecisionFlag | kFlags>(text.data(), text.size());
   if (doc.HasParseError()) {
     return Error::Make(Issue::kInvalid, "The body is not valid JSON: " +
                                             std::string(rapidjson::GetParseError_En(doc.GetParseError())) +
@@ -22,6 +26,14 @@ Result<Document> Parse(std::string_view text) {
   }
   return doc;
 }
+
+}  // namespace
+
+Result<Document> Parse(std::string_view text) {
+  return ParseWith<rapidjson::kParseValidateEncodingFlag>(text);
+}
+
+Result<Document> ParseValidUtf8(std::string_view text) { return ParseWith<0>(text); }
 
 std::string Write(const Value& value) {
   rapidjson::StringBuffer buffer;
@@ -108,32 +120,49 @@ namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-// Returns the index just past the string literal that starts at text[i] == '"'.
+// Returns the index just past the string literal that starts at text[i] == '"'. Finds each
+// quote with memchr (strings are most of a resource's text) and skips it when an odd number of
+// backslashes escapes it.
 size_t SkipString(std::string_view text, size_t i) {
-  for (++i; i < text.size(); ++i) {
-    if (text[i] == '\\') {
-      ++i;
-    } else if (text[i] == '"') {
-      return i + 1;
-    }
+  const char* data = text.data();
+  const size_t n = text.size();
+  for (size_t from = i + 1; from < n;) {
+    const void* quote = std::memchr(data + from, '"', n - from);
+    if (quote == nullptr) break;
+    size_t at = static_cast<size_t>(static_cast<const char*>(quote) - data);
+    size_t slashes = 0;
+    while (at - slashes > i + 1 && data[at - slashes - 1] == '\\') ++slashes;
+    if (slashes % 2 == 0) return at + 1;
+    from = at + 1;
   }
-  return text.size();
+  return n;
 }
+
+// The bytes that SkipValue stops at inside an object or array.
+constexpr std::array<bool, 256> kStructural = [] {
+  std::array<bool, 256> table{};
+  for (unsigned char c : {'"', '{', '}', '[', ']'}) table[c] = true;
+  return table;
+}();
 
 // Returns the index just past the value that starts at text[i] (no leading whitespace).
 size_t SkipValue(std::string_view text, size_t i) {
   if (text[i] == '"') return SkipString(text, i);
   if (text[i] == '{' || text[i] == '[') {
     int depth = 0;
-    while (i < text.size()) {
+    const size_t n = text.size();
+    while (i < n) {
+      while (i < n && !kStructural[static_cast<unsigned char>(text[i])]) ++i;
+      if (i >= n) break;
       char c = text[i];
       if (c == '"') {
         i = SkipString(text, i);
         continue;
       }
-      if (c == '{' || c == '[') ++depth;
-      if (c == '}' || c == ']') {
-        if (--depth == 0) return i + 1;
+      if (c == '{' || c == '[') {
+        ++depth;
+      } else if (--depth == 0) {
+        return i + 1;
       }
       ++i;
     }

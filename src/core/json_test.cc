@@ -49,6 +49,21 @@ TEST(JsonTest, ArrayElements) {
   EXPECT_TRUE(ArrayElements("[]").empty());
 }
 
+// Escaped quotes end no string; an escaped backslash before a quote does not escape it.
+TEST(JsonTest, RawValuesKeepEscapedQuotesAndBackslashes) {
+  auto members = TopLevelMembers(R"({"a":"x\"}\\","b":["\\\"]",{"c":"\\\\"}],"d":"\\\\\""})");
+  ASSERT_EQ(members.size(), 3u);
+  EXPECT_EQ(members[0].raw, R"("x\"}\\")");
+  EXPECT_EQ(members[1].raw, R"(["\\\"]",{"c":"\\\\"}])");
+  EXPECT_EQ(members[2].raw, R"("\\\\\"")");
+  auto elements = ArrayElements(R"(["\"","\\",  "a\\\"b" , {"k":"\\"}])");
+  ASSERT_EQ(elements.size(), 4u);
+  EXPECT_EQ(elements[0], R"("\"")");
+  EXPECT_EQ(elements[1], R"("\\")");
+  EXPECT_EQ(elements[2], R"("a\\\"b")");
+  EXPECT_EQ(elements[3], R"({"k":"\\"})");
+}
+
 TEST(JsonTest, WriteKeepingNumbersKeepsTheSourcesSpelling) {
   auto doc = Parse(R"({"a":72.50,"b":[1.0,3,-0.10],"c":1e2,"d":"72.50"})");
   ASSERT_TRUE(doc);

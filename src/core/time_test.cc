@@ -12,6 +12,15 @@ TEST(TimeTest, FormatInstant) {
   EXPECT_EQ(FormatInstant(1'500'000), "1970-01-01T00:00:01.500Z");
   EXPECT_EQ(FormatInstant(1'234'567), "1970-01-01T00:00:01.234567Z");
   EXPECT_EQ(FormatInstant(-1'000'000), "1969-12-31T23:59:59.000Z");
+  // Each field in its place, and years past 9999 still written (by the slower path).
+  for (const char* instant : {"2026-12-03T11:40:16.123456Z", "0001-01-01T00:00:00.000Z",
+                              "9999-12-31T23:59:59.999999Z", "2024-02-29T08:05:09.010Z"}) {
+    auto parsed = ParseFhirDateTime(instant);
+    ASSERT_TRUE(parsed) << instant;
+    EXPECT_EQ(FormatInstant(parsed->start), instant);
+  }
+  EXPECT_EQ(FormatInstant(ParseFhirDateTime("9999-12-31T23:59:59.999999Z")->start + 1),
+            "10000-01-01T00:00:00.000Z");
 }
 
 TEST(TimeTest, PartialDatesCoverTheirWholePeriod) {

@@ -86,8 +86,8 @@ Expected<IncomingResource, Errors> ParseResource(const Context& ctx, const Reque
 }
 
 Expected<IncomingResource, Errors> ParseResourceText(const Context& ctx, std::string text,
-                                                     const core::ResourceType& url_type) {
-  auto parsed = json::Parse(text);
+                                                     const core::ResourceType& url_type, bool utf8_checked) {
+  auto parsed = utf8_checked ? json::ParseValidUtf8(text) : json::Parse(text);
   if (!parsed) return Errors::Of(parsed.error());
   return CheckResource(ctx, url_type, std::move(parsed).value(), std::move(text));
 }

@@ -25,9 +25,11 @@ struct IncomingResource {
 Expected<IncomingResource, Errors> ParseResource(const Context& ctx, const Request& req,
                                                  const core::ResourceType& url_type, std::string_view url_id);
 // The JSON half of ParseResource: `text` must be a valid resource of `url_type`. Bundle entries,
-// which carry their resources as JSON, go through this directly.
+// which carry their resources as JSON, go through this directly, with `utf8_checked`: their text
+// is part of a body whose encoding was checked when it was parsed whole.
 Expected<IncomingResource, Errors> ParseResourceText(const Context& ctx, std::string text,
-                                                     const core::ResourceType& url_type);
+                                                     const core::ResourceType& url_type,
+                                                     bool utf8_checked = false);
 // An update must carry the id of its URL in the body (400 when it is missing or differs).
 Result<Ok> CheckBodyId(const IncomingResource& in, std::string_view id);
 

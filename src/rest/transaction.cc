@@ -199,7 +199,9 @@ class WritePlanner {
         if (!patch) return std::move(patch).error();
         return PlanPatch(call_, *e.type, r.id, *patch, *pinned, now_);
       }
-      auto in = ParseResourceText(call_.ctx, std::move(text).value(), *e.type);
+      // The Bundle's text was checked as UTF-8 when it was read, and references are rewritten
+      // to UTF-8 too.
+      auto in = ParseResourceText(call_.ctx, std::move(text).value(), *e.type, /*utf8_checked=*/true);
       if (!in) return std::move(in).error();
       if (e.method == "PUT" && !e.id.empty()) {
         if (auto same = CheckBodyId(*in, e.id); !same) return Errors::Of(std::move(same).error());

@@ -28,6 +28,27 @@ class ValidationTest : public ::testing::Test {
 
 TEST_F(ValidationTest, MalformedJson) { ExpectRejected("Patient", R"({"resourceType":"Patient",)", ""); }
 
+// JSON text must be UTF-8 (RFC 8259): a string with a byte that no UTF-8 sequence has, or a
+// sequence cut short, is rejected, on its own and inside a Bundle's entry (where the Bundle's
+// text is checked once, whole).
+TEST_F(ValidationTest, TextThatIsNotUtf8) {
+  for (const std::string& bad : {std::string("M\xfcller"), std::string("caf\xc3")}) {
+    ExpectRejected("Patient", R"({"resourceType":"Patient","name":[{"family":")" + bad + R"("}]})", "");
+    std::string bundle =
+        R"({"resourceType":"Bundle","type":"transaction","entry":[)"
+        R"({"resource":{"resourceType":"Patient","active":true},"request":{"method":"POST","url":"Patient"}},)"
+        R"({"resource":{"resourceType":"Patient","name":[{"family":")" +
+        bad + R"("}]},"request":{"method":"POST","url":"Patient"}}]})";
+    HttpResponse res = server.Post("", bundle);
+    EXPECT_EQ(res.status, 400) << res.body;
+    EXPECT_EQ(json::GetString(res.Json(), "resourceType"), "OperationOutcome");
+    HttpResponse history = server.Get("_history?_summary=count");
+    const json::Value* total = json::Find(history.Json(), "total");
+    ASSERT_NE(total, nullptr) << history.body;
+    EXPECT_EQ(total->GetInt(), 0) << "text that is not UTF-8 was stored";
+  }
+}
+
 TEST_F(ValidationTest, NotAnObject) { ExpectRejected("Patient", R"(["Patient"])", ""); }
 
 TEST_F(ValidationTest, MissingResourceType) {
