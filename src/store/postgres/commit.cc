@@ -166,6 +166,41 @@ void BindCurrent(Params& p, const std::vector<CurrentRow>& rows) {
     p.Array(t, a->Done());
 }
 
+// Checks the commits of a group, of `sizes` writes each, in turn: against the rows `locked` and
+// the commits before them that passed. Fills `results` (a conflict for each commit that fails),
+// `written` ("Type/id" -> the last write of it that passed) and says which writes passed.
+std::vector<bool> CheckCommits(const std::vector<const WriteOp*>& writes, const std::vector<size_t>& sizes,
+                               const std::unordered_map<std::string, Current>& locked,
+                               std::vector<Result<CommitInfo>>& results,
+                               std::unordered_map<std::string, size_t>& written) {
+  results.assign(sizes.size(), Result<CommitInfo>(CommitInfo{}));
+  std::vector<bool> passed(writes.size(), false);
+  for (size_t m = 0, begin = 0; m < sizes.size(); begin += sizes[m++]) {
+    std::unordered_map<std::string, size_t> mine;  // as `written`, for this commit's writes
+    for (size_t i = begin; i < begin + sizes[m] && results[m]; ++i) {
+      const WriteOp& w = *writes[i];
+      std::string name = Name(w.type, w.id);
+      int64_t version = 0;
+      if (auto it = locked.find(name); it != locked.end()) version = it->second.version;
+      if (auto it = written.find(name); it != written.end()) version = writes[it->second]->new_version;
+      if (auto it = mine.find(name); it != mine.end()) version = writes[it->second]->new_version;
+      if (w.index_only) continue;
+      if (version != w.base_version) {
+        results[m] = Error::Make(Issue::kConflict, "Resource " + w.type + "/" + w.id +
+                                                       " was changed concurrently (now at version " +
+                                                       std::to_string(version) + ")");
+      } else {
+        mine[name] = i;
+      }
+    }
+    if (!results[m]) continue;
+    for (auto& [name, write] : mine) written[name] = write;
+    std::fill(passed.begin() + static_cast<std::ptrdiff_t>(begin),
+              passed.begin() + static_cast<std::ptrdiff_t>(begin + sizes[m]), true);
+  }
+  return passed;
+}
+
 }  // namespace
 
 // Small commits (single interactions) that arrive while others are being committed share one
@@ -315,33 +350,10 @@ Result<> PgStore::CommitOn(Connection& conn, const std::vector<Member*>& group,
   // Every check before any write, as on SQLite, commit by commit: one that fails them fails
   // alone, and the ones after it build on the commits before it. A commit may write one
   // resource twice (in order): the later write builds on the earlier.
-  results.assign(group.size(), Result<CommitInfo>(CommitInfo{}));
+  std::vector<size_t> sizes;
+  for (const Member* m : group) sizes.push_back(m->writes->size());
   std::unordered_map<std::string, size_t> written;  // "Type/id" -> its last stored write
-  std::vector<bool> passed(writes.size(), false);
-  for (size_t m = 0, i = 0; m < group.size(); ++m) {
-    std::unordered_map<std::string, size_t> mine;  // as `written`, for this commit's writes
-    size_t end = i + group[m]->writes->size();
-    for (; i < end && results[m]; ++i) {
-      const WriteOp& w = *writes[i];
-      std::string name = Name(w.type, w.id);
-      int64_t version = 0;
-      if (auto it = locked.find(name); it != locked.end()) version = it->second.version;
-      if (auto it = written.find(name); it != written.end()) version = writes[it->second]->new_version;
-      if (auto it = mine.find(name); it != mine.end()) version = writes[it->second]->new_version;
-      if (w.index_only) continue;
-      if (version != w.base_version) {
-        results[m] = Error::Make(Issue::kConflict, "Resource " + w.type + "/" + w.id +
-                                                       " was changed concurrently (now at version " +
-                                                       std::to_string(version) + ")");
-      } else {
-        mine[name] = i;
-      }
-    }
-    i = end;
-    if (!results[m]) continue;
-    for (auto& [name, write] : mine) written[name] = write;
-    for (size_t k = end - group[m]->writes->size(); k < end; ++k) passed[k] = true;
-  }
+  std::vector<bool> passed = CheckCommits(writes, sizes, locked, results, written);
 
   // The final state of each resource: its current row and index rows come from its last write.
   std::unordered_map<std::string, int64_t> rids;  // a new resource's rid: the seq of its first version
