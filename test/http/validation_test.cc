@@ -43,7 +43,8 @@ TEST_F(ValidationTest, TextThatIsNotUtf8) {
     EXPECT_EQ(res.status, 400) << res.body;
     EXPECT_EQ(json::GetString(res.Json(), "resourceType"), "OperationOutcome");
     HttpResponse history = server.Get("_history?_summary=count");
-    const json::Value* total = json::Find(history.Json(), "total");
+    auto counted = history.Json();
+    const json::Value* total = json::Find(counted, "total");
     ASSERT_NE(total, nullptr) << history.body;
     EXPECT_EQ(total->GetInt(), 0) << "text that is not UTF-8 was stored";
   }
