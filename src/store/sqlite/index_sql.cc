@@ -318,7 +318,7 @@ Result<> InsertIndexRows(Connection& conn, SearchKeys& keys, const TenantId& ten
   const std::vector<Row>& texts = rows.Text();
   for (size_t i = 0; i < texts.size(); ++i) {
     const Row& r = texts[i];
-    text[texts[i].entry->param == "_text" ? 0 : 1] = &std::get<TextValue>(r.entry->value).text;
+    text[r.entry->param == "_text" ? 0 : 1] = &std::get<TextValue>(r.entry->value).text;
     if (i + 1 < texts.size() && texts[i + 1].write == r.write) continue;
     if (rids[r.write] != 0) {
       KILN_TRY_ASSIGN(auto s,

@@ -293,16 +293,19 @@ Result<CommitInfo> SqliteStore::Apply(const TenantId& tenant, const std::vector<
   std::vector<int64_t> rids(writes.size(), 0);  // whose index rows to insert, as what resource
   for (size_t i = 0; i < writes.size(); ++i) {
     const WriteOp& w = writes[i];
-    // A later write of a resource replaces the rows of its earlier one in this commit.
-    if (current[i].earlier != SIZE_MAX && (!w.index_only || current[i].version == w.base_version))
-      rids[current[i].earlier] = 0;
+    // The rows of write i replace those of an earlier write of its resource in this commit.
+    auto replace_earlier = [&] {
+      if (current[i].earlier != SIZE_MAX) rids[current[i].earlier] = 0;
+    };
     if (w.index_only) {
       if (current[i].version == w.base_version && current[i].rid != 0) {
         KILN_TRY(RemoveIndexRows(*writer_, current[i].rid));
         rids[i] = current[i].rid;
+        replace_earlier();
       }
       continue;
     }
+    replace_earlier();
     {
       KILN_TRY_ASSIGN(auto s, writer_->Prepare(kInsertVersionSql));
       s->BindStatic(1, tenant.value);
