@@ -161,7 +161,8 @@ int Import(const ImportConfig& cfg) {
   auto model = OrDie(core::Model::LoadEmbedded(), "cannot load the FHIR model");
   auto registry = OrDie(search::Registry::LoadEmbedded(*model), "cannot load the search parameters");
   if (cfg.text_search) registry->EnableTextSearch();
-  auto store = OrDie(store::OpenStore({cfg.storage.url(), 16}), "cannot open the store");
+  auto store = OrDie(store::OpenStore({.url = cfg.storage.url(), .read_connections = 16, .bulk_load = true}),
+                     "cannot open the store");
   SystemClock clock;
   rest::Api api(*model, *registry, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
   OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");

@@ -39,7 +39,9 @@ Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
     return std::unique_ptr<Store>(std::move(store));
   }
   KILN_TRY_ASSIGN(std::string path, SqlitePath(options.url));
-  KILN_TRY_ASSIGN(auto store, sqlite::SqliteStore::Open(path, options.read_connections));
+  KILN_TRY_ASSIGN(auto store, sqlite::SqliteStore::Open(
+                                  path, options.read_connections,
+                                  options.bulk_load ? sqlite::WriterTuning::Bulk() : sqlite::WriterTuning{}));
   return std::unique_ptr<Store>(std::move(store));
 }
 

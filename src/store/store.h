@@ -119,6 +119,10 @@ struct StoreOptions {
   // "postgresql://user@host:port/db" (any libpq URL) for PostgreSQL (docs/postgres.md).
   std::string url;
   int read_connections = 8;  // PostgreSQL: the size of the connection pool
+  // One client loads a lot of data in large commits (`kiln import`). SQLite then gives its
+  // writer a page cache that holds the index pages a load keeps touching, and applies queued
+  // commits together in larger transactions; nothing about what is stored changes.
+  bool bulk_load = false;
 };
 // Opens the store. SQLite brings its schema up to date; PostgreSQL refuses a database whose
 // schema is not the one this binary knows (kException, saying to run `kiln migrate`).

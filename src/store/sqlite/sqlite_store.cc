@@ -14,14 +14,12 @@ namespace kiln::store::sqlite {
 
 namespace {
 
-// Commits that arrive while one is in flight share the next transaction, up to this many.
+// Commits that arrive while one is in flight share the next transaction, up to this many (and
+// up to WriterTuning::max_group_writes writes).
 constexpr size_t kMaxGroup = 512;
-// ... and until they hold this many writes.
-constexpr size_t kMaxGroupWrites = 256;
 
-// Page caches: the writer's holds the index pages that writes touch; readers share the OS page
-// cache, so a small one each keeps memory flat as connections are added.
-constexpr int kWriterCacheKib = 32 * 1024;
+// Readers share the OS page cache, so a small cache each keeps memory flat as connections are
+// added.
 constexpr int kReaderCacheKib = 8 * 1024;
 
 Version VersionFromRow(Statement& s, int first) {
@@ -71,17 +69,20 @@ const std::string kReleaseSql = "RELEASE kiln_commit";
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, int read_connections) {
-  KILN_TRY_ASSIGN(auto writer, Connection::Open(path, kWriterCacheKib));
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, int read_connections,
+                                                       WriterTuning tuning) {
+  KILN_TRY_ASSIGN(auto writer, Connection::Open(path, tuning.cache_kib));
   KILN_TRY(Migrate(*writer));
   // The WAL syncer makes commits durable (durability.h); SQLite itself need not fsync them.
   KILN_TRY(writer->Exec("PRAGMA synchronous=NORMAL"));
-  return std::unique_ptr<SqliteStore>(new SqliteStore(path, read_connections, std::move(writer)));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(path, read_connections, tuning, std::move(writer)));
 }
 
-SqliteStore::SqliteStore(std::string path, int read_connections, std::unique_ptr<Connection> writer)
+SqliteStore::SqliteStore(std::string path, int read_connections, WriterTuning tuning,
+                         std::unique_ptr<Connection> writer)
     : path_(std::move(path)),
       max_readers_(std::max(1, read_connections)),
+      tuning_(tuning),
       writer_(std::move(writer)),
       syncer_(std::make_unique<WalSyncer>(path_ + "-wal",
                                           [this] {
@@ -193,7 +194,7 @@ void SqliteStore::CommitGroup(std::vector<PendingCommit*>& group) {
       applied = Begin(*results) && ApplyCommits(group, 0, savepoints, *results);
     }
     for (size_t i = from; i < group.size(); ++i) writes += group[i]->writes->size();
-    if (!applied || group.size() >= kMaxGroup || writes >= kMaxGroupWrites) break;
+    if (!applied || group.size() >= kMaxGroup || writes >= tuning_.max_group_writes) break;
     // While the previous commit is still being synced, a commit now would wait for the next
     // fdatasync anyway: keep applying what arrives into this transaction until the syncer is
     // free. Each commit rewrites every index page it touched, so fewer, larger commits write

@@ -21,10 +21,31 @@
 
 namespace kiln::store::sqlite {
 
+// How the writer batches commits and how much it caches.
+struct WriterTuning {
+  // The writer's page cache holds the index pages that writes touch; readers share the OS page
+  // cache, so theirs stay small.
+  int cache_kib = 32 * 1024;
+  // A transaction takes the commits queued meanwhile until it holds this many writes. Small
+  // enough by default that two clients' large transactions do not get answered together and
+  // then prepare their next ones together while the writer waits (bench/README.md, "Group
+  // commit held big transactions back").
+  size_t max_group_writes = 256;
+
+  // For one client loading in large commits (StoreOptions::bulk_load). Each commit rewrites
+  // every index page it touched, and a load's values land all over the value indexes, so a
+  // commit of two chunks writes hardly more pages than a commit of one: the writer takes two
+  // 5,000-resource chunks of `kiln import` at once (more, and the importer's threads wait
+  // together and then parse together while the writer idles), and caches 256 MB of pages so
+  // that fewer are read back from the OS between commits (bench/README.md, "Bulk load").
+  static WriterTuning Bulk() { return {.cache_kib = 256 * 1024, .max_group_writes = 10000}; }
+};
+
 class SqliteStore final : public Store {
  public:
   // Opens or creates the database at `path` and brings its schema up to date.
-  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, int read_connections);
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, int read_connections,
+                                                   WriterTuning tuning = {});
   ~SqliteStore() override;
 
   Result<CommitInfo> Commit(const TenantId& tenant, std::vector<WriteOp> writes) override;
@@ -92,7 +113,8 @@ class SqliteStore final : public Store {
     std::unique_ptr<Connection> conn_;
   };
 
-  SqliteStore(std::string path, int read_connections, std::unique_ptr<Connection> writer);
+  SqliteStore(std::string path, int read_connections, WriterTuning tuning,
+              std::unique_ptr<Connection> writer);
   Result<Lease> Borrow();
   void Return(std::unique_ptr<Connection> conn);
 
@@ -116,6 +138,7 @@ class SqliteStore final : public Store {
 
   const std::string path_;
   const int max_readers_;
+  const WriterTuning tuning_;
 
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;

@@ -462,6 +462,59 @@ TEST_F(SqliteStoreTest, ConflictingCommitsInOneGroupFailAloneAndKeepNoIndexRows)
   }
 }
 
+// With the bulk-load tuning the writer puts several large commits into one transaction; each
+// still gets its own outcome, and a conflicting one leaves nothing behind.
+TEST_F(SqliteStoreTest, BulkTunedWriterGroupsLargeCommitsAndEachGetsItsOwnOutcome) {
+  store_.reset();
+  auto reopened = SqliteStore::Open(dir_ + "/kiln.db", 4, WriterTuning::Bulk());
+  ASSERT_TRUE(reopened) << reopened.error().diagnostics;
+  store_ = std::move(reopened).value();
+  ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kCreate, "a", 0, 100)}));
+  constexpr int kThreads = 6, kCommits = 4, kWrites = 400;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok = 0, conflicts = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int c = 0; c < kCommits; ++c) {
+        std::string name = std::to_string(t) + "-" + std::to_string(c);
+        std::vector<WriteOp> writes;
+        for (int i = 0; i < kWrites; ++i) {
+          WriteOp w = Op(Change::kCreate, name + "-" + std::to_string(i), 0, 200);
+          w.index.emplace_back("commit", TokenValue{"", name, ""});
+          writes.push_back(std::move(w));
+        }
+        // Every third commit also updates "a" from a version it never had.
+        if ((t + c) % 3 == 0) writes.push_back(Op(Change::kUpdate, "a", 5, 200));
+        (store_->Commit(tenant, std::move(writes)) ? ok : conflicts)++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  int conflicting = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int c = 0; c < kCommits; ++c) {
+      std::string name = std::to_string(t) + "-" + std::to_string(c);
+      ListQuery by_commit = TokenQuery("commit", name);
+      by_commit.count = 0;  // only the total
+      int64_t found = store_->List(tenant, by_commit)->total.value_or(-1);
+      if ((t + c) % 3 == 0) {
+        ++conflicting;
+        EXPECT_EQ(found, 0) << name;
+        EXPECT_EQ(store_->ReadCurrent(tenant, "Patient", name + "-0").error().issue, Issue::kNotFound);
+      } else {
+        EXPECT_EQ(found, kWrites) << name;
+      }
+    }
+  }
+  EXPECT_EQ(conflicts, conflicting);
+  EXPECT_EQ(ok, kThreads * kCommits - conflicting);
+  ListQuery q;
+  q.type = "Patient";
+  q.count = 0;
+  EXPECT_EQ(store_->List(tenant, q)->total, 1 + ok * kWrites);
+  EXPECT_EQ(store_->ReadCurrent(tenant, "Patient", "a")->version, 1);
+}
+
 // A database written by schema version 2 (index rows naming tenant, type and parameter) is
 // migrated with its index rows intact.
 TEST(SqliteMigrationTest, SchemaTwoIndexRowsSurviveTheKeyMigration) {
