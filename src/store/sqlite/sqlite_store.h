@@ -23,8 +23,7 @@ namespace kiln::store::sqlite {
 
 // How the writer batches commits and how much it caches.
 struct WriterTuning {
-  // The writer's page cache holds the index pages that writes touch; readers share the OS page
-  // cache, so theirs stay small.
+  // The writer's page cache, which holds the index pages that writes touch.
   int cache_kib = 32 * 1024;
   // A transaction takes the commits queued meanwhile until it holds this many writes. Small
   // enough by default that two clients' large transactions do not get answered together and

@@ -471,6 +471,8 @@ TEST_F(SqliteStoreTest, BulkTunedWriterGroupsLargeCommitsAndEachGetsItsOwnOutcom
   store_ = std::move(reopened).value();
   ASSERT_TRUE(store_->Commit(tenant, {Op(Change::kCreate, "a", 0, 100)}));
   constexpr int kThreads = 6, kCommits = 4, kWrites = 400;
+  // Every third commit also updates "a" from a version it never had.
+  auto stale = [](int t, int c) { return (t + c) % 3 == 0; };
   std::vector<std::thread> threads;
   std::atomic<int> ok = 0, conflicts = 0;
   for (int t = 0; t < kThreads; ++t) {
@@ -483,8 +485,7 @@ TEST_F(SqliteStoreTest, BulkTunedWriterGroupsLargeCommitsAndEachGetsItsOwnOutcom
           w.index.emplace_back("commit", TokenValue{"", name, ""});
           writes.push_back(std::move(w));
         }
-        // Every third commit also updates "a" from a version it never had.
-        if ((t + c) % 3 == 0) writes.push_back(Op(Change::kUpdate, "a", 5, 200));
+        if (stale(t, c)) writes.push_back(Op(Change::kUpdate, "a", 5, 200));
         (store_->Commit(tenant, std::move(writes)) ? ok : conflicts)++;
       }
     });
@@ -497,7 +498,7 @@ TEST_F(SqliteStoreTest, BulkTunedWriterGroupsLargeCommitsAndEachGetsItsOwnOutcom
       ListQuery by_commit = TokenQuery("commit", name);
       by_commit.count = 0;  // only the total
       int64_t found = store_->List(tenant, by_commit)->total.value_or(-1);
-      if ((t + c) % 3 == 0) {
+      if (stale(t, c)) {
         ++conflicting;
         EXPECT_EQ(found, 0) << name;
         EXPECT_EQ(store_->ReadCurrent(tenant, "Patient", name + "-0").error().issue, Issue::kNotFound);
