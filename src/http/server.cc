@@ -58,6 +58,9 @@ struct Server::Impl {
 
 namespace {
 
+constexpr size_t kBodyReadBytes = 64 * 1024;  // Beast's own largest read
+constexpr size_t kIdleBufferBytes = 8 * 1024;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
@@ -88,6 +91,11 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     in_flight_ = true;
     ++server_.in_flight;
+    // Beast reads a body in pieces of the buffer's free capacity (at least 512 bytes), and the
+    // parser empties the buffer into the body after each piece, so a buffer sized for the header
+    // read a 400 KB Bundle in ~800 system calls and as many wake-ups. Reserve room for 64 KiB
+    // reads while a body is coming; OnRead gives it back.
+    if (!parser_->is_done()) buffer_.reserve(kBodyReadBytes);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
@@ -118,6 +126,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     auto started = std::chrono::steady_clock::now();
+    // An idle keep-alive connection holds no more than the bytes already read past this request.
+    if (buffer_.capacity() > kIdleBufferBytes) buffer_.shrink_to_fit();
     bhttp::request<bhttp::string_body> raw = parser_->release();
     keep_alive_ = raw.keep_alive() && !server_.draining.load();
     unsigned version = raw.version();

@@ -2,6 +2,10 @@
 // CapabilityStatement.
 #include <gtest/gtest.h>
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
 #include "support/test_server.h"
 
 namespace kiln::testing {
@@ -102,6 +106,51 @@ TEST_F(ProtocolTest, RequestIdIsEchoed) {
   HttpResponse res = server.Get("metadata", {{"X-Request-Id", "abc-123"}});
   EXPECT_EQ(res.Header("X-Request-Id"), "abc-123");
   EXPECT_FALSE(server.Get("metadata").Header("X-Request-Id").empty());
+}
+
+// Large bodies are read in large pieces, and the buffer is given back after each request: neither
+// may lose the bytes of the next request that a client sent on the same connection behind it.
+TEST(KeepAliveTest, LargeBodiesAndThePipelinedRequestsBehindThem) {
+  namespace beast = boost::beast;
+  namespace bhttp = beast::http;
+  TestServer server;
+  std::string first(300 * 1024, 'a'), second(200 * 1024 + 7, 'b');
+  for (size_t i = 0; i < first.size(); i += 1000) first[i] = static_cast<char>('0' + i % 10);
+  std::string wire;
+  auto add = [&](bhttp::verb method, const std::string& target, const std::string& body) {
+    bhttp::request<bhttp::string_body> req{method, "/fhir/" + target, 11};
+    req.set(bhttp::field::host, "localhost");
+    if (method == bhttp::verb::put) req.set(bhttp::field::content_type, "text/plain");
+    if (method == bhttp::verb::get) req.set(bhttp::field::accept, "text/plain");
+    req.body() = body;
+    req.prepare_payload();
+    std::ostringstream out;
+    out << req;
+    wire += out.str();
+  };
+  add(bhttp::verb::put, "Binary/big1", first);
+  add(bhttp::verb::get, "Binary/big1", "");
+  add(bhttp::verb::put, "Binary/big2", second);
+  add(bhttp::verb::get, "Binary/big2", "");
+  add(bhttp::verb::get, "Binary/big1", "");
+
+  boost::asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server.port())});
+  boost::asio::write(stream, boost::asio::buffer(wire));  // all five at once, one connection
+  beast::flat_buffer buffer;
+  std::vector<std::pair<int, std::string>> answers;
+  for (int i = 0; i < 5; ++i) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(1 << 20);
+    bhttp::read(stream, buffer, parser);
+    answers.emplace_back(parser.get().result_int(), parser.get().body());
+  }
+  EXPECT_EQ(answers[0].first, 201);
+  EXPECT_EQ(answers[1], std::make_pair(200, first));
+  EXPECT_EQ(answers[2].first, 201);
+  EXPECT_EQ(answers[3], std::make_pair(200, second));
+  EXPECT_EQ(answers[4], std::make_pair(200, first));
 }
 
 }  // namespace
