@@ -288,7 +288,9 @@ TEST_F(ProcessTest, SigtermStopsCleanly) {
 TEST_F(ProcessTest, SigtermLetsAWriteInFlightFinish) {
   ServerProcess server(dir.path());
   std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[)";
-  for (int i = 0; i < 5000; ++i) {
+  // Big enough to be still in the works when the signal comes, on a fast machine too (5,000
+  // tiny Patients were sometimes done within the 100 ms before it).
+  for (int i = 0; i < 10000; ++i) {
     bundle += (i ? "," : "") + std::string(R"({"request":{"method":"POST","url":"Patient"},)"
                                            R"("resource":{"resourceType":"Patient","active":true}})");
   }
@@ -304,14 +306,14 @@ TEST_F(ProcessTest, SigtermLetsAWriteInFlightFinish) {
     answered = std::chrono::steady_clock::now();
   });
   // Its header is in (from then on it counts as in flight), and it is being written.
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
   auto signalled = std::chrono::steady_clock::now();
   server.Kill(SIGTERM);
   client.join();
   EXPECT_EQ(res.status, 200) << res.body.substr(0, 300);
   EXPECT_GT(answered, signalled) << "the transaction was done before the signal: make it bigger";
   // Before the drain time (30 s) is up: the server did not wait for a request it had answered.
-  // (Not within a second: exiting after 5,000 writes takes seconds under the sanitizers.)
+  // (Not within a second: exiting after 10,000 writes takes seconds under the sanitizers.)
   EXPECT_EQ(server.WaitExit(std::chrono::seconds(25)), 0);
 }
 
