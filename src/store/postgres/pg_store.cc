@@ -5,6 +5,7 @@
 #include "store/postgres/schema.h"
 #include "store/sql/history_sql.h"
 #include "store/sql/index_query.h"
+#include "store/sql/page_total.h"
 #include "store/sql/sort_plan.h"
 
 namespace kiln::store::postgres {
@@ -101,29 +102,34 @@ Result<ListPage> PgStore::List(const TenantId& tenant, const ListQuery& query) {
     }
     sql::AddTimeIntervals(filter, "c.last_updated", query.last_updated);
     ListPage page;
-    if (query.with_total) {
-      sql::SqlText count = filter;
-      count.sql = "SELECT count(*) FROM resource_current c" + count.sql;
-      KILN_TRY_ASSIGN(Rows rows, Run(conn, count));
-      page.total = rows.size() ? rows.Int(0, 0) : 0;
-    }
-    if (query.count <= 0) return page;
-
-    KILN_TRY_ASSIGN(sql::SortPlan sort, sql::SortPlan::Make(query.sort, keys, query.type));
-    sql::SqlText select = filter;
-    select.sql = std::string("SELECT ") + kVersionColumns + ", c.rid" + sort.SelectColumns() +
-                 " FROM resource_current c JOIN resource_version v ON v.tenant = c.tenant AND v.seq = c.seq" +
-                 select.sql;
-    if (query.cursor) KILN_TRY(sort.AppendAfter(select, *query.cursor));
-    select.sql += sort.OrderBy();
-    select.Add(" LIMIT ?", int64_t{query.count} + 1);
-    KILN_TRY_ASSIGN(Rows rows, Run(conn, select));
-    for (int r = 0; r < rows.size(); ++r) {
-      if (r == query.count) {
-        page.next_cursor = sort.Cursor(rows[r - 1], 7, rows.Int(r - 1, 6));
-        break;
+    if (query.count > 0) {
+      KILN_TRY_ASSIGN(sql::SortPlan sort, sql::SortPlan::Make(query.sort, keys, query.type));
+      sql::SqlText select = filter;
+      select.sql =
+          std::string("SELECT ") + kVersionColumns + ", c.rid" + sort.SelectColumns() +
+          " FROM resource_current c JOIN resource_version v ON v.tenant = c.tenant AND v.seq = c.seq" +
+          select.sql;
+      if (query.cursor) KILN_TRY(sort.AppendAfter(select, *query.cursor));
+      select.sql += sort.OrderBy();
+      select.Add(" LIMIT ?", int64_t{query.count} + 1);
+      KILN_TRY_ASSIGN(Rows rows, Run(conn, select));
+      for (int r = 0; r < rows.size(); ++r) {
+        if (r == query.count) {
+          page.next_cursor = sort.Cursor(rows[r - 1], 7, rows.Int(r - 1, 6));
+          break;
+        }
+        page.items.push_back(VersionFromRow(rows, r, 0));
       }
-      page.items.push_back(VersionFromRow(rows, r, 0));
+    }
+    if (query.with_total) {
+      if (sql::PageIsTheWholeResult(query, page)) {
+        page.total = static_cast<int64_t>(page.items.size());
+      } else {
+        sql::SqlText count = filter;
+        count.sql = "SELECT count(*) FROM resource_current c" + count.sql;
+        KILN_TRY_ASSIGN(Rows rows, Run(conn, count));
+        page.total = rows.size() ? rows.Int(0, 0) : 0;
+      }
     }
     return page;
   });

@@ -6,6 +6,7 @@
 
 #include "core/thread.h"
 #include "store/sql/history_sql.h"
+#include "store/sql/page_total.h"
 #include "store/sql/sort_plan.h"
 #include "store/sqlite/index_sql.h"
 #include "store/sqlite/schema.h"
@@ -386,34 +387,38 @@ Result<ListPage> SqliteStore::List(const TenantId& tenant, const ListQuery& quer
   }
   sql::AddTimeIntervals(filter, "c.last_updated", query.last_updated);
   ListPage page;
-  if (query.with_total) {
-    SqlText count = filter;
-    count.sql = "SELECT count(*) FROM resource_current c" + count.sql;
-    KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, count));
-    KILN_TRY_ASSIGN(bool row, s->Step());
-    page.total = row ? s->Int(0) : 0;
-  }
-  if (query.count <= 0) return page;
-
-  // Ordered by the sort keys, then id; the cursor is the last row's position in that order.
-  KILN_TRY_ASSIGN(sql::SortPlan sort, sql::SortPlan::Make(query.sort, keys, query.type));
-  SqlText select = filter;
-  select.sql = std::string("SELECT ") + kVersionColumns + ", c.rid" + sort.SelectColumns() +
-               " FROM resource_current c JOIN resource_version v ON v.seq = c.seq" + select.sql;
-  if (query.cursor) KILN_TRY(sort.AppendAfter(select, *query.cursor));
-  select.sql += sort.OrderBy();
-  select.Add(" LIMIT ?", int64_t{query.count} + 1);
-  KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, select));
-  std::string last_cursor;
-  for (;;) {
-    KILN_TRY_ASSIGN(bool row, s->Step());
-    if (!row) break;
-    if (static_cast<int>(page.items.size()) == query.count) {
-      page.next_cursor = last_cursor;
-      break;
+  if (query.count > 0) {
+    // Ordered by the sort keys, then id; the cursor is the last row's position in that order.
+    KILN_TRY_ASSIGN(sql::SortPlan sort, sql::SortPlan::Make(query.sort, keys, query.type));
+    SqlText select = filter;
+    select.sql = std::string("SELECT ") + kVersionColumns + ", c.rid" + sort.SelectColumns() +
+                 " FROM resource_current c JOIN resource_version v ON v.seq = c.seq" + select.sql;
+    if (query.cursor) KILN_TRY(sort.AppendAfter(select, *query.cursor));
+    select.sql += sort.OrderBy();
+    select.Add(" LIMIT ?", int64_t{query.count} + 1);
+    KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, select));
+    std::string last_cursor;
+    for (;;) {
+      KILN_TRY_ASSIGN(bool row, s->Step());
+      if (!row) break;
+      if (static_cast<int>(page.items.size()) == query.count) {
+        page.next_cursor = last_cursor;
+        break;
+      }
+      page.items.push_back(VersionFromRow(*s, 0));
+      last_cursor = sort.Cursor(*s, 7, s->Int(6));
     }
-    page.items.push_back(VersionFromRow(*s, 0));
-    last_cursor = sort.Cursor(*s, 7, s->Int(6));
+  }
+  if (query.with_total) {
+    if (sql::PageIsTheWholeResult(query, page)) {
+      page.total = static_cast<int64_t>(page.items.size());
+    } else {
+      SqlText count = filter;
+      count.sql = "SELECT count(*) FROM resource_current c" + count.sql;
+      KILN_TRY_ASSIGN(auto s, PrepareWith(*conn, count));
+      KILN_TRY_ASSIGN(bool row, s->Step());
+      page.total = row ? s->Int(0) : 0;
+    }
   }
   return page;
 }
