@@ -161,13 +161,18 @@ int Import(const ImportConfig& cfg) {
   auto model = OrDie(core::Model::LoadEmbedded(), "cannot load the FHIR model");
   auto registry = OrDie(search::Registry::LoadEmbedded(*model), "cannot load the search parameters");
   if (cfg.text_search) registry->EnableTextSearch();
-  auto store = OrDie(store::OpenStore({.url = cfg.storage.url(), .read_connections = 16, .bulk_load = true}),
-                     "cannot open the store");
   SystemClock clock;
-  rest::Api api(*model, *registry, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
-  OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
-  auto started = clock.Now();
-  ImportStats stats = ImportFiles(api, cfg.files, cfg.threads);
+  ImportStats stats;
+  Micros started = 0;
+  {
+    auto store =
+        OrDie(store::OpenStore({.url = cfg.storage.url(), .read_connections = 16, .bulk_load = true}),
+              "cannot open the store");
+    rest::Api api(*model, *registry, *store, clock, rest::ApiOptions{.software_version = KILN_VERSION});
+    OrDie(api.LoadDefinitions(store::DefaultTenant()), "cannot load the stored custom search parameters");
+    started = clock.Now();
+    stats = ImportFiles(api, cfg.files, cfg.threads);
+  }  // Closing the store is part of the load: SQLite syncs its log, PostgreSQL analyzes its tables.
   double seconds = static_cast<double>(clock.Now() - started) / 1e6;
   std::cout << "imported " << stats.stored << " resources, " << stats.failed << " failed, in " << seconds
             << " s\n";

@@ -35,7 +35,8 @@ bool IsPostgresUrl(std::string_view url) {
 
 Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
   if (IsPostgresUrl(options.url)) {
-    KILN_TRY_ASSIGN(auto store, postgres::PgStore::Open(options.url, options.read_connections));
+    KILN_TRY_ASSIGN(auto store,
+                    postgres::PgStore::Open(options.url, options.read_connections, options.bulk_load));
     return std::unique_ptr<Store>(std::move(store));
   }
   KILN_TRY_ASSIGN(std::string path, SqlitePath(options.url));

@@ -121,7 +121,8 @@ struct StoreOptions {
   int read_connections = 8;  // PostgreSQL: the size of the connection pool
   // One client loads a lot of data in large commits (`kiln import`). SQLite then gives its
   // writer a page cache that holds the index pages a load keeps touching, and applies queued
-  // commits together in larger transactions; nothing about what is stored changes.
+  // commits together in larger transactions; PostgreSQL analyzes its tables when the store
+  // closes, so that the planner knows what was loaded. Nothing about what is stored changes.
   bool bulk_load = false;
 };
 // Opens the store. SQLite brings its schema up to date; PostgreSQL refuses a database whose

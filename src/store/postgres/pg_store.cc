@@ -45,8 +45,8 @@ Result<Rows> Run(Connection& conn, const sql::SqlText& q) { return conn.ExecOnce
 
 }  // namespace
 
-Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& url, int connections) {
-  auto store = std::unique_ptr<PgStore>(new PgStore(url, connections));
+Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& url, int connections, bool bulk_load) {
+  auto store = std::unique_ptr<PgStore>(new PgStore(url, connections, bulk_load));
   KILN_TRY_ASSIGN(auto lease, store->pool_.Borrow());
   KILN_TRY(CheckSchema(*lease));
   return store;

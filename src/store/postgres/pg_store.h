@@ -28,7 +28,9 @@ class PgStore final : public Store {
  public:
   // Connects to `url` (a libpq URL, postgresql://...) and checks that the database has the
   // schema this binary knows (`kiln migrate` makes it so); kTransient when unreachable.
-  static Result<std::unique_ptr<PgStore>> Open(const std::string& url, int connections);
+  // `bulk_load` (StoreOptions::bulk_load): the store analyzes its tables as it closes.
+  static Result<std::unique_ptr<PgStore>> Open(const std::string& url, int connections,
+                                               bool bulk_load = false);
   ~PgStore() override;
   // Applies the missing migrations; the schema version reached.
   static Result<int> Migrate(const std::string& url);
@@ -76,7 +78,8 @@ class PgStore final : public Store {
   Result<Ok> DeleteTenant(const TenantId& tenant) override;
 
  private:
-  PgStore(const std::string& url, int connections) : pool_(url, connections) {}
+  PgStore(const std::string& url, int connections, bool bulk_load)
+      : pool_(url, connections), bulk_load_(bulk_load) {}
   // One commit of those applied together in one transaction (commit.cc).
   struct Member {
     const TenantId* tenant;
@@ -104,8 +107,11 @@ class PgStore final : public Store {
   // After a commit that stored `stored` versions: ANALYZE the resource tables, on a thread of
   // its own, once this process has written 1,000, 4,000, 16,000 ... of them (statistics.cc).
   void KeepStatisticsFresh(int64_t stored);
+  // ANALYZE of the resource and index tables, now, on this thread (statistics.cc).
+  Result<> Analyze();
 
   Pool pool_;
+  const bool bulk_load_;
   SearchKeys keys_;
   std::atomic<int64_t> written_{0};          // versions this process has committed
   std::atomic<int64_t> next_analyze_{1000};  // written_ at which to ANALYZE next
