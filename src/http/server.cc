@@ -94,8 +94,11 @@ class Session : public std::enable_shared_from_this<Session> {
     // Beast reads a body in pieces of the buffer's free capacity (at least 512 bytes), and the
     // parser empties the buffer into the body after each piece, so a buffer sized for the header
     // read a 400 KB Bundle in ~800 system calls and as many wake-ups. Reserve room for 64 KiB
-    // reads while a body is coming; OnRead gives it back.
-    if (!parser_->is_done()) buffer_.reserve(kBodyReadBytes);
+    // reads while a large (or chunked) body is coming; OnRead gives it back.
+    if (!parser_->is_done()) {
+      auto length = parser_->content_length();  // none when chunked
+      if (!length || *length > kIdleBufferBytes) buffer_.reserve(kBodyReadBytes);
+    }
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
