@@ -1,6 +1,10 @@
-// HTTP protocol behaviour: content negotiation, body limits, methods, routes, Binary, and the
-// CapabilityStatement.
+// HTTP protocol behaviour: content negotiation, body limits, methods, routes, Binary, the
+// CapabilityStatement, and bodies on keep-alive connections (pipelined, chunked).
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <sstream>
+#include <thread>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -108,49 +112,107 @@ TEST_F(ProtocolTest, RequestIdIsEchoed) {
   EXPECT_FALSE(server.Get("metadata").Header("X-Request-Id").empty());
 }
 
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+
+// Sends `wire` (one or more requests, as bytes) on one connection, written while the answers are
+// read so that neither side waits on the other's full buffers; the first `count` answers, as
+// (status, body).
+std::vector<std::pair<int, std::string>> Exchange(int port, const std::string& wire, int count) {
+  boost::asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
+  // Written through the descriptor itself: an asio socket is not to be used by two threads.
+  int fd = stream.socket().native_handle();
+  std::thread writer([fd, &wire] {
+    for (size_t at = 0; at < wire.size();) {
+      ssize_t n = ::send(fd, wire.data() + at, wire.size() - at, MSG_NOSIGNAL);
+      if (n <= 0) return;  // the server closed the connection (after a 413)
+      at += static_cast<size_t>(n);
+    }
+  });
+  std::vector<std::pair<int, std::string>> answers;
+  beast::flat_buffer buffer;
+  for (int i = 0; i < count; ++i) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(1 << 20);
+    beast::error_code ec;
+    bhttp::read(stream, buffer, parser, ec);
+    if (ec) break;
+    answers.emplace_back(parser.get().result_int(), parser.get().body());
+  }
+  writer.join();
+  return answers;
+}
+
+std::string RequestBytes(bhttp::verb method, const std::string& target, const std::string& body) {
+  bhttp::request<bhttp::string_body> req{method, "/fhir/" + target, 11};
+  req.set(bhttp::field::host, "localhost");
+  if (method == bhttp::verb::put) req.set(bhttp::field::content_type, "text/plain");
+  if (method == bhttp::verb::get) req.set(bhttp::field::accept, "text/plain");
+  req.body() = body;
+  req.prepare_payload();
+  std::ostringstream out;
+  out << req;
+  return out.str();
+}
+
+// A PUT of `body` as Binary/<id> in chunked transfer coding, in pieces of `piece` bytes.
+std::string ChunkedPut(const std::string& id, const std::string& body, size_t piece) {
+  std::ostringstream out;
+  out << "PUT /fhir/Binary/" << id << " HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n"
+      << "Transfer-Encoding: chunked\r\n\r\n";
+  for (size_t at = 0; at < body.size(); at += piece) {
+    std::string part = body.substr(at, piece);
+    out << std::hex << part.size() << "\r\n" << part << "\r\n";
+  }
+  out << "0\r\n\r\n";
+  return out.str();
+}
+
 // Large bodies are read in large pieces, and the buffer is given back after each request: neither
 // may lose the bytes of the next request that a client sent on the same connection behind it.
 TEST(KeepAliveTest, LargeBodiesAndThePipelinedRequestsBehindThem) {
-  namespace beast = boost::beast;
-  namespace bhttp = beast::http;
   TestServer server;
   std::string first(300 * 1024, 'a'), second(200 * 1024 + 7, 'b');
   for (size_t i = 0; i < first.size(); i += 1000) first[i] = static_cast<char>('0' + i % 10);
-  std::string wire;
-  auto add = [&](bhttp::verb method, const std::string& target, const std::string& body) {
-    bhttp::request<bhttp::string_body> req{method, "/fhir/" + target, 11};
-    req.set(bhttp::field::host, "localhost");
-    if (method == bhttp::verb::put) req.set(bhttp::field::content_type, "text/plain");
-    if (method == bhttp::verb::get) req.set(bhttp::field::accept, "text/plain");
-    req.body() = body;
-    req.prepare_payload();
-    std::ostringstream out;
-    out << req;
-    wire += out.str();
-  };
-  add(bhttp::verb::put, "Binary/big1", first);
-  add(bhttp::verb::get, "Binary/big1", "");
-  add(bhttp::verb::put, "Binary/big2", second);
-  add(bhttp::verb::get, "Binary/big2", "");
-  add(bhttp::verb::get, "Binary/big1", "");
-
-  boost::asio::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  stream.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server.port())});
-  boost::asio::write(stream, boost::asio::buffer(wire));  // all five at once, one connection
-  beast::flat_buffer buffer;
-  std::vector<std::pair<int, std::string>> answers;
-  for (int i = 0; i < 5; ++i) {
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(1 << 20);
-    bhttp::read(stream, buffer, parser);
-    answers.emplace_back(parser.get().result_int(), parser.get().body());
-  }
+  std::string wire = RequestBytes(bhttp::verb::put, "Binary/big1", first) +
+                     RequestBytes(bhttp::verb::get, "Binary/big1", "") +
+                     RequestBytes(bhttp::verb::put, "Binary/big2", second) +
+                     RequestBytes(bhttp::verb::get, "Binary/big2", "") +
+                     RequestBytes(bhttp::verb::get, "Binary/big1", "");
+  auto answers = Exchange(server.port(), wire, 5);  // all five at once, one connection
+  ASSERT_EQ(answers.size(), 5u);
   EXPECT_EQ(answers[0].first, 201);
   EXPECT_EQ(answers[1], std::make_pair(200, first));
   EXPECT_EQ(answers[2].first, 201);
   EXPECT_EQ(answers[3], std::make_pair(200, second));
   EXPECT_EQ(answers[4], std::make_pair(200, first));
+}
+
+// A body in chunked transfer coding (no Content-Length) is read whole, small chunks and large,
+// and one over the limit is refused with a 413 OperationOutcome.
+TEST(KeepAliveTest, ChunkedBodies) {
+  TestServer server;
+  std::string body(150 * 1024 + 3, 'c');
+  for (size_t i = 0; i < body.size(); i += 777) body[i] = static_cast<char>('a' + i % 26);
+  auto answers =
+      Exchange(server.port(),
+               ChunkedPut("ch1", body, 100) + RequestBytes(bhttp::verb::get, "Binary/ch1", "") +
+                   ChunkedPut("ch2", body, 70000) + RequestBytes(bhttp::verb::get, "Binary/ch2", ""),
+               4);
+  ASSERT_EQ(answers.size(), 4u);
+  EXPECT_EQ(answers[0].first, 201) << answers[0].second;
+  EXPECT_EQ(answers[1], std::make_pair(200, body));
+  EXPECT_EQ(answers[2].first, 201) << answers[2].second;
+  EXPECT_EQ(answers[3], std::make_pair(200, body));
+
+  TestServer limited{ServerOptionsForTest{.max_body_bytes = 4096}};
+  auto refused = Exchange(limited.port(), ChunkedPut("big", std::string(5000, 'x'), 1000), 1);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].first, 413);
+  EXPECT_NE(refused[0].second.find("too-long"), std::string::npos) << refused[0].second;
+  EXPECT_EQ(limited.Get("Binary/big").status, 404);
 }
 
 }  // namespace
