@@ -968,15 +968,10 @@ int SearchTotal(int port, const std::string& target) {
   return total != nullptr ? static_cast<int>(total->GetInt64()) : -1;
 }
 
-// A PostgreSQL database left at schema version 2 by an older Kiln (001 and 002 only) holds
-// resources, a second tenant and a client. The current `kiln serve` refuses it and says to run
-// `kiln migrate`; `kiln migrate` brings it to the current version (again: a no-op); then the server
-// serves the old data (read, history, search, the other tenant), takes new writes, and the tables
-// of the later migrations work (`kiln user`). Runs as pg.ProcessTest (KILN_TEST_PG_URL).
 // `kiln import` on PostgreSQL ends with an ANALYZE: the planner's statistics count what it loaded
-// (before, a load that ended between two of the store's analyze thresholds left the types loaded
-// last estimated at a row each, and the search benchmark's chained search scanned them all). 40
-// resources: below the store's first threshold (1,000) and autovacuum's (50 rows).
+// (before, the types a load wrote after the store's last analyze threshold were estimated at a
+// row each: the search benchmark's Patients, and its searches of them took 20 ms instead of 1).
+// 40 resources: below the store's first threshold (1,000) and autovacuum's (50 rows).
 TEST_F(ProcessTest, PostgresImportEndsWithFreshPlannerStatistics) {
   if (!TestOnPostgres()) GTEST_SKIP() << "SKIPPED: runs in the pg. suite (KILN_TEST_STORE=postgres)";
   const std::string data = dir.path() + "/data";
@@ -984,13 +979,13 @@ TEST_F(ProcessTest, PostgresImportEndsWithFreshPlannerStatistics) {
   std::string ndjson = dir.path() + "/load.ndjson";
   {
     std::ofstream out(ndjson);
-    for (int i = 0; i < 25; ++i)
-      out << R"({"resourceType":"Patient","id":"p)" << i << R"("})"
-          << "\n";
+    for (int i = 0; i < 25; ++i) {
+      out << R"({"resourceType":"Patient","id":"p)" << i << R"("})" << '\n';
+    }
     for (int i = 0; i < 15; ++i) {
       out << R"({"resourceType":"Observation","id":"o)" << i
           << R"(","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p)" << i << R"("}})"
-          << "\n";
+          << '\n';
     }
   }
   Sql sql(store);
@@ -1005,6 +1000,11 @@ TEST_F(ProcessTest, PostgresImportEndsWithFreshPlannerStatistics) {
   EXPECT_EQ(estimated("idx_reference"), sql.Run("SELECT count(*) FROM idx_reference"));
 }
 
+// A PostgreSQL database left at schema version 2 by an older Kiln (001 and 002 only) holds
+// resources, a second tenant and a client. The current `kiln serve` refuses it and says to run
+// `kiln migrate`; `kiln migrate` brings it to the current version (again: a no-op); then the server
+// serves the old data (read, history, search, the other tenant), takes new writes, and the tables
+// of the later migrations work (`kiln user`). Runs as pg.ProcessTest (KILN_TEST_PG_URL).
 TEST_F(ProcessTest, PostgresSchemaOfAnOlderKilnIsMigratedAndServed) {
   // Once, in the pg. copy of the suite (KILN_TEST_STORE=postgres), not again in the SQLite one.
   if (!TestOnPostgres()) GTEST_SKIP() << "SKIPPED: runs in the pg. suite (KILN_TEST_STORE=postgres)";
