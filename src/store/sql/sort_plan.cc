@@ -85,6 +85,12 @@ std::string SortPlan::SelectColumns() const {
   return out;
 }
 
+std::string SortPlan::SelectedColumns(const std::string& alias) const {
+  std::string out;
+  for (size_t i = 0; i < keys_.size(); ++i) out += ", " + alias + ".sort" + std::to_string(i);
+  return out;
+}
+
 std::string SortPlan::OrderBy() const {
   std::string out = " ORDER BY ";
   for (size_t i = 0; i < keys_.size(); ++i)

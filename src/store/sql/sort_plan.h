@@ -22,6 +22,8 @@ class SortPlan {
 
   // ", k1 AS sort0, k2 AS sort1" for the select list.
   std::string SelectColumns() const;
+  // ", <alias>.sort0, <alias>.sort1": those columns again, selected from a subquery `alias`.
+  std::string SelectedColumns(const std::string& alias) const;
   // " ORDER BY k1 [DESC], ..., c.rid"
   std::string OrderBy() const;
   // " AND (...)": rows after the position `cursor` encodes. kInvalid for a cursor not made here.
